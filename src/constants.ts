@@ -1,0 +1,35 @@
+/** Tunables of the runtime, in one place. Units are in the names. */
+
+/** Wire protocol version carried by every frame. */
+export const PROTOCOL_VERSION = 1;
+/** Largest frame (request header, length prefix included) a peer accepts. */
+export const MAX_FRAME_BYTES = 64 * 1024;
+/** Default base of the TCP/UDP ports: a peer listens on PORT_BASE + its ID. */
+export const DEFAULT_PORT_BASE = 12000;
+/** Default host peers bind and are reached on. */
+export const DEFAULT_HOST = '127.0.0.1';
+/** Default ID width in bits (the course's 0..255). */
+export const DEFAULT_ID_BITS = 8;
+/** Default length of the successor list (the course's two successors). */
+export const DEFAULT_SUCCESSORS = 2;
+/** Most successors a peer keeps (sizes the shared state block). */
+export const MAX_SUCCESSORS = 8;
+
+/** Bytes of the shared ring queue between the producers and the consumer. */
+export const QUEUE_CAPACITY_BYTES = 1 << 20;
+
+/** How long a ping may go unanswered before it counts as missed, at most. */
+export const PING_TIMEOUT_MS = 1000;
+/** Consecutive missed pings that mark a successor dead (never one alone). */
+export const PING_MISSES_DEAD = 3;
+/** First pings go out this soon after start. */
+export const PING_FIRST_DELAY_MS = 50;
+
+/** A TCP connection that sends nothing for this long is closed. */
+export const TCP_IDLE_TIMEOUT_MS = 30_000;
+/** Connecting to a peer gives up after this long. */
+export const TCP_CONNECT_TIMEOUT_MS = 5_000;
+/** A requester waits this long for an owner to connect with the file. */
+export const TRANSFER_WAIT_MS = 120_000;
+/** Chunk size for file reads and writes in the transfer pool. */
+export const TRANSFER_CHUNK_BYTES = 1 << 20;

@@ -107,6 +107,10 @@ export const badText = (field: string): P2PError =>
 export const trailing = (extra: number): P2PError =>
   new P2PError('ERR_FRAME_TRAILING', `${extra} unexpected bytes after the end of the frame`);
 
+/** A field is out of its range or shape (an ID not a u32, an empty or too long text, a repeated key). */
+export const badField = (field: string, why: string): P2PError =>
+  new P2PError('ERR_FRAME_FIELD', `field ${field} is invalid: ${why}`);
+
 /** A request lacks a content field its type needs. */
 export const missingField = (type: string, field: string): P2PError =>
   new P2PError('ERR_MISSING_FIELD', `${type} request without the ${field} field`);

@@ -1,0 +1,160 @@
+/**
+ * The command line of a peer: the course's `init` and `join`, with our
+ * options. Every mistake is a P2PError ERR_BAD_ARGUMENT with a one-line
+ * message naming the argument.
+ */
+import path from 'node:path';
+import { DEFAULT_HOST, DEFAULT_ID_BITS, DEFAULT_PORT_BASE, DEFAULT_SUCCESSORS, MAX_SUCCESSORS, PING_TIMEOUT_MS } from '../constants.js';
+import { badArgument } from '../errors.js';
+import { ipv4ToU32, isPort, type PeerRef } from '../net/peer-ref.js';
+import type { LiveRouting, PeerConfig } from '../services/config.js';
+
+/** What `p2p init|join` was asked to do. */
+export interface PeerCommand {
+  readonly config: PeerConfig;
+  readonly eventsFile?: string | undefined;
+}
+
+/** Help text of `p2p`. */
+export const USAGE = `Usage:
+  p2p init PEER FIRST_SUCCESSOR SECOND_SUCCESSOR PING_INTERVAL [options]
+  p2p join PEER KNOWN_PEER PING_INTERVAL [options]
+  p2p example [--interactive] [--ping SECONDS] [--port-base N] [--dir DIR]
+
+A peer listens on TCP and UDP port PORT_BASE + PEER. PEER and the others are
+IDs in 0..2^m-1 (m = --id-bits, 8 by default: 0..255); a peer on another host
+is written ID@HOST:PORT. PING_INTERVAL is in seconds (fractions allowed).
+
+Options:
+  --port-base N     base of the ports (default 12000, or $P2P_PORT_BASE)
+  --host H          IPv4 address to bind and to be reached on (default 127.0.0.1)
+  --port N          this peer's port (default PORT_BASE + PEER)
+  --data-dir DIR    where files NNNN.<ext> are kept (default: working directory)
+  --events FILE     append every event as a JSON line to FILE
+  --routing MODE    ring (the course's, default) or chord
+  --successors R    successors kept (default 2)
+  --id-bits M       ID width in bits, 8 to 32 (default 8)
+  -h, --help        this text
+
+Once running, type: Store NNNN, Request NNNN, Quit, status [--json], fingers, help.
+
+Examples:
+  p2p init 2 4 5 30          the course's first peer
+  p2p join 15 4 30           join through peer 4
+  p2p example                start the course's seven-peer ring and run its walkthrough`;
+
+const VALUE_OPTIONS = new Set([
+  '--port-base',
+  '--host',
+  '--port',
+  '--data-dir',
+  '--events',
+  '--routing',
+  '--successors',
+  '--id-bits',
+]);
+
+/** Splits argv into positionals and `--name value` options. */
+export function splitArgs(argv: readonly string[], allowed: ReadonlySet<string>, flags: ReadonlySet<string> = new Set()): {
+  positionals: string[];
+  options: Map<string, string>;
+} {
+  const positionals: string[] = [];
+  const options = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (arg.startsWith('--')) {
+      const eq = arg.indexOf('=');
+      const name = eq < 0 ? arg : arg.slice(0, eq);
+      if (flags.has(name)) {
+        options.set(name, 'true');
+        continue;
+      }
+      if (!allowed.has(name)) throw badArgument(`unknown option ${name} (see p2p --help)`);
+      const value = eq < 0 ? argv[++i] : arg.slice(eq + 1);
+      if (value === undefined) throw badArgument(`option ${name} needs a value`);
+      options.set(name, value);
+    } else {
+      positionals.push(arg);
+    }
+  }
+  return { positionals, options };
+}
+
+function integer(text: string | undefined, what: string, min: number, max: number): number {
+  const n = Number(text);
+  if (text === undefined || !/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < min || n > max) {
+    throw badArgument(`${what} must be an integer from ${min} to ${max}, got "${text ?? ''}"`);
+  }
+  return n;
+}
+
+/** Parses `init` or `join` arguments (everything after the subcommand). */
+export function parsePeerCommand(kind: 'init' | 'join', argv: readonly string[], env: NodeJS.ProcessEnv = process.env): PeerCommand {
+  const { positionals, options } = splitArgs(argv, VALUE_OPTIONS);
+  const idBits = integer(options.get('--id-bits') ?? String(DEFAULT_ID_BITS), '--id-bits', 8, 32);
+  const maxId = 2 ** idBits - 1;
+  const portBase = integer(options.get('--port-base') ?? env.P2P_PORT_BASE ?? String(DEFAULT_PORT_BASE), '--port-base', 1, 65535);
+  const host = options.get('--host') ?? DEFAULT_HOST;
+  if (ipv4ToU32(host) === undefined) throw badArgument(`--host must be an IPv4 address such as 127.0.0.1, got "${host}"`);
+  const successors = integer(options.get('--successors') ?? String(DEFAULT_SUCCESSORS), '--successors', 1, MAX_SUCCESSORS);
+  const routingText = options.get('--routing') ?? 'ring';
+  if (routingText !== 'ring' && routingText !== 'chord') {
+    throw badArgument(`--routing must be ring or chord, got "${routingText}"`);
+  }
+  const routing: LiveRouting = routingText;
+  const expected = kind === 'init' ? 4 : 3;
+  if (positionals.length !== expected) {
+    const usage = kind === 'init' ? 'p2p init PEER FIRST_SUCCESSOR SECOND_SUCCESSOR PING_INTERVAL' : 'p2p join PEER KNOWN_PEER PING_INTERVAL';
+    throw badArgument(`${kind} takes ${expected} arguments, got ${positionals.length}: ${usage}`);
+  }
+  const id = integer(positionals[0], 'PEER', 0, maxId);
+  const portOf = (peer: number): number => {
+    const port = portBase + peer;
+    if (!isPort(port)) throw badArgument(`port ${port} of peer ${peer} is out of range: choose --port-base (or --port) so that PORT_BASE + ID <= 65535`);
+    return port;
+  };
+  const selfPort = options.has('--port') ? integer(options.get('--port'), '--port', 1, 65535) : portOf(id);
+  const refArg = (text: string | undefined, what: string): PeerRef => {
+    const at = text?.indexOf('@') ?? -1;
+    if (text !== undefined && at > 0) {
+      const peer = integer(text.slice(0, at), what, 0, maxId);
+      const [h = '', p] = text.slice(at + 1).split(':');
+      if (ipv4ToU32(h) === undefined) throw badArgument(`${what} host must be an IPv4 address, got "${h}"`);
+      return { id: peer, host: h, port: integer(p, `${what} port`, 1, 65535) };
+    }
+    const peer = integer(text, what, 0, maxId);
+    return { id: peer, host, port: portOf(peer) };
+  };
+  const interval = Number(positionals[kind === 'init' ? 3 : 2]);
+  if (!Number.isFinite(interval) || interval < 0.05 || interval > 3600) {
+    throw badArgument(`PING_INTERVAL must be a number of seconds from 0.05 to 3600, got "${positionals[kind === 'init' ? 3 : 2] ?? ''}"`);
+  }
+  const pingIntervalMs = Math.round(interval * 1000);
+  let initialSuccessors: PeerRef[] = [];
+  let knownPeer: PeerRef | undefined;
+  if (kind === 'init') {
+    const first = refArg(positionals[1], 'FIRST_SUCCESSOR');
+    const second = refArg(positionals[2], 'SECOND_SUCCESSOR');
+    if (first.id === id || second.id === id) throw badArgument(`a peer cannot be its own successor (peer ${id})`);
+    if (first.id === second.id) throw badArgument(`the two successors must differ (both are ${first.id})`);
+    initialSuccessors = [first, second];
+  } else {
+    knownPeer = refArg(positionals[1], 'KNOWN_PEER');
+    if (knownPeer.id === id) throw badArgument(`a peer cannot join through itself (peer ${id})`);
+  }
+  const config: PeerConfig = {
+    self: { id, host, port: selfPort },
+    initialSuccessors,
+    knownPeer,
+    pingIntervalMs,
+    pingTimeoutMs: Math.min(PING_TIMEOUT_MS, Math.max(200, pingIntervalMs)),
+    dataDir: path.resolve(options.get('--data-dir') ?? '.'),
+    portBase,
+    defaultHost: host,
+    idBits,
+    successors,
+    routing,
+  };
+  return { config, eventsFile: options.get('--events') };
+}

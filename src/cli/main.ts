@@ -1,0 +1,39 @@
+/**
+ * `p2p`: starts one peer (`init`, `join`) or the course's example network
+ * (`example`). Bad arguments end with a one-line error and exit code 2; a
+ * peer that cannot start (port taken, known peer unreachable) with code 1.
+ */
+import { isP2PError } from '../errors.js';
+import { startPeer } from '../runtime/coordinator.js';
+import { parsePeerCommand, USAGE } from './args.js';
+
+/** Runs the CLI; resolves with the process exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub === undefined || sub === '-h' || sub === '--help' || sub === 'help' || rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`${USAGE}\n`);
+    return sub === undefined ? 2 : 0;
+  }
+  try {
+    if (sub === 'example') {
+      const { runExample } = await import('../example/example.js');
+      return await runExample(rest);
+    }
+    if (sub !== 'init' && sub !== 'join') {
+      process.stderr.write(`p2p: unknown command "${sub}" (expected init, join or example; see p2p --help)\n`);
+      return 2;
+    }
+    const cmd = parsePeerCommand(sub, rest);
+    const peer = await startPeer({ config: cmd.config, eventsFile: cmd.eventsFile, stdin: process.stdin });
+    // Ctrl-C (and SIGTERM) is the course's abrupt departure: tell nobody, end now.
+    process.once('SIGINT', () => process.exit(130));
+    process.once('SIGTERM', () => process.exit(143));
+    const exit = await peer.exited;
+    return exit.code;
+  } catch (err) {
+    const code = isP2PError(err) ? err.code : 'ERR_UNKNOWN';
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`p2p: ${message} (${code})\n`);
+    return isP2PError(err, 'ERR_BAD_ARGUMENT') ? 2 : 1;
+  }
+}

@@ -1,0 +1,326 @@
+/**
+ * The binary codec of requests. One format serves TCP frames, UDP datagrams
+ * and records of the shared queue. All integers are big-endian.
+ *
+ * ```
+ *  offset  size  field
+ *  ------  ----  -----------------------------------------------------------
+ *       0  u32   body length L = frame bytes - 4 (the frame is 4 + L bytes)
+ *       4  u8    version (PROTOCOL_VERSION)
+ *       5  u8    type code (REQUEST_TYPES, 1..9)
+ *       6  u32   source peer ID
+ *      10  u32   destination peer ID
+ *      14  u8    stamp length S (1..255)
+ *      15  S     stamp, UTF-8
+ *  15 + S  u16   number of content pairs P (0..65535)
+ *  17 + S  P x { u8 key length K (1..255), K bytes UTF-8 key,
+ *                u16 value length V (0..65535), V bytes UTF-8 value }
+ *                the last pair ends exactly at 4 + L
+ * ```
+ *
+ * A queue record is either a frame, or a command record: the tag byte
+ * COMMAND_RECORD_TAG followed by the UTF-8 of a command line. A frame's first
+ * byte is the top byte of L, always 0 because frames are far below 16 MiB, so
+ * the tag cannot be mistaken for a frame.
+ *
+ * The decoder trusts nothing: every length is checked against the bytes there
+ * are before it is used, and every failure is a P2PError with a frame code.
+ */
+
+import { MAX_FRAME_BYTES, PROTOCOL_VERSION } from '../constants.js';
+import { badField, badText, badType, badVersion, isP2PError, oversized, trailing, truncated } from '../errors.js';
+import type { P2PError } from '../errors.js';
+import { REQUEST_TYPES, requestTypeOf } from './types.js';
+import type { Content, Request, RequestType } from './types.js';
+
+/** Size of the length prefix that opens every frame. */
+export const LENGTH_PREFIX_BYTES = 4;
+/** Offset of the u32 body length. */
+export const OFFSET_LENGTH = 0;
+/** Offset of the u8 protocol version. */
+export const OFFSET_VERSION = 4;
+/** Offset of the u8 request type code. */
+export const OFFSET_TYPE = 5;
+/** Offset of the u32 source peer ID. */
+export const OFFSET_SOURCE = 6;
+/** Offset of the u32 destination peer ID. */
+export const OFFSET_DESTINATION = 10;
+/** Offset of the u8 stamp length; the stamp text follows it. */
+export const OFFSET_STAMP_LENGTH = 14;
+/** Bytes of a frame before the stamp text (length prefix included). */
+export const HEADER_FIXED_BYTES = 15;
+/** Size of the u16 pair count that follows the stamp. */
+export const PAIR_COUNT_BYTES = 2;
+/** Fixed bytes of one content pair: u8 key length and u16 value length. */
+export const PAIR_FIXED_BYTES = 3;
+/** Longest stamp, in UTF-8 bytes. */
+export const MAX_STAMP_BYTES = 0xff;
+/** Longest content key, in UTF-8 bytes. */
+export const MAX_KEY_BYTES = 0xff;
+/** Longest content value, in UTF-8 bytes. */
+export const MAX_VALUE_BYTES = 0xffff;
+/** Most content pairs in one request. */
+export const MAX_PAIRS = 0xffff;
+/** Smallest body L a valid frame can declare: a one-byte stamp, no pairs. */
+export const MIN_BODY_BYTES = HEADER_FIXED_BYTES - LENGTH_PREFIX_BYTES + 1 + PAIR_COUNT_BYTES;
+/** Smallest whole frame, length prefix included. */
+export const MIN_FRAME_BYTES = LENGTH_PREFIX_BYTES + MIN_BODY_BYTES;
+/** First byte of a queue record that carries a command line instead of a frame. */
+export const COMMAND_RECORD_TAG = 0xc0;
+
+const MAX_U32 = 0xffffffff;
+const encoder = new TextEncoder();
+// ignoreBOM: a leading U+FEFF is text like any other and must round-trip;
+// by default the decoder would silently strip it.
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Bytes of the UTF-8 encoding of a well-formed string. */
+function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      // Well-formedness was checked, so a low surrogate follows: one 4-byte code point.
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
+/**
+ * Name of a field in an error message. Content keys are appended only on failure,
+ * so that the hot path builds no strings.
+ */
+function fieldName(field: string, detail?: string | number): string {
+  return detail === undefined ? field : `${field}${typeof detail === 'string' ? JSON.stringify(detail) : detail}`;
+}
+
+/** UTF-8 length of a text field, checked against its bounds. */
+function textLength(s: unknown, min: number, max: number, field: string, detail?: string): number {
+  if (typeof s !== 'string') throw badField(fieldName(field, detail), 'not a string');
+  // Each UTF-16 unit is at least one UTF-8 byte: refuse huge strings without scanning them.
+  if (s.length > max) throw badField(fieldName(field, detail), `longer than ${max} bytes`);
+  // TextEncoder would silently turn a lone surrogate into U+FFFD: refuse rather than corrupt.
+  if (!s.isWellFormed()) throw badField(fieldName(field, detail), 'contains a lone surrogate');
+  const n = utf8Length(s);
+  if (n < min) throw badField(fieldName(field, detail), 'empty');
+  if (n > max) throw badField(fieldName(field, detail), `${n} bytes, more than ${max}`);
+  return n;
+}
+
+function checkId(field: string, id: unknown): number {
+  if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > MAX_U32) {
+    throw badField(field, `${String(id)} is not an unsigned 32-bit integer`);
+  }
+  return id;
+}
+
+/**
+ * Encodes a request as one whole frame, length prefix included.
+ * Sizes are computed first, then everything is written into one buffer.
+ * @throws P2PError ERR_FRAME_FIELD when a field is out of range (checked first),
+ *   ERR_FRAME_OVERSIZED when the frame would exceed `maxFrameBytes`.
+ */
+export function encodeRequest(req: Request, maxFrameBytes: number = MAX_FRAME_BYTES): Uint8Array {
+  const type: unknown = req.type;
+  if (typeof type !== 'string' || !Object.hasOwn(REQUEST_TYPES, type)) {
+    throw badField('type', `${String(type)} is not a request type`);
+  }
+  const code = REQUEST_TYPES[type as RequestType];
+  const source = checkId('source', req.source);
+  const destination = checkId('destination', req.destination);
+  const stampBytes = textLength(req.stamp, 1, MAX_STAMP_BYTES, 'stamp');
+  const content: Content = req.content;
+  const keys = Object.keys(content);
+  if (keys.length > MAX_PAIRS) throw badField('content', `${keys.length} pairs, more than ${MAX_PAIRS}`);
+
+  // Key and value byte lengths, interleaved, so that the write pass does not recount.
+  const lengths = new Array<number>(keys.length * 2);
+  let size = HEADER_FIXED_BYTES + stampBytes + PAIR_COUNT_BYTES;
+  keys.forEach((key, i) => {
+    const k = textLength(key, 1, MAX_KEY_BYTES, 'content key ', key);
+    const v = textLength(content[key], 0, MAX_VALUE_BYTES, 'content value ', key);
+    lengths[2 * i] = k;
+    lengths[2 * i + 1] = v;
+    size += PAIR_FIXED_BYTES + k + v;
+  });
+  if (size > maxFrameBytes) throw oversized(size, maxFrameBytes);
+
+  const frame = new Uint8Array(size);
+  const view = new DataView(frame.buffer);
+  view.setUint32(OFFSET_LENGTH, size - LENGTH_PREFIX_BYTES);
+  view.setUint8(OFFSET_VERSION, PROTOCOL_VERSION);
+  view.setUint8(OFFSET_TYPE, code);
+  view.setUint32(OFFSET_SOURCE, source);
+  view.setUint32(OFFSET_DESTINATION, destination);
+  view.setUint8(OFFSET_STAMP_LENGTH, stampBytes);
+  let at = writeText(frame, HEADER_FIXED_BYTES, req.stamp, stampBytes);
+  view.setUint16(at, keys.length);
+  at += PAIR_COUNT_BYTES;
+  keys.forEach((key, i) => {
+    const k = lengths[2 * i] ?? 0;
+    const v = lengths[2 * i + 1] ?? 0;
+    view.setUint8(at, k);
+    at = writeText(frame, at + 1, key, k);
+    view.setUint16(at, v);
+    at = writeText(frame, at + 2, content[key] ?? '', v);
+  });
+  return frame;
+}
+
+function writeText(frame: Uint8Array, at: number, s: string, bytes: number): number {
+  encoder.encodeInto(s, frame.subarray(at, at + bytes));
+  return at + bytes;
+}
+
+/**
+ * Peeks the total length (4 + L) of the frame that starts `buf`.
+ * @returns undefined while fewer than 4 bytes are present.
+ * @throws P2PError ERR_FRAME_OVERSIZED when the frame would exceed `maxFrameBytes`,
+ *   ERR_FRAME_TRUNCATED when L is below MIN_BODY_BYTES (no valid frame is that short).
+ */
+export function frameLength(buf: Uint8Array, maxFrameBytes: number = MAX_FRAME_BYTES): number | undefined {
+  if (buf.length < LENGTH_PREFIX_BYTES) return undefined;
+  const body = new DataView(buf.buffer, buf.byteOffset, LENGTH_PREFIX_BYTES).getUint32(OFFSET_LENGTH);
+  const total = LENGTH_PREFIX_BYTES + body;
+  if (total > maxFrameBytes) throw oversized(total, maxFrameBytes);
+  if (body < MIN_BODY_BYTES) throw truncated(MIN_FRAME_BYTES, total);
+  return total;
+}
+
+/** Bounds-checked reads over one frame; every overrun is ERR_FRAME_TRUNCATED. */
+class Cursor {
+  private readonly view: DataView;
+  constructor(
+    private readonly bytes: Uint8Array,
+    public at: number,
+  ) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+  private need(n: number): void {
+    if (this.at + n > this.bytes.length) throw truncated(this.at + n, this.bytes.length);
+  }
+  u8(): number {
+    this.need(1);
+    return this.view.getUint8(this.at++);
+  }
+  u16(): number {
+    this.need(2);
+    const v = this.view.getUint16(this.at);
+    this.at += 2;
+    return v;
+  }
+  u32(): number {
+    this.need(4);
+    const v = this.view.getUint32(this.at);
+    this.at += 4;
+    return v;
+  }
+  text(n: number, field: string, detail?: string | number): string {
+    this.need(n);
+    const slice = this.bytes.subarray(this.at, this.at + n);
+    this.at += n;
+    return decodeText(slice, field, detail);
+  }
+}
+
+function decodeText(bytes: Uint8Array, field: string, detail?: string | number): string {
+  try {
+    return decoder.decode(bytes);
+  } catch {
+    throw badText(fieldName(field, detail));
+  }
+}
+
+/**
+ * Decodes exactly one whole frame (length prefix included), trusting nothing.
+ * Content comes back as a null-prototype object: a key such as `__proto__` is an
+ * own property like any other, and no key is inherited.
+ * @throws P2PError ERR_FRAME_TRUNCATED, ERR_FRAME_OVERSIZED, ERR_FRAME_VERSION,
+ *   ERR_FRAME_TYPE, ERR_FRAME_TEXT, ERR_FRAME_TRAILING or ERR_FRAME_FIELD.
+ */
+export function decodeRequest(frame: Uint8Array, maxFrameBytes: number = MAX_FRAME_BYTES): Request {
+  const total = frameLength(frame, maxFrameBytes);
+  if (total === undefined) throw truncated(LENGTH_PREFIX_BYTES, frame.length);
+  if (frame.length < total) throw truncated(total, frame.length);
+  if (frame.length > total) throw trailing(frame.length - total);
+
+  const r = new Cursor(frame, OFFSET_VERSION);
+  const version = r.u8();
+  if (version !== PROTOCOL_VERSION) throw badVersion(version, PROTOCOL_VERSION);
+  const code = r.u8();
+  const type = requestTypeOf(code);
+  if (type === undefined) throw badType(code);
+  const source = r.u32();
+  const destination = r.u32();
+  const stampBytes = r.u8();
+  if (stampBytes === 0) throw badField('stamp', 'empty');
+  const stamp = r.text(stampBytes, 'stamp');
+
+  const pairs = r.u16();
+  const content = Object.create(null) as Record<string, string>;
+  for (let i = 0; i < pairs; i++) {
+    const k = r.u8();
+    if (k === 0) throw badField(fieldName('content key #', i), 'empty');
+    const key = r.text(k, 'content key #', i);
+    if (Object.hasOwn(content, key)) throw badField(fieldName('content key ', key), 'repeated');
+    const v = r.u16();
+    // The object has no prototype, so `__proto__` is an ordinary own property here.
+    content[key] = r.text(v, 'content value ', key);
+  }
+  if (r.at < total) throw trailing(total - r.at);
+  return { type, source, destination, stamp, content };
+}
+
+/** Result of tryDecodeRequest: the request, or the named error. */
+export type DecodeResult = { ok: true; request: Request } | { ok: false; error: P2PError };
+
+/**
+ * decodeRequest for hot paths: a bad frame is a value, never a throw.
+ * Only a bug (an error that is not a P2PError) is rethrown, so it is not mistaken
+ * for a bad frame.
+ */
+export function tryDecodeRequest(frame: Uint8Array, maxFrameBytes: number = MAX_FRAME_BYTES): DecodeResult {
+  try {
+    return { ok: true, request: decodeRequest(frame, maxFrameBytes) };
+  } catch (err) {
+    if (isP2PError(err)) return { ok: false, error: err };
+    throw err;
+  }
+}
+
+/**
+ * Encodes a command line as a queue record: COMMAND_RECORD_TAG, then UTF-8.
+ * @throws P2PError ERR_FRAME_FIELD for a lone surrogate, ERR_FRAME_OVERSIZED when
+ *   the record would exceed MAX_FRAME_BYTES.
+ */
+export function encodeCommandRecord(line: string): Uint8Array {
+  if (line.length + 1 > MAX_FRAME_BYTES) throw oversized(line.length + 1, MAX_FRAME_BYTES);
+  if (!line.isWellFormed()) throw badField('line', 'contains a lone surrogate');
+  const n = utf8Length(line);
+  if (n + 1 > MAX_FRAME_BYTES) throw oversized(n + 1, MAX_FRAME_BYTES);
+  const rec = new Uint8Array(n + 1);
+  rec[0] = COMMAND_RECORD_TAG;
+  writeText(rec, 1, line, n);
+  return rec;
+}
+
+/** A decoded queue record: a request, or a command line typed at the console. */
+export type QueueRecord = { kind: 'request'; request: Request } | { kind: 'command'; line: string };
+
+/**
+ * Decodes a queue record written by encodeRequest or encodeCommandRecord.
+ * @throws the named errors of decodeRequest for a bad frame; ERR_FRAME_TRUNCATED for
+ *   an empty record; ERR_FRAME_TEXT for a command that is not UTF-8.
+ */
+export function decodeQueueRecord(rec: Uint8Array): QueueRecord {
+  if (rec.length === 0) throw truncated(1, 0);
+  if (rec[0] === COMMAND_RECORD_TAG) {
+    if (rec.length > MAX_FRAME_BYTES) throw oversized(rec.length, MAX_FRAME_BYTES);
+    return { kind: 'command', line: decodeText(rec.subarray(1), 'line') };
+  }
+  return { kind: 'request', request: decodeRequest(rec) };
+}

@@ -1,0 +1,91 @@
+/**
+ * The consumer: drains the ring queue and runs each request's service.
+ * It sleeps with Atomics.waitAsync when the queue is empty, so its event
+ * loop keeps serving sockets, timers, the transfer pool and the control
+ * channel; a record landing wakes it at once.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import * as Comlink from 'comlink/dist/esm/comlink.mjs';
+import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+import '../runtime/comlink-errors.js';
+import { sendRequest } from '../net/tcp.js';
+import type { RingQueue } from '../queue/ring-queue.js';
+import type { RoleContext, RunningRole } from '../runtime/role-host.js';
+import { dispatchRecord, runCommand, type DispatchContext } from '../services/dispatch.js';
+import { formatFingers } from '../services/fingers.js';
+import { startJoin } from '../services/join.js';
+import { PeerNode } from '../services/peer-node.js';
+import { snapshotOf, type PeerSnapshot, type QueueStats } from '../services/snapshot.js';
+import { TransferPool } from '../transfer/pool.js';
+
+/** What the coordinator, tests, the CLI and the benchmarks may call on a running consumer. */
+export interface ConsumerApi {
+  /** The peer's state now. */
+  snapshot(): PeerSnapshot;
+  /** Runs a typed command line, as if typed; resolves when its work is done. */
+  run(line: string): Promise<void>;
+  /** Sends this peer's join request to its known peer. */
+  join(): Promise<void>;
+  /** The `fingers` text. */
+  fingers(): string;
+}
+
+function queueStats(queue: RingQueue): QueueStats {
+  return {
+    depthBytes: queue.depthBytes,
+    highWaterBytes: queue.highWaterBytes,
+    capacityBytes: queue.capacity,
+    recordsPopped: queue.recordsPopped,
+  };
+}
+
+/** Starts the consumer role. */
+export function startConsumer(ctx: RoleContext): RunningRole {
+  const { config, controlPort } = ctx.data;
+  const transfers = new TransferPool({
+    host: config.self.host,
+    dataDir: config.dataDir,
+    self: config.self.id,
+    queueBuffer: ctx.data.queueBuffer,
+  });
+  const node = new PeerNode(config, {
+    emit: ctx.emit,
+    state: ctx.state,
+    send: sendRequest,
+    transfers,
+    requestExit: (code, reason) => ctx.post({ kind: 'exit', code, reason }),
+  });
+  const dispatch: DispatchContext = { queueStats: () => queueStats(ctx.queue) };
+  if (controlPort !== undefined) exposeControl(controlPort, node, dispatch);
+
+  const loop = async (): Promise<void> => {
+    while (!ctx.queue.closed) {
+      await ctx.queue.waitForData();
+      ctx.queue.drain((view) => dispatchRecord(node, dispatch, view));
+    }
+  };
+  const running = loop();
+  return {
+    close: async () => {
+      node.stopping = true;
+      ctx.queue.close();
+      await running;
+      controlPort?.close();
+      await transfers.close();
+    },
+  };
+}
+
+function exposeControl(port: MessagePort, node: PeerNode, dispatch: DispatchContext): void {
+  const api: ConsumerApi = {
+    snapshot: () => snapshotOf(node, dispatch.queueStats()),
+    run: (line) => runCommand(node, dispatch, line),
+    join: async () => {
+      const known = node.config.knownPeer;
+      if (known === undefined) throw new Error('this peer was not started with join');
+      await startJoin(node, known);
+    },
+    fingers: () => formatFingers(node),
+  };
+  Comlink.expose(api, nodeEndpoint(port));
+}

@@ -1,0 +1,70 @@
+/**
+ * The ping listener: answers ping requests on the peer's UDP port at once,
+ * then queues each request so that the consumer learns its predecessors
+ * (a ping names its sender and which successor slot the receiver fills).
+ * A bad datagram is logged with its error's name and dropped.
+ */
+import type dgram from 'node:dgram';
+import { P2PError } from '../errors.js';
+import { encodeRequest, tryDecodeRequest } from '../protocol/codec.js';
+import type { RingQueue } from '../queue/ring-queue.js';
+import { bindUdp } from '../net/udp.js';
+import type { Emit } from '../runtime/events.js';
+import type { PeerState } from '../runtime/peer-state.js';
+
+/** What the ping listener needs. */
+export interface PingListenerOptions {
+  readonly self: number;
+  readonly host: string;
+  readonly port: number;
+  readonly queue: RingQueue;
+  readonly state: PeerState;
+  readonly emit: Emit;
+}
+
+/** Binds the UDP port (rejects with ERR_PORT_IN_USE) and starts answering. */
+export async function startPingListener(opts: PingListenerOptions): Promise<{ close(): Promise<void> }> {
+  const socket = await bindUdp(opts.host, opts.port);
+  socket.on('error', () => undefined); // ICMP errors on replies are not ours to fail on
+  socket.on('message', (msg, rinfo) => onDatagram(socket, msg, rinfo, opts));
+  return { close: () => new Promise<void>((resolve) => socket.close(() => resolve())) };
+}
+
+function onDatagram(socket: dgram.Socket, msg: Buffer, rinfo: dgram.RemoteInfo, opts: PingListenerOptions): void {
+  const from = `${rinfo.address}:${rinfo.port}`;
+  const decoded = tryDecodeRequest(msg);
+  const fail = (err: P2PError): void => {
+    opts.state.count('ping-listener', 'errors');
+    opts.emit('datagram-error', `Dropped a datagram from ${from}: ${err.code}: ${err.message}`, {
+      stream: 'stderr',
+      fields: { code: err.code, from },
+    });
+  };
+  if (!decoded.ok) {
+    fail(decoded.error);
+    return;
+  }
+  const req = decoded.request;
+  if (req.type !== 'ping' || req.content.phase !== 'req') {
+    fail(new P2PError('ERR_UNKNOWN_TYPE', `a ${req.type} request (phase ${req.content.phase ?? 'none'}) is not a ping request`));
+    return;
+  }
+  const reply = encodeRequest({
+    type: 'ping',
+    source: opts.self,
+    destination: req.source,
+    stamp: req.stamp,
+    content: { phase: 'resp', seq: req.content.seq ?? '0', slot: req.content.slot ?? '0' },
+  });
+  socket.send(reply, rinfo.port, rinfo.address);
+  // Queue the request for the consumer (predecessor bookkeeping and the
+  // printed line). The reply above never waits on the queue; when the queue is
+  // full this push waits without blocking the event loop, so later pings are
+  // still answered.
+  const record = encodeRequest(req);
+  if (opts.queue.tryPush(record) === 1) {
+    opts.state.count('ping-listener');
+    return;
+  }
+  void opts.queue.pushAsync(record).then((r) => opts.state.count('ping-listener', r === 1 ? 'handled' : 'errors'));
+}

@@ -1,0 +1,166 @@
+/**
+ * The ping sender: every ping interval, pings each successor the consumer
+ * currently holds (read from the shared peer state). It sends from its own
+ * socket, so responses come back to it. A ping unanswered within the ping
+ * timeout is retried at once; PING_MISSES_DEAD consecutive misses (never one
+ * alone) mark the successor dead and queue an `abrupt` request for the
+ * consumer, which repairs the ring. Detection therefore takes at most one
+ * interval plus PING_MISSES_DEAD timeouts.
+ */
+import dgram from 'node:dgram';
+import { PING_FIRST_DELAY_MS, PING_MISSES_DEAD } from '../constants.js';
+import { encodeRequest, tryDecodeRequest } from '../protocol/codec.js';
+import { StampSource } from '../protocol/types.js';
+import type { RingQueue } from '../queue/ring-queue.js';
+import { formatPeerRef, type PeerRef } from '../net/peer-ref.js';
+import type { Emit } from '../runtime/events.js';
+import type { PeerState } from '../runtime/peer-state.js';
+
+/** What the ping sender needs. */
+export interface PingSenderOptions {
+  readonly self: PeerRef;
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  readonly state: PeerState;
+  readonly queue: RingQueue;
+  readonly emit: Emit;
+}
+
+interface Target {
+  ref: PeerRef;
+  slot: number;
+  misses: number;
+  timer: NodeJS.Timeout | undefined;
+  reported: boolean;
+}
+
+/** "Peer 4", "Peers 4 and 5", "Peers 4, 5 and 8". */
+export function listPeers(ids: readonly number[]): string {
+  if (ids.length === 1) return `Peer ${ids[0]}`;
+  return `Peers ${ids.slice(0, -1).join(', ')} and ${ids[ids.length - 1]}`;
+}
+
+/** Starts pinging; returns a handle that stops every timer and the socket. */
+export async function startPingSender(opts: PingSenderOptions): Promise<{ close(): Promise<void> }> {
+  const socket = dgram.createSocket('udp4');
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind({ address: opts.self.host, port: 0 }, () => resolve());
+  });
+  socket.removeAllListeners('error');
+  socket.on('error', () => undefined); // unreachable successors show up as missed pings
+  const stamps = new StampSource(`${opts.self.id}.ping`);
+  const targets = new Map<number, Target>();
+  let closed = false;
+
+  const send = (t: Target): void => {
+    const frame = encodeRequest({
+      type: 'ping',
+      source: opts.self.id,
+      destination: t.ref.id,
+      stamp: stamps.stamp(),
+      content: { phase: 'req', slot: String(t.slot), seq: String(t.misses), _addr: formatPeerRef(opts.self) },
+    });
+    socket.send(frame, t.ref.port, t.ref.host);
+    clearTimeout(t.timer);
+    t.timer = setTimeout(() => onTimeout(t), opts.timeoutMs);
+  };
+
+  const onTimeout = (t: Target): void => {
+    t.timer = undefined;
+    if (closed || t.reported) return;
+    t.misses += 1;
+    if (t.misses < PING_MISSES_DEAD) {
+      send(t); // retry at once: one lost datagram never condemns a peer
+      return;
+    }
+    t.reported = true;
+    opts.emit('ping-dead', undefined, { fields: { peer: t.ref.id, misses: t.misses } });
+    const abrupt = encodeRequest({
+      type: 'abrupt',
+      source: opts.self.id,
+      destination: opts.self.id,
+      stamp: stamps.stamp(),
+      content: { dead: String(t.ref.id), _deadAddr: formatPeerRef(t.ref) },
+    });
+    void opts.queue.pushAsync(abrupt).then((r) => opts.state.count('ping-sender', r === 1 ? 'handled' : 'errors'));
+  };
+
+  // Keeps one Target per current successor; a successor that left the list
+  // loses its timers, a new one starts with a clean record.
+  const reconcile = (): PeerRef[] => {
+    const succ = opts.state.successors();
+    const ids = new Set(succ.map((r) => r.id));
+    for (const [id, t] of targets) {
+      if (!ids.has(id)) {
+        clearTimeout(t.timer);
+        targets.delete(id);
+      }
+    }
+    succ.forEach((ref, slot) => {
+      const t = targets.get(ref.id);
+      if (t === undefined) targets.set(ref.id, { ref, slot, misses: 0, timer: undefined, reported: false });
+      else {
+        t.ref = ref;
+        t.slot = slot;
+      }
+    });
+    return succ;
+  };
+
+  const tick = (): void => {
+    if (closed) return;
+    const succ = reconcile();
+    if (succ.length === 0) return;
+    for (const ref of succ) {
+      const t = targets.get(ref.id);
+      // A target being retried keeps its own schedule; a reported one waits for the consumer.
+      if (t !== undefined && t.timer === undefined && !t.reported) send(t);
+    }
+    opts.state.count('ping-sender');
+    opts.emit('ping-sent', `Ping requests sent to ${listPeers(succ.map((r) => r.id))}`, {
+      fields: { to: succ.map((r) => r.id) },
+    });
+  };
+
+  socket.on('message', (msg) => {
+    const decoded = tryDecodeRequest(msg);
+    if (!decoded.ok || decoded.request.type !== 'ping' || decoded.request.content.phase !== 'resp') {
+      opts.state.count('ping-sender', 'errors');
+      return;
+    }
+    const from = decoded.request.source;
+    const t = targets.get(from);
+    if (t === undefined) return; // a late answer from a former successor
+    clearTimeout(t.timer);
+    t.timer = undefined;
+    t.misses = 0;
+    opts.emit('ping-response', `Ping response received from Peer ${from}`, { fields: { from } });
+  });
+
+  // Successor changes wake us at once (a newcomer learns its successors on
+  // join): the first pings to a new successor need not wait for the next tick.
+  const watchEpoch = async (): Promise<void> => {
+    while (!closed) {
+      const seen = opts.state.epoch;
+      const hadNone = targets.size === 0;
+      await opts.state.waitEpochChange(seen);
+      if (closed) return;
+      if (hadNone) tick();
+      else reconcile();
+    }
+  };
+  void watchEpoch();
+
+  const first = setTimeout(tick, PING_FIRST_DELAY_MS);
+  const every = setInterval(tick, opts.intervalMs);
+  return {
+    close: () => {
+      closed = true;
+      clearTimeout(first);
+      clearInterval(every);
+      for (const t of targets.values()) clearTimeout(t.timer);
+      return new Promise<void>((resolve) => socket.close(() => resolve()));
+    },
+  };
+}

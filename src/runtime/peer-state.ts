@@ -1,0 +1,183 @@
+/**
+ * The small shared block of peer state that several roles read.
+ *
+ * The consumer owns the ring: it alone writes the successor and predecessor
+ * lists. The ping sender must ping whoever the consumer currently holds, so
+ * the lists live here, published under a sequence lock. Each role also
+ * reports its thread ID and a count of the work it has done in a slot of its
+ * own (one writer per slot), read by `status`.
+ *
+ * Layout (Int32 words; each control line is 64 bytes = 16 words so that the
+ * words written by different threads never share a cache line):
+ *
+ *   word   0  SEQ            sequence lock: odd while the consumer writes
+ *   word   1  SUCC_COUNT     number of valid successor entries
+ *   word   2  PRED_COUNT     number of valid predecessor entries (0..2)
+ *   word   3  EPOCH          bumped on every successor change (ping sender resets)
+ *   word  16  SUCC[MAX_SUCCESSORS] x {id, ipv4, port}
+ *   word  16 + 3*MAX_SUCCESSORS  PRED[2] x {id, ipv4, port}
+ *   word  ROLE_BASE + 16*r  role r: {THREAD_ID, HANDLED, ERRORS}
+ *
+ * Concurrency contract: one writer (the consumer) for SEQ/SUCC/PRED/EPOCH,
+ * any number of readers; one writer per role slot. All accesses go through
+ * Atomics, which are sequentially consistent, so a reader that sees the same
+ * even SEQ before and after its reads saw one consistent write.
+ */
+import { MAX_SUCCESSORS } from '../constants.js';
+import { ipv4ToU32, u32ToIpv4, type PeerRef } from '../net/peer-ref.js';
+
+/** The five roles of a peer, in the order of the report. */
+export const ROLES = ['socket-producer', 'stdin-reader', 'ping-listener', 'ping-sender', 'consumer'] as const;
+/** One of the five roles. */
+export type Role = (typeof ROLES)[number];
+
+const WORDS_PER_LINE = 16;
+const SEQ = 0;
+const SUCC_COUNT = 1;
+const PRED_COUNT = 2;
+const EPOCH = 3;
+const SUCC_BASE = WORDS_PER_LINE;
+const REF_WORDS = 3;
+const PRED_BASE = SUCC_BASE + REF_WORDS * MAX_SUCCESSORS;
+const MAX_PREDECESSORS = 2;
+const ROLE_BASE = Math.ceil((PRED_BASE + REF_WORDS * MAX_PREDECESSORS) / WORDS_PER_LINE) * WORDS_PER_LINE;
+const ROLE_THREAD_ID = 0;
+const ROLE_HANDLED = 1;
+const ROLE_ERRORS = 2;
+const TOTAL_WORDS = ROLE_BASE + WORDS_PER_LINE * ROLES.length;
+
+/** Counters of one role. */
+export interface RoleCounters {
+  readonly role: Role;
+  readonly threadId: number;
+  readonly handled: number;
+  readonly errors: number;
+}
+
+/** A view of the shared peer state; every thread builds one on the same buffer. */
+export class PeerState {
+  private readonly words: Int32Array;
+
+  constructor(readonly buffer: SharedArrayBuffer) {
+    if (buffer.byteLength < PeerState.byteLength) {
+      throw new RangeError(`peer state buffer needs ${PeerState.byteLength} bytes, got ${buffer.byteLength}`);
+    }
+    this.words = new Int32Array(buffer);
+  }
+
+  /** Bytes a state block needs. */
+  static get byteLength(): number {
+    return TOTAL_WORDS * 4;
+  }
+
+  /** A fresh zeroed block. */
+  static create(): PeerState {
+    return new PeerState(new SharedArrayBuffer(PeerState.byteLength));
+  }
+
+  /** Publishes the successor and predecessor lists (consumer only). */
+  publish(successors: readonly PeerRef[], predecessors: readonly (PeerRef | undefined)[]): void {
+    const w = this.words;
+    const seq = Atomics.load(w, SEQ);
+    Atomics.store(w, SEQ, seq + 1); // odd: readers retry
+    const succ = successors.slice(0, MAX_SUCCESSORS);
+    const prev = this.readRefs(SUCC_BASE, Atomics.load(w, SUCC_COUNT));
+    succ.forEach((ref, i) => this.writeRef(SUCC_BASE + i * REF_WORDS, ref));
+    Atomics.store(w, SUCC_COUNT, succ.length);
+    const preds = predecessors.filter((p): p is PeerRef => p !== undefined).slice(0, MAX_PREDECESSORS);
+    preds.forEach((ref, i) => this.writeRef(PRED_BASE + i * REF_WORDS, ref));
+    Atomics.store(w, PRED_COUNT, preds.length);
+    const changed = !sameIds(prev, succ);
+    if (changed) Atomics.add(w, EPOCH, 1);
+    Atomics.store(w, SEQ, seq + 2); // even again: the write is complete
+    // Wake the ping sender, which sleeps on EPOCH between its timers, only
+    // after SEQ is even so that its read succeeds at once.
+    if (changed) Atomics.notify(w, EPOCH);
+  }
+
+  /** A consistent copy of the successor list (any thread). */
+  successors(): PeerRef[] {
+    return this.readConsistent(() => this.readRefs(SUCC_BASE, Atomics.load(this.words, SUCC_COUNT)));
+  }
+
+  /** A consistent copy of the predecessor list (any thread). */
+  predecessors(): PeerRef[] {
+    return this.readConsistent(() => this.readRefs(PRED_BASE, Atomics.load(this.words, PRED_COUNT)));
+  }
+
+  /** Changes whenever the successor IDs change. */
+  get epoch(): number {
+    return Atomics.load(this.words, EPOCH);
+  }
+
+  /**
+   * Resolves when the successor IDs change from the epoch `seen`. Does not
+   * block the event loop (Atomics.waitAsync), and, on Node 20, does not keep
+   * it alive either: the caller holds other handles (its socket, its timers).
+   */
+  async waitEpochChange(seen: number): Promise<void> {
+    const result = Atomics.waitAsync(this.words, EPOCH, seen);
+    if (result.async) await result.value;
+  }
+
+  /** A role records the ID of the thread it runs on. */
+  registerRole(role: Role, threadId: number): void {
+    Atomics.store(this.words, this.roleBase(role) + ROLE_THREAD_ID, threadId);
+  }
+
+  /** A role counts one more piece of work done (or failed). */
+  count(role: Role, outcome: 'handled' | 'errors' = 'handled'): void {
+    Atomics.add(this.words, this.roleBase(role) + (outcome === 'handled' ? ROLE_HANDLED : ROLE_ERRORS), 1);
+  }
+
+  /** Counters of every role. */
+  roles(): RoleCounters[] {
+    return ROLES.map((role) => {
+      const base = this.roleBase(role);
+      return {
+        role,
+        threadId: Atomics.load(this.words, base + ROLE_THREAD_ID),
+        handled: Atomics.load(this.words, base + ROLE_HANDLED),
+        errors: Atomics.load(this.words, base + ROLE_ERRORS),
+      };
+    });
+  }
+
+  private roleBase(role: Role): number {
+    return ROLE_BASE + WORDS_PER_LINE * ROLES.indexOf(role);
+  }
+
+  private readConsistent<T>(read: () => T): T {
+    for (;;) {
+      const before = Atomics.load(this.words, SEQ);
+      if ((before & 1) === 0) {
+        const value = read();
+        if (Atomics.load(this.words, SEQ) === before) return value;
+      }
+      // The writer is mid-update; it holds the lock for a handful of stores.
+    }
+  }
+
+  private writeRef(at: number, ref: PeerRef): void {
+    Atomics.store(this.words, at, ref.id | 0);
+    Atomics.store(this.words, at + 1, (ipv4ToU32(ref.host) ?? 0) | 0);
+    Atomics.store(this.words, at + 2, ref.port);
+  }
+
+  private readRefs(base: number, count: number): PeerRef[] {
+    const out: PeerRef[] = [];
+    for (let i = 0; i < Math.min(count, MAX_SUCCESSORS); i++) {
+      const at = base + i * REF_WORDS;
+      out.push({
+        id: Atomics.load(this.words, at) >>> 0,
+        host: u32ToIpv4(Atomics.load(this.words, at + 1) >>> 0),
+        port: Atomics.load(this.words, at + 2),
+      });
+    }
+    return out;
+  }
+}
+
+function sameIds(a: readonly PeerRef[], b: readonly PeerRef[]): boolean {
+  return a.length === b.length && a.every((ref, i) => ref.id === b[i]?.id);
+}

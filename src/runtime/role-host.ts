@@ -1,0 +1,65 @@
+/**
+ * What every role worker does around its role: read workerData, attach to
+ * the shared queue and state, record its thread ID, start the role, say
+ * `ready` (or `fatal` with the error), and stop on the coordinator's word.
+ */
+import { parentPort, threadId, workerData, type MessagePort } from 'node:worker_threads';
+import { serializeError } from '../errors.js';
+import { RingQueue } from '../queue/ring-queue.js';
+import type { PeerConfig } from '../services/config.js';
+import { createEmitter, type CoordinatorMessage, type Emit, type RoleMessage } from './events.js';
+import { PeerState, type Role } from './peer-state.js';
+
+/** The workerData of every role worker. */
+export interface RoleWorkerData {
+  readonly role: Role;
+  readonly config: PeerConfig;
+  readonly queueBuffer: SharedArrayBuffer;
+  readonly stateBuffer: SharedArrayBuffer;
+  /** The consumer's end of the control channel (comlink). */
+  readonly controlPort?: MessagePort | undefined;
+}
+
+/** What a role is built from. */
+export interface RoleContext {
+  readonly data: RoleWorkerData;
+  readonly queue: RingQueue;
+  readonly state: PeerState;
+  readonly emit: Emit;
+  readonly post: (message: RoleMessage) => void;
+}
+
+/** A running role. */
+export interface RunningRole {
+  close(): Promise<void> | void;
+}
+
+/** Runs `start` as this worker's role. */
+export function hostRole(start: (ctx: RoleContext) => Promise<RunningRole> | RunningRole): void {
+  const port = parentPort;
+  if (port === null) throw new Error('a role must run in a worker thread');
+  const data = workerData as RoleWorkerData;
+  const post = (message: RoleMessage): void => port.postMessage(message);
+  const ctx: RoleContext = {
+    data,
+    queue: new RingQueue(data.queueBuffer),
+    state: new PeerState(data.stateBuffer),
+    emit: createEmitter(data.config.self.id, data.role, (event) => post({ kind: 'event', event })),
+    post,
+  };
+  ctx.state.registerRole(data.role, threadId);
+  let running: RunningRole | undefined;
+  port.on('message', (message: CoordinatorMessage) => {
+    if (message.kind !== 'stop') return;
+    void Promise.resolve(running?.close()).finally(() => port.close());
+  });
+  Promise.resolve()
+    .then(() => start(ctx))
+    .then(
+      (role) => {
+        running = role;
+        post({ kind: 'ready', role: data.role });
+      },
+      (err: unknown) => post({ kind: 'fatal', role: data.role, error: serializeError(err) }),
+    );
+}

@@ -1,0 +1,213 @@
+/**
+ * The consumer's peer: its view of the ring and the operations every
+ * service shares (routing, sending, printing, announcing successors). The
+ * consumer thread owns one PeerNode; nothing else writes its state.
+ * The services (one file per request type) are functions over it.
+ */
+import { P2PError } from '../errors.js';
+import { defaultRef, formatPeerRef, formatPeerRefs, parsePeerRef, parsePeerRefs, type PeerRef } from '../net/peer-ref.js';
+import type { Endpoint } from '../net/tcp.js';
+import type { Content, Request, RequestType } from '../protocol/types.js';
+import { StampSource } from '../protocol/types.js';
+import { nextHop } from '../routing/next-hop.js';
+import type { Hop, RoutingView } from '../routing/types.js';
+import type { Emit, EventDetails } from '../runtime/events.js';
+import type { PeerState } from '../runtime/peer-state.js';
+import type { PeerConfig } from './config.js';
+import type { TransferService } from './transfer-service.js';
+
+/** What the node needs from its thread. */
+export interface PeerDeps {
+  readonly emit: Emit;
+  readonly state: PeerState;
+  /** Delivers one request over TCP; rejects with ERR_UNREACHABLE. */
+  readonly send: (to: Endpoint, req: Request) => Promise<void>;
+  readonly transfers: TransferService;
+  /** Ends the peer (the coordinator stops every thread). */
+  readonly requestExit: (code: number, reason: string) => void;
+}
+
+const ORDINALS = ['first', 'second', 'third', 'fourth', 'fifth', 'sixth', 'seventh', 'eighth'];
+
+/** One peer's state and shared operations. */
+export class PeerNode {
+  successors: PeerRef[] = [];
+  /** [first, second] predecessor, learnt from pings. */
+  predecessors: [PeerRef | undefined, PeerRef | undefined] = [undefined, undefined];
+  /** Keys stored here by Store (filename -> key), whether or not bytes came. */
+  readonly storedKeys = new Map<string, number>();
+  /** Chord fingers (undefined where unknown). */
+  fingers: (PeerRef | undefined)[];
+  readonly stamps: StampSource;
+  /** Address book: every peer we have heard of, by ID. */
+  private readonly book = new Map<number, PeerRef>();
+  /** Waiters for the next predecessor learnt from a ping. */
+  private readonly predecessorWaiters: (() => void)[] = [];
+  stopping = false;
+
+  constructor(
+    readonly config: PeerConfig,
+    readonly deps: PeerDeps,
+  ) {
+    this.stamps = new StampSource(config.self.id);
+    this.fingers = new Array<PeerRef | undefined>(config.idBits).fill(undefined);
+    this.learn(config.self);
+    if (config.knownPeer !== undefined) this.learn(config.knownPeer);
+    if (config.initialSuccessors.length > 0) this.setSuccessors(config.initialSuccessors);
+  }
+
+  /** This peer's ID. */
+  get id(): number {
+    return this.config.self.id;
+  }
+
+  /** Prints a line (stdout) and records it as an event. */
+  say(kind: string, line: string, details?: EventDetails): void {
+    this.deps.emit(kind, line, details);
+  }
+
+  /** Records an event without printing. */
+  note(kind: string, details?: EventDetails): void {
+    this.deps.emit(kind, undefined, details);
+  }
+
+  /** Reports a failure on stderr with its error code. */
+  warn(kind: string, err: unknown, context: string): void {
+    const code = err instanceof P2PError ? err.code : 'ERR_UNKNOWN';
+    const message = err instanceof Error ? err.message : String(err);
+    this.deps.state.count('consumer', 'errors');
+    this.deps.emit(kind, `${context}: ${code}: ${message}`, { stream: 'stderr', fields: { code, message } });
+  }
+
+  /** Remembers where a peer is. */
+  learn(ref: PeerRef): PeerRef {
+    this.book.set(ref.id, ref);
+    return ref;
+  }
+
+  /** Where peer `id` is: learnt, or the course's PORT_BASE + ID. */
+  refFor(id: number): PeerRef {
+    return this.book.get(id) ?? defaultRef(id, this.config.defaultHost, this.config.portBase);
+  }
+
+  /** A reference parsed from content, or the default for `fallbackId`. */
+  refFrom(text: string | undefined, fallbackId: number): PeerRef {
+    if (text !== undefined && text !== '') return this.learn(parsePeerRef(text));
+    return this.refFor(fallbackId);
+  }
+
+  /** References parsed from content (`_succ`), each learnt. */
+  refsFrom(text: string | undefined): PeerRef[] {
+    return parsePeerRefs(text).map((r) => this.learn(r));
+  }
+
+  /** Replaces the successor list and publishes it to the ping sender. */
+  setSuccessors(list: readonly PeerRef[]): void {
+    const seen = new Set<number>();
+    this.successors = list
+      .filter((r) => {
+        if (seen.has(r.id)) return false;
+        seen.add(r.id);
+        return true;
+      })
+      .slice(0, this.config.successors);
+    for (const r of this.successors) this.learn(r);
+    this.publish();
+  }
+
+  /** Sets a predecessor slot (0 first, 1 second) learnt from a ping. */
+  setPredecessor(slot: number, ref: PeerRef): void {
+    if (slot !== 0 && slot !== 1) return;
+    const old = this.predecessors[slot];
+    this.learn(ref);
+    if (old?.id === ref.id && old.host === ref.host && old.port === ref.port) return;
+    this.predecessors[slot] = ref;
+    this.publish();
+    for (const wake of this.predecessorWaiters.splice(0)) wake();
+  }
+
+  /** Resolves when a predecessor is next learnt, or after `ms`. */
+  waitForPredecessor(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.predecessorWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  /** Prints "My new first successor is Peer X", one line per successor. */
+  announceSuccessors(prefix = 'My new'): void {
+    this.successors.forEach((ref, i) => {
+      this.say('successor', `${prefix} ${ORDINALS[i] ?? `#${i + 1}`} successor is Peer ${ref.id}`, {
+        fields: { position: i + 1, peer: ref.id },
+      });
+    });
+  }
+
+  /** What routing sees now. */
+  view(): RoutingView {
+    return {
+      self: this.id,
+      idBits: this.config.idBits,
+      successors: this.successors.map((r) => r.id),
+      predecessor: this.predecessors[0]?.id,
+      fingers: this.config.routing === 'chord' ? this.fingers.map((f) => f?.id) : undefined,
+    };
+  }
+
+  /** Next hop for `key` under this peer's routing. */
+  route(key: number): Hop {
+    return nextHop(this.config.routing, this.view(), key);
+  }
+
+  /** A new request from this peer. */
+  request(type: RequestType, to: number, content: Content): Request {
+    return { type, source: this.id, destination: to, stamp: this.stamps.stamp(), content } as Request;
+  }
+
+  /** Sends a request to a peer; rejects with ERR_UNREACHABLE. */
+  async sendTo(to: PeerRef, type: RequestType, content: Content): Promise<void> {
+    await this.deps.send(to, this.request(type, to.id, content));
+  }
+
+  /** Forwards a received request one hop on, keeping its stamp (so a lookup is one request end to end). */
+  async forward(req: Request, to: PeerRef, content: Content): Promise<void> {
+    await this.deps.send(to, { ...req, source: this.id, destination: to.id, content } as Request);
+  }
+
+  /** `id@host:port` of this peer. */
+  get selfRef(): string {
+    return formatPeerRef(this.config.self);
+  }
+
+  /** The successor list as `_succ` content. */
+  successorContent(list: readonly PeerRef[] = this.successors): Content {
+    return {
+      _firstID: String(list[0]?.id ?? ''),
+      _secondID: String(list[1]?.id ?? ''),
+      _succ: formatPeerRefs(list),
+    };
+  }
+
+  private publish(): void {
+    this.deps.state.publish(this.successors, this.predecessors);
+  }
+}
+
+/** Hop count and path of a lookup request, from its content. */
+export function lookupTrail(content: Content): { hops: number; path: number[] } {
+  const hops = Number(content._hops ?? '0');
+  const path = (content._path ?? '').split('.').filter((s) => s !== '').map(Number);
+  return { hops: Number.isFinite(hops) ? hops : 0, path };
+}
+
+/** Content for the next hop of a lookup: one more hop, the next peer on the path, `_final` when it owns the key. */
+export function nextTrail(content: Content, to: number, final: boolean): Content {
+  const { hops, path } = lookupTrail(content);
+  const next: Record<string, string> = { ...content, _hops: String(hops + 1), _path: [...path, to].join('.') };
+  if (final) next._final = '1';
+  else delete next._final;
+  return next;
+}

@@ -1,0 +1,70 @@
+/** `status`: a peer's state for a person, or as JSON. */
+import type { PeerRef } from '../net/peer-ref.js';
+import type { RoleCounters } from '../runtime/peer-state.js';
+import type { PeerNode } from './peer-node.js';
+
+/** Queue figures. */
+export interface QueueStats {
+  readonly depthBytes: number;
+  readonly highWaterBytes: number;
+  readonly capacityBytes: number;
+  readonly recordsPopped: number;
+}
+
+/** Everything `status` shows. Plain data: it crosses threads through comlink. */
+export interface PeerSnapshot {
+  readonly peer: number;
+  readonly host: string;
+  readonly port: number;
+  readonly routing: string;
+  readonly idBits: number;
+  readonly successorsWanted: number;
+  readonly pingIntervalMs: number;
+  readonly successors: readonly PeerRef[];
+  readonly predecessors: readonly (PeerRef | null)[];
+  readonly storedKeys: readonly { readonly filename: string; readonly key: number }[];
+  readonly fingers: readonly (number | null)[];
+  readonly queue: QueueStats;
+  readonly roles: readonly RoleCounters[];
+  readonly transfersActive: number;
+}
+
+/** Takes a snapshot of the node. */
+export function snapshotOf(node: PeerNode, queue: QueueStats): PeerSnapshot {
+  const c = node.config;
+  return {
+    peer: node.id,
+    host: c.self.host,
+    port: c.self.port,
+    routing: c.routing,
+    idBits: c.idBits,
+    successorsWanted: c.successors,
+    pingIntervalMs: c.pingIntervalMs,
+    successors: node.successors,
+    predecessors: node.predecessors.map((p) => p ?? null),
+    storedKeys: [...node.storedKeys].map(([filename, key]) => ({ filename, key })).sort((a, b) => a.key - b.key),
+    fingers: c.routing === 'chord' ? node.fingers.map((f) => f?.id ?? null) : [],
+    queue,
+    roles: node.deps.state.roles(),
+    transfersActive: node.deps.transfers.active,
+  };
+}
+
+/** The snapshot as lines for a person. */
+export function formatSnapshot(s: PeerSnapshot): string {
+  const ids = (refs: readonly (PeerRef | null)[]): string =>
+    refs.length === 0 ? 'none yet' : refs.map((r) => (r === null ? '?' : String(r.id))).join(', ');
+  const lines = [
+    `Peer ${s.peer} at ${s.host}:${s.port} (${s.routing} routing, ${s.idBits}-bit IDs, ${s.successorsWanted} successors, ping every ${s.pingIntervalMs / 1000} s)`,
+    `Successors: ${ids(s.successors)}`,
+    `Predecessors: ${ids(s.predecessors)}`,
+    `Stored keys: ${s.storedKeys.length === 0 ? 'none' : s.storedKeys.map((k) => `${k.filename} (key ${k.key})`).join(', ')}`,
+    `Queue: ${s.queue.depthBytes} bytes waiting, high-water mark ${s.queue.highWaterBytes} of ${s.queue.capacityBytes} bytes, ${s.queue.recordsPopped} records consumed`,
+    `Transfers running: ${s.transfersActive}`,
+    'Threads:',
+    ...s.roles.map(
+      (r) => `  ${r.role.padEnd(16)} thread ${String(r.threadId).padStart(3)}  handled ${r.handled}  errors ${r.errors}`,
+    ),
+  ];
+  return lines.join('\n');
+}

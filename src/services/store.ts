@@ -1,0 +1,85 @@
+/**
+ * Store: the request walks to the owner of NNNN mod 2^m. When the typing
+ * peer has the file and the owner keeps another data directory, the owner
+ * pulls the bytes through the transfer pool.
+ */
+import path from 'node:path';
+import type { Content, Request, RequestOf } from '../protocol/types.js';
+import { validateFilename } from '../cli/commands.js';
+import { findLocalFile, keyOf } from './files.js';
+import { lookupTrail, nextTrail, type PeerNode } from './peer-node.js';
+
+/** `Store NNNN` typed at this peer. */
+export async function storeCommand(node: PeerNode, filename: string): Promise<void> {
+  const file = await findLocalFile(node.config.dataDir, filename);
+  const content: Record<string, string> = {
+    filename,
+    _nodeID: String(node.id),
+    _origin: node.selfRef,
+    _hops: '0',
+    _path: String(node.id),
+    _dir: path.resolve(node.config.dataDir),
+  };
+  if (file !== undefined) {
+    content._ext = file.ext;
+    content._size = String(file.size);
+  }
+  await routeStore(node, node.request('store', node.id, content), true);
+  if (file === undefined) {
+    node.say('store-no-bytes', `File ${filename} is not in this peer's data directory, so no bytes were sent`, {
+      fields: { filename },
+    });
+  }
+}
+
+/** A store request arrives from another peer. */
+export async function onStore(node: PeerNode, req: RequestOf<'store'>): Promise<void> {
+  await routeStore(node, req, false);
+}
+
+async function routeStore(node: PeerNode, req: Request, atOrigin: boolean): Promise<void> {
+  const filename = validateFilename(req.content.filename ?? '');
+  const key = keyOf(filename, node.config.idBits);
+  const trail = lookupTrail(req.content);
+  const hop = req.content._final === '1' ? ({ kind: 'local' } as const) : node.route(key);
+  if (hop.kind === 'local') {
+    node.storedKeys.set(filename, key);
+    node.say('store-accepted', `Store ${filename} request accepted`, {
+      fields: { filename, key, origin: Number(req.content._nodeID) },
+      ...trail,
+    });
+    if (!atOrigin && req.content._size !== undefined && !sameDirectory(node, req.content)) {
+      await pullBytes(node, req.content, filename);
+    }
+    return;
+  }
+  const to = node.refFor(hop.to);
+  node.say('store-forwarded', `Store ${filename} request forwarded to my successor`, {
+    fields: { filename, key, to: to.id },
+    ...trail,
+  });
+  await node.forward(req, to, nextTrail(req.content, to.id, hop.final));
+}
+
+/** The origin keeps its files where we keep ours (the course's shared working directory). */
+function sameDirectory(node: PeerNode, content: Content): boolean {
+  const origin = node.refFrom(content._origin, Number(content._nodeID));
+  return content._dir === path.resolve(node.config.dataDir) && origin.host === node.config.self.host;
+}
+
+async function pullBytes(node: PeerNode, content: Content, filename: string): Promise<void> {
+  const origin = node.refFrom(content._origin, Number(content._nodeID));
+  try {
+    const at = await node.deps.transfers.receive({ filename, mode: 'store' });
+    await node.sendTo(origin, 'transfer', {
+      filename,
+      _pull: '1',
+      _nodeID: String(node.id),
+      _replyHost: at.host,
+      _replyPort: String(at.port),
+    });
+    node.note('store-pull', { fields: { filename, from: origin.id } });
+  } catch (err) {
+    node.warn('store-pull-failed', err, `Fetching the bytes of ${filename} from Peer ${origin.id}`);
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * The transfer pool: a piscina pool, owned by the consumer thread, that runs
+ * every file transfer (read and send, receive and write) in its own threads,
+ * so a large transfer never stalls requests or pings.
+ */
+import { MessageChannel } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import { TRANSFER_WAIT_MS } from '../constants.js';
+import type { Endpoint } from '../net/tcp.js';
+import type { Request } from '../protocol/types.js';
+import { workerUrl } from '../runtime/worker-path.js';
+import type { ReceiveSpec, TransferService } from '../services/transfer-service.js';
+import type { ReceiveOutcome, ReceiveTask, SendTask } from './tasks.js';
+
+/** Options of the pool. */
+export interface TransferPoolOptions {
+  readonly host: string;
+  readonly dataDir: string;
+  readonly self: number;
+  readonly queueBuffer: SharedArrayBuffer;
+  readonly timeoutMs?: number;
+  /** Pool threads at most (transfers are I/O-bound: each thread runs many at once). */
+  readonly maxThreads?: number;
+}
+
+/** Transfers in piscina threads. */
+export class TransferPool implements TransferService {
+  private readonly pool: Piscina;
+  private running = 0;
+
+  constructor(private readonly opts: TransferPoolOptions) {
+    this.pool = new Piscina({
+      filename: fileURLToPath(workerUrl('transfer')),
+      minThreads: 1,
+      maxThreads: opts.maxThreads ?? 2,
+      concurrentTasksPerWorker: 16,
+      idleTimeout: 60_000,
+    });
+  }
+
+  get active(): number {
+    return this.running;
+  }
+
+  /** Pool threads' IDs, for `status`. */
+  get threadIds(): number[] {
+    return this.pool.threads.map((t) => t.threadId);
+  }
+
+  async receive(spec: ReceiveSpec): Promise<Endpoint> {
+    const { port1, port2 } = new MessageChannel();
+    const task: ReceiveTask = {
+      kind: 'receive',
+      host: this.opts.host,
+      filename: spec.filename,
+      mode: spec.mode,
+      dataDir: this.opts.dataDir,
+      self: this.opts.self,
+      queueBuffer: this.opts.queueBuffer,
+      timeoutMs: this.opts.timeoutMs ?? TRANSFER_WAIT_MS,
+      control: port2,
+    };
+    const done = this.track(this.pool.run(task, { transferList: [port2] }) as Promise<ReceiveOutcome>);
+    try {
+      const listening = new Promise<number>((resolve) => port1.once('message', (m: { port: number }) => resolve(m.port)));
+      // If the task fails before it listens, its rejection wins the race.
+      const port = await Promise.race([listening, done.then(() => -1)]);
+      if (port <= 0) throw new Error('the receive task ended before it listened');
+      done.catch(() => undefined); // later failures are reported through the queue
+      return { host: this.opts.host, port };
+    } finally {
+      port1.close();
+    }
+  }
+
+  async send(to: Endpoint, header: Request, path?: string): Promise<{ bytes: number }> {
+    const task: SendTask = { kind: 'send', to, header, path, timeoutMs: this.opts.timeoutMs ?? TRANSFER_WAIT_MS };
+    return this.track(this.pool.run(task) as Promise<{ bytes: number }>);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.destroy();
+  }
+
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.running += 1;
+    return p.finally(() => {
+      this.running -= 1;
+    });
+  }
+}

@@ -1,0 +1,13 @@
+/** Worker shell of the socket producer role (logic in src/roles/socket-producer.ts). */
+import { startSocketProducer } from '../src/roles/socket-producer.js';
+import { hostRole } from '../src/runtime/role-host.js';
+
+hostRole((ctx) =>
+  startSocketProducer({
+    host: ctx.data.config.self.host,
+    port: ctx.data.config.self.port,
+    queue: ctx.queue,
+    state: ctx.state,
+    emit: ctx.emit,
+  }),
+);

@@ -30,7 +30,7 @@ Options:
   --host H          IPv4 address to bind and to be reached on (default 127.0.0.1)
   --port N          this peer's port (default PORT_BASE + PEER)
   --data-dir DIR    where files NNNN.<ext> are kept (default: working directory)
-  --events FILE     append every event as a JSON line to FILE
+  --events FILE     append every event as a JSON line to FILE (or fd:N)
   --routing MODE    ring (the course's, default) or chord
   --successors R    successors kept (default 2)
   --id-bits M       ID width in bits, 8 to 32 (default 8)

@@ -150,29 +150,50 @@ export function encodeRequest(req: Request, maxFrameBytes: number = MAX_FRAME_BY
   if (size > maxFrameBytes) throw oversized(size, maxFrameBytes);
 
   const frame = new Uint8Array(size);
-  const view = new DataView(frame.buffer);
-  view.setUint32(OFFSET_LENGTH, size - LENGTH_PREFIX_BYTES);
-  view.setUint8(OFFSET_VERSION, PROTOCOL_VERSION);
-  view.setUint8(OFFSET_TYPE, code);
-  view.setUint32(OFFSET_SOURCE, source);
-  view.setUint32(OFFSET_DESTINATION, destination);
-  view.setUint8(OFFSET_STAMP_LENGTH, stampBytes);
+  putU32(frame, OFFSET_LENGTH, size - LENGTH_PREFIX_BYTES);
+  frame[OFFSET_VERSION] = PROTOCOL_VERSION;
+  frame[OFFSET_TYPE] = code;
+  putU32(frame, OFFSET_SOURCE, source);
+  putU32(frame, OFFSET_DESTINATION, destination);
+  frame[OFFSET_STAMP_LENGTH] = stampBytes;
   let at = writeText(frame, HEADER_FIXED_BYTES, req.stamp, stampBytes);
-  view.setUint16(at, keys.length);
+  putU16(frame, at, keys.length);
   at += PAIR_COUNT_BYTES;
   keys.forEach((key, i) => {
     const k = lengths[2 * i] ?? 0;
     const v = lengths[2 * i + 1] ?? 0;
-    view.setUint8(at, k);
+    frame[at] = k;
     at = writeText(frame, at + 1, key, k);
-    view.setUint16(at, v);
+    putU16(frame, at, v);
     at = writeText(frame, at + 2, content[key] ?? '', v);
   });
   return frame;
 }
 
+// Big-endian integers by hand: a DataView per frame costs more than the whole header.
+function putU16(b: Uint8Array, at: number, v: number): void {
+  b[at] = v >>> 8;
+  b[at + 1] = v & 0xff;
+}
+function putU32(b: Uint8Array, at: number, v: number): void {
+  b[at] = v >>> 24;
+  b[at + 1] = (v >>> 16) & 0xff;
+  b[at + 2] = (v >>> 8) & 0xff;
+  b[at + 3] = v & 0xff;
+}
+/** Reads a big-endian u32; the caller has checked that the 4 bytes exist. */
+function getU32(b: Uint8Array, at: number): number {
+  return (((b[at] ?? 0) << 24) | ((b[at + 1] ?? 0) << 16) | ((b[at + 2] ?? 0) << 8) | (b[at + 3] ?? 0)) >>> 0;
+}
+
+/** Writes the UTF-8 of s (exactly `bytes` long) at `at`; returns the offset after it. */
 function writeText(frame: Uint8Array, at: number, s: string, bytes: number): number {
-  encoder.encodeInto(s, frame.subarray(at, at + bytes));
+  if (bytes === s.length) {
+    // Pure ASCII (one byte per unit): a plain loop beats a subarray plus encodeInto.
+    for (let i = 0; i < bytes; i++) frame[at + i] = s.charCodeAt(i);
+  } else {
+    encoder.encodeInto(s, frame.subarray(at, at + bytes));
+  }
   return at + bytes;
 }
 
@@ -184,7 +205,7 @@ function writeText(frame: Uint8Array, at: number, s: string, bytes: number): num
  */
 export function frameLength(buf: Uint8Array, maxFrameBytes: number = MAX_FRAME_BYTES): number | undefined {
   if (buf.length < LENGTH_PREFIX_BYTES) return undefined;
-  const body = new DataView(buf.buffer, buf.byteOffset, LENGTH_PREFIX_BYTES).getUint32(OFFSET_LENGTH);
+  const body = getU32(buf, OFFSET_LENGTH);
   const total = LENGTH_PREFIX_BYTES + body;
   if (total > maxFrameBytes) throw oversized(total, maxFrameBytes);
   if (body < MIN_BODY_BYTES) throw truncated(MIN_FRAME_BYTES, total);
@@ -193,29 +214,26 @@ export function frameLength(buf: Uint8Array, maxFrameBytes: number = MAX_FRAME_B
 
 /** Bounds-checked reads over one frame; every overrun is ERR_FRAME_TRUNCATED. */
 class Cursor {
-  private readonly view: DataView;
   constructor(
     private readonly bytes: Uint8Array,
     public at: number,
-  ) {
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  }
+  ) {}
   private need(n: number): void {
     if (this.at + n > this.bytes.length) throw truncated(this.at + n, this.bytes.length);
   }
   u8(): number {
     this.need(1);
-    return this.view.getUint8(this.at++);
+    return this.bytes[this.at++] ?? 0;
   }
   u16(): number {
     this.need(2);
-    const v = this.view.getUint16(this.at);
+    const v = ((this.bytes[this.at] ?? 0) << 8) | (this.bytes[this.at + 1] ?? 0);
     this.at += 2;
     return v;
   }
   u32(): number {
     this.need(4);
-    const v = this.view.getUint32(this.at);
+    const v = getU32(this.bytes, this.at);
     this.at += 4;
     return v;
   }
@@ -227,7 +245,20 @@ class Cursor {
   }
 }
 
+/** Short ASCII texts (stamps, keys, IDs) skip TextDecoder, whose call costs more than they do. */
+const ASCII_FAST_PATH_BYTES = 64;
+
 function decodeText(bytes: Uint8Array, field: string, detail?: string | number): string {
+  if (bytes.length <= ASCII_FAST_PATH_BYTES) {
+    let s = '';
+    let i = 0;
+    for (; i < bytes.length; i++) {
+      const b = bytes[i] ?? 0xff;
+      if (b >= 0x80) break;
+      s += String.fromCharCode(b);
+    }
+    if (i === bytes.length) return s;
+  }
   try {
     return decoder.decode(bytes);
   } catch {

@@ -160,7 +160,7 @@ export class FrameReader {
       dst.set(chunk.subarray(at, at + n), filled);
       filled += n;
       at += n;
-      if (at === chunk.length + 0 && filled < 30) {
+      if (at === chunk.length) {
         index++;
         at = 0;
       }

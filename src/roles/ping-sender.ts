@@ -52,6 +52,7 @@ export async function startPingSender(opts: PingSenderOptions): Promise<{ close(
   const stamps = new StampSource(`${opts.self.id}.ping`);
   const targets = new Map<number, Target>();
   let closed = false;
+  let started = false;
 
   const send = (t: Target): void => {
     const frame = encodeRequest({
@@ -110,6 +111,7 @@ export async function startPingSender(opts: PingSenderOptions): Promise<{ close(
 
   const tick = (): void => {
     if (closed) return;
+    started = true;
     const succ = reconcile();
     if (succ.length === 0) return;
     for (const ref of succ) {
@@ -146,7 +148,7 @@ export async function startPingSender(opts: PingSenderOptions): Promise<{ close(
       const hadNone = targets.size === 0;
       await opts.state.waitEpochChange(seen);
       if (closed) return;
-      if (hadNone) tick();
+      if (hadNone && started) tick();
       else reconcile();
     }
   };

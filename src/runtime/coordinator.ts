@@ -6,7 +6,6 @@
  * unexpectedly ends the peer with a non-zero code), and stops them all on
  * `exit`.
  */
-import fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import * as Comlink from 'comlink/dist/esm/comlink.mjs';
@@ -17,6 +16,7 @@ import { deserializeError, P2PError } from '../errors.js';
 import { RingQueue } from '../queue/ring-queue.js';
 import type { ConsumerApi } from '../roles/consumer.js';
 import type { PeerConfig } from '../services/config.js';
+import { openEventLog, type EventLog } from './event-log.js';
 import type { PeerEvent, RoleMessage } from './events.js';
 import { PeerState, ROLES, type Role } from './peer-state.js';
 import type { RoleWorkerData } from './role-host.js';
@@ -36,7 +36,7 @@ export interface StartPeerOptions {
   readonly config: PeerConfig;
   /** Receives every event; default: print lines to this process's stdout/stderr. */
   readonly onEvent?: (event: PeerEvent) => void;
-  /** Also write every event as a JSON line to this file. */
+  /** Also write every event as a JSON line to this file (or `fd:N`). */
   readonly eventsFile?: string | undefined;
   /** Fed to the stdin reader; default none (use `input()`). */
   readonly stdin?: Readable | undefined;
@@ -57,7 +57,7 @@ export class Peer {
   private resolveExit!: (exit: PeerExit) => void;
   private stopping: Promise<PeerExit> | undefined;
   private readonly workers = new Map<Role, Worker>();
-  private readonly eventsFd: number | undefined;
+  private readonly eventLog: EventLog | undefined;
   /** The consumer's control API. */
   readonly control: Comlink.Remote<ConsumerApi>;
 
@@ -69,7 +69,7 @@ export class Peer {
     private readonly controlPort: import('node:worker_threads').MessagePort,
   ) {
     this.exited = new Promise((resolve) => (this.resolveExit = resolve));
-    this.eventsFd = options.eventsFile === undefined ? undefined : fs.openSync(options.eventsFile, 'a');
+    this.eventLog = options.eventsFile === undefined ? undefined : openEventLog(options.eventsFile);
     this.control = Comlink.wrap<ConsumerApi>(nodeEndpoint(controlPort));
   }
 
@@ -189,7 +189,7 @@ export class Peer {
 
   private emit(event: PeerEvent): void {
     (this.options.onEvent ?? printEvent)(event);
-    if (this.eventsFd !== undefined) fs.writeSync(this.eventsFd, `${JSON.stringify(event)}\n`);
+    this.eventLog?.write(event);
   }
 
   private async shutdown(code: number, reason: string, abrupt: boolean): Promise<PeerExit> {
@@ -212,7 +212,7 @@ export class Peer {
     await Promise.all(exits);
     this.control[Comlink.releaseProxy]();
     this.controlPort.close();
-    if (this.eventsFd !== undefined) fs.closeSync(this.eventsFd);
+    await this.eventLog?.close();
     const exit = { code, reason };
     this.resolveExit(exit);
     return exit;

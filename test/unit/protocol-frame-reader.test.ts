@@ -25,7 +25,15 @@ const TRANSFER: Request = {
   content: { _nodeID: '3', filename: 'song.mp3' },
 };
 
-const concat = (...parts: Uint8Array[]): Uint8Array => Uint8Array.from(parts.flatMap((p) => [...p]));
+function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
 
 /** Every frame next() yields until it returns undefined. */
 function drain(reader: FrameReader): Request[] {
@@ -70,6 +78,16 @@ describe('FrameReader', () => {
     }
     expect(reader.next()).toEqual(join(7));
     expect(reader.next()).toBeUndefined();
+    expect(reader.buffered).toBe(0);
+  });
+
+  it('yields many frames pushed as 1-byte chunks before any is read', () => {
+    const reqs = Array.from({ length: 20 }, (_, i) => join(i));
+    const stream = concat(...reqs.map((r) => encodeRequest(r)));
+    const reader = new FrameReader();
+    for (let i = 0; i < stream.length; i++) reader.push(stream.subarray(i, i + 1));
+    expect(reader.buffered).toBe(stream.length);
+    expect(drain(reader)).toEqual(reqs);
     expect(reader.buffered).toBe(0);
   });
 
@@ -145,13 +163,14 @@ describe('FrameReader', () => {
       source: fc.nat(),
       destination: fc.nat(),
       stamp: fc.string({ unit: 'binary', minLength: 1, maxLength: 20 }),
-      content: fc.dictionary(fc.string({ minLength: 1, maxLength: 10 }), fc.string({ maxLength: 30 }), { maxKeys: 4 }),
+      // Values up to a few kilobytes, so that frames span many segments.
+      content: fc.dictionary(fc.string({ minLength: 1, maxLength: 10 }), fc.string({ maxLength: 3000 }), { maxKeys: 3 }),
     }) as fc.Arbitrary<Request>;
     fc.assert(
       fc.property(
         fc.array(reqArb, { minLength: 1, maxLength: 8 }),
-        fc.uint8Array({ maxLength: 64 }),
-        fc.array(fc.nat(), { maxLength: 40 }),
+        fc.uint8Array({ maxLength: 2000 }),
+        fc.array(fc.nat(), { maxLength: 60 }),
         fc.boolean(),
         (reqs, file, cuts, drainEach) => {
           const stream = concat(...reqs.map((r) => encodeRequest(r)), encodeRequest(TRANSFER), file);

@@ -1,0 +1,142 @@
+/**
+ * A peer in a child process, driven the way a person would drive it: its
+ * stdin takes typed lines, its stdout and stderr are its transcript, and its
+ * events (the JSON-lines stream) arrive through an extra pipe (fd 3), so a
+ * driver can wait for exactly the event it needs, with a deadline.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { P2PError } from '../errors.js';
+import type { PeerEvent } from '../runtime/events.js';
+import { binPath } from '../runtime/worker-path.js';
+
+/** One printed line. */
+export interface TranscriptLine {
+  readonly stream: 'stdout' | 'stderr';
+  readonly text: string;
+}
+
+/** Options of a child peer. */
+export interface ChildPeerOptions {
+  /** Working directory (the course's shared data directory). */
+  readonly cwd: string;
+  /** Extra environment. */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+type Waiter = { test: (e: PeerEvent) => boolean; resolve: (e: PeerEvent) => void };
+
+/** A running peer process. */
+export class ChildPeer {
+  readonly transcript: TranscriptLine[] = [];
+  readonly events: PeerEvent[] = [];
+  /** Resolves with the exit code (null when killed by a signal). */
+  readonly exited: Promise<number | null>;
+  private readonly proc: ChildProcess;
+  private readonly waiters = new Set<Waiter>();
+  private exitCode: number | null | undefined;
+
+  /** Starts `p2p <args> --events fd:3`. */
+  constructor(
+    readonly id: number,
+    readonly args: readonly string[],
+    opts: ChildPeerOptions,
+  ) {
+    this.proc = spawn(process.execPath, [binPath(), ...args, '--events', 'fd:3'], {
+      cwd: opts.cwd,
+      env: { ...process.env, ...opts.env },
+      stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+    });
+    this.proc.stdin?.on('error', () => undefined); // writes after exit are dropped
+    this.readLines(this.proc.stdout, (text) => this.transcript.push({ stream: 'stdout', text }));
+    this.readLines(this.proc.stderr, (text) => this.transcript.push({ stream: 'stderr', text }));
+    this.readLines(this.proc.stdio[3] as Readable | null, (text) => {
+      let event: PeerEvent;
+      try {
+        event = JSON.parse(text) as PeerEvent;
+      } catch {
+        return;
+      }
+      this.events.push(event);
+      for (const w of this.waiters) {
+        if (w.test(event)) {
+          this.waiters.delete(w);
+          w.resolve(event);
+        }
+      }
+    });
+    this.exited = new Promise((resolve) => {
+      this.proc.once('exit', (code) => {
+        this.exitCode = code;
+        resolve(code);
+      });
+    });
+  }
+
+  /** The process ID. */
+  get pid(): number | undefined {
+    return this.proc.pid;
+  }
+
+  /** Still running. */
+  get running(): boolean {
+    return this.exitCode === undefined;
+  }
+
+  /** Types a line into the peer. */
+  type(line: string): void {
+    this.proc.stdin?.write(`${line}\n`);
+  }
+
+  /** Index to pass as `since` to wait only for events after now. */
+  mark(): number {
+    return this.events.length;
+  }
+
+  /**
+   * Resolves with the first event at or after index `since` that passes
+   * `test`; rejects with ERR_TIMEOUT after `timeoutMs`, naming `what`.
+   */
+  waitFor(test: (e: PeerEvent) => boolean, timeoutMs: number, what: string, since = 0): Promise<PeerEvent> {
+    const found = this.events.slice(since).find(test);
+    if (found !== undefined) return Promise.resolve(found);
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        test,
+        resolve: (e) => {
+          clearTimeout(timer);
+          resolve(e);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.waiters.delete(waiter);
+        reject(new P2PError('ERR_TIMEOUT', `peer ${this.id}: no ${what} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiters.add(waiter);
+    });
+  }
+
+  /** Waits for an event of `kind` (and optional field values). */
+  waitForKind(kind: string, timeoutMs: number, since = 0, fields: Record<string, unknown> = {}): Promise<PeerEvent> {
+    const test = (e: PeerEvent): boolean =>
+      e.kind === kind && Object.entries(fields).every(([k, v]) => e.fields?.[k] === v);
+    const detail = Object.keys(fields).length === 0 ? '' : ` ${JSON.stringify(fields)}`;
+    return this.waitFor(test, timeoutMs, `${kind}${detail} event`, since);
+  }
+
+  /** Sends a signal (SIGKILL: the abrupt departure of the course). */
+  kill(signal: NodeJS.Signals = 'SIGKILL'): void {
+    if (this.running) this.proc.kill(signal);
+  }
+
+  /** The printed stdout lines, in order. */
+  lines(): string[] {
+    return this.transcript.filter((l) => l.stream === 'stdout').map((l) => l.text);
+  }
+
+  private readLines(stream: Readable | null | undefined, onLine: (text: string) => void): void {
+    if (stream === null || stream === undefined) return;
+    createInterface({ input: stream, crlfDelay: Infinity }).on('line', onLine);
+  }
+}

@@ -33,3 +33,5 @@ export const TCP_CONNECT_TIMEOUT_MS = 5_000;
 export const TRANSFER_WAIT_MS = 120_000;
 /** Chunk size for file reads and writes in the transfer pool. */
 export const TRANSFER_CHUNK_BYTES = 1 << 20;
+/** A lookup (find-successor) with no answer after this long fails. */
+export const LOOKUP_TIMEOUT_MS = 10_000;

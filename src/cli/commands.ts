@@ -12,6 +12,7 @@ export type Command =
   | { readonly kind: 'quit' }
   | { readonly kind: 'status'; readonly json: boolean }
   | { readonly kind: 'fingers' }
+  | { readonly kind: 'lookup'; readonly key: number }
   | { readonly kind: 'help' };
 
 /** Help shown by the `help` command. */
@@ -22,6 +23,7 @@ export const COMMAND_HELP = [
   '  Quit           leave the network gracefully',
   '  status [--json] this peer: ID, successors, predecessors, keys, queue, threads',
   '  fingers        routing table: fingers, successor list, predecessor',
+  '  lookup KEY     find the owner of a key (0..2^m-1), with its hops and path',
   '  help           this text',
 ].join('\n');
 
@@ -65,12 +67,20 @@ export function parseCommand(line: string): Command {
     case 'fingers':
       arity(0, 'fingers');
       return { kind: 'fingers' };
+    case 'lookup': {
+      arity(1, 'lookup KEY');
+      const key = args[0] ?? '';
+      if (!/^\d{1,10}$/.test(key)) {
+        throw new P2PError('ERR_BAD_COMMAND', `Invalid key "${key}": a key is a non-negative integer`);
+      }
+      return { kind: 'lookup', key: Number(key) };
+    }
     case 'help':
       return { kind: 'help' };
     default:
       throw new P2PError(
         'ERR_BAD_COMMAND',
-        `Invalid command "${truncate(line.trim())}": type Store NNNN, Request NNNN, Quit, status, fingers or help`,
+        `Invalid command "${truncate(line.trim())}": type Store NNNN, Request NNNN, Quit, status, fingers, lookup KEY or help`,
       );
   }
 }

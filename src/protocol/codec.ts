@@ -100,15 +100,18 @@ function fieldName(field: string, detail?: string | number): string {
 
 /** UTF-8 length of a text field, checked against its bounds. */
 function textLength(s: unknown, min: number, max: number, field: string, detail?: string): number {
-  if (typeof s !== 'string') throw badField(fieldName(field, detail), 'not a string');
+  let why: string;
+  if (typeof s !== 'string') why = 'not a string';
   // Each UTF-16 unit is at least one UTF-8 byte: refuse huge strings without scanning them.
-  if (s.length > max) throw badField(fieldName(field, detail), `longer than ${max} bytes`);
+  else if (s.length > max) why = `longer than ${max} bytes`;
   // TextEncoder would silently turn a lone surrogate into U+FFFD: refuse rather than corrupt.
-  if (!s.isWellFormed()) throw badField(fieldName(field, detail), 'contains a lone surrogate');
-  const n = utf8Length(s);
-  if (n < min) throw badField(fieldName(field, detail), 'empty');
-  if (n > max) throw badField(fieldName(field, detail), `${n} bytes, more than ${max}`);
-  return n;
+  else if (!s.isWellFormed()) why = 'contains a lone surrogate';
+  else {
+    const n = utf8Length(s);
+    if (n >= min && n <= max) return n;
+    why = n < min ? 'empty' : `${n} bytes, more than ${max}`;
+  }
+  throw badField(fieldName(field, detail), why);
 }
 
 function checkId(field: string, id: unknown): number {
@@ -134,6 +137,7 @@ export function encodeRequest(req: Request, maxFrameBytes: number = MAX_FRAME_BY
   const destination = checkId('destination', req.destination);
   const stampBytes = textLength(req.stamp, 1, MAX_STAMP_BYTES, 'stamp');
   const content: Content = req.content;
+  if (typeof content !== 'object' || content === null) throw badField('content', 'not an object');
   const keys = Object.keys(content);
   if (keys.length > MAX_PAIRS) throw badField('content', `${keys.length} pairs, more than ${MAX_PAIRS}`);
 
@@ -227,9 +231,7 @@ class Cursor {
   }
   u16(): number {
     this.need(2);
-    const v = ((this.bytes[this.at] ?? 0) << 8) | (this.bytes[this.at + 1] ?? 0);
-    this.at += 2;
-    return v;
+    return ((this.bytes[this.at++] ?? 0) << 8) | (this.bytes[this.at++] ?? 0);
   }
   u32(): number {
     this.need(4);

@@ -6,7 +6,7 @@
  */
 
 import { MAX_FRAME_BYTES } from '../constants.js';
-import { isP2PError } from '../errors.js';
+import { isP2PError, trailing } from '../errors.js';
 import type { P2PError } from '../errors.js';
 import { decodeRequest, frameLength, LENGTH_PREFIX_BYTES, MIN_FRAME_BYTES } from './codec.js';
 import type { Request } from './types.js';
@@ -33,7 +33,9 @@ const COMPACT_AFTER_CHUNKS = 64;
  *
  * Once next() has returned a `transfer` request, the reader is in raw mode: the
  * rest of the stream is file bytes, next() returns undefined and never parses
- * them, and takeRaw() hands them out.
+ * them, and takeRaw() hands them out. The caller is expected to take them at
+ * once: a push onto maxFrameBytes or more of untaken raw bytes fails the reader
+ * with ERR_FRAME_TRAILING, so memory stays bounded in every mode.
  */
 export class FrameReader {
   private chunks: Uint8Array[] = [];
@@ -75,6 +77,11 @@ export class FrameReader {
    */
   push(chunk: Uint8Array): void {
     if (this.failure !== undefined || chunk.length === 0) return;
+    if (this.rawMode && this.held >= this.maxFrameBytes) {
+      // File bytes nobody takes (a transfer sent where none is expected): stay bounded.
+      this.fail(trailing(this.held + chunk.length));
+      return;
+    }
     this.chunks.push(chunk);
     this.held += chunk.length;
     if (this.rawMode) return;
@@ -173,8 +180,8 @@ export class FrameReader {
   private consume(n: number): void {
     this.held -= n;
     let at = this.offset + n;
-    for (let chunk = this.chunks[this.head]; chunk !== undefined && at >= chunk.length; chunk = this.chunks[this.head]) {
-      at -= chunk.length;
+    for (let c = this.chunks[this.head]; c !== undefined && at >= c.length; c = this.chunks[this.head]) {
+      at -= c.length;
       this.chunks[this.head] = EMPTY; // let the consumed bytes be collected now
       this.head++;
     }

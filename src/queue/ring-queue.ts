@@ -69,6 +69,7 @@ const FULL_WAITS = 7 * LINE_I32;
 const DATA_BYTE = 8 * 64;
 const DATA_I32 = DATA_BYTE >> 2;
 const HEADER_BYTES = 4;
+const ZERO_CHUNK_BYTES = 64 * 1024;
 const MIN_CAPACITY = 64;
 const MAX_CAPACITY = 1 << 30;
 
@@ -146,6 +147,8 @@ export class RingQueue {
   private tailGuess: number;
   /** Consumer only: setImmediate turns to poll before parking (see waitForData). */
   private readonly spinTurns: number;
+  /** Consumer only: source of zero bytes for zero(), made on first use. */
+  private zeros: Uint8Array | undefined;
   private highWater: number;
   private popped: number;
 
@@ -487,7 +490,7 @@ export class RingQueue {
    */
   drain(handler: (view: Uint8Array) => void, max = Infinity): number {
     const i32 = this.i32;
-    const u8 = this.u8;
+    const sab = this.sab;
     const mask = this.mask;
     let pos = this.readPos;
     // High-water sampling: one load of the contended TAIL line per drain, never per record.
@@ -515,7 +518,8 @@ export class RingQueue {
         pos = (pos + bytes) | 0; // advanced first: a throwing handler still consumes its record
         count++;
         const at = DATA_BYTE + off + HEADER_BYTES;
-        handler(u8.subarray(at, at + len));
+        // The constructor is ~2x cheaper than u8.subarray() here (species lookup).
+        handler(new Uint8Array(sab, at, len));
         pending += bytes;
         if (pending >= this.releaseBytes) {
           this.popped = (this.popped + count - counted) | 0;
@@ -536,19 +540,29 @@ export class RingQueue {
    * Zeroes what was consumed, publishes HEAD and wakes blocked producers if any
    * (see announceWait for the ordering argument).
    */
+  /**
+   * Zeroes `n` bytes at `at`. On a SharedArrayBuffer, V8 fills element by element
+   * (relaxed atomic stores): Uint8Array.fill ran at ~0.33 ns/byte here, while set()
+   * from a zero buffer copies word-wise at ~0.05 ns/byte.
+   */
+  private zero(at: number, n: number): void {
+    const zeros = (this.zeros ??= new Uint8Array(Math.min(this.capacity, ZERO_CHUNK_BYTES)));
+    for (; n > zeros.length; n -= zeros.length, at += zeros.length) this.u8.set(zeros, at);
+    this.u8.set(n === zeros.length ? zeros : zeros.subarray(0, n), at);
+  }
+
   private release(pos: number): void {
     const from = this.headPos;
     if (pos === from) return;
     const n = (pos - from) >>> 0;
     const start = from & this.mask;
-    const u8 = this.u8;
     // Zero before publishing: a producer can only write here after it has read
     // the HEAD we store below, which orders these plain writes before its own.
     if (start + n <= this.capacity) {
-      u8.fill(0, DATA_BYTE + start, DATA_BYTE + start + n);
+      this.zero(DATA_BYTE + start, n);
     } else {
-      u8.fill(0, DATA_BYTE + start, DATA_BYTE + this.capacity);
-      u8.fill(0, DATA_BYTE, DATA_BYTE + start + n - this.capacity);
+      this.zero(DATA_BYTE + start, this.capacity - start);
+      this.zero(DATA_BYTE, start + n - this.capacity);
     }
     this.headPos = pos;
     const i32 = this.i32;

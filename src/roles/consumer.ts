@@ -13,7 +13,9 @@ import type { RingQueue } from '../queue/ring-queue.js';
 import type { RoleContext, RunningRole } from '../runtime/role-host.js';
 import { dispatchRecord, runCommand, type DispatchContext } from '../services/dispatch.js';
 import { formatFingers } from '../services/fingers.js';
+import { startChordMaintenance } from '../services/chord.js';
 import { startJoin } from '../services/join.js';
+import { lookup, type LookupResult } from '../services/lookup.js';
 import { PeerNode } from '../services/peer-node.js';
 import { snapshotOf, type PeerSnapshot, type QueueStats } from '../services/snapshot.js';
 import { TransferPool } from '../transfer/pool.js';
@@ -28,6 +30,8 @@ export interface ConsumerApi {
   join(): Promise<void>;
   /** The `fingers` text. */
   fingers(): string;
+  /** Looks up the owner of a key from this peer. */
+  lookup(key: number): Promise<LookupResult>;
 }
 
 function queueStats(queue: RingQueue): QueueStats {
@@ -65,9 +69,11 @@ export function startConsumer(ctx: RoleContext): RunningRole {
     }
   };
   const running = loop();
+  const chord = config.routing === 'chord' ? startChordMaintenance(node) : undefined;
   return {
     close: async () => {
       node.stopping = true;
+      chord?.stop();
       ctx.queue.close();
       await running;
       controlPort?.close();
@@ -86,6 +92,7 @@ function exposeControl(port: MessagePort, node: PeerNode, dispatch: DispatchCont
       await startJoin(node, known);
     },
     fingers: () => formatFingers(node),
+    lookup: (key) => lookup(node, key),
   };
   Comlink.expose(api, nodeEndpoint(port));
 }

@@ -131,6 +131,7 @@ export class Peer {
           name: `p2p-${this.config.self.id}-${role}`,
         });
         this.workers.set(role, worker);
+        const threadId = worker.threadId; // -1 once the worker has exited
         let lastError: unknown;
         worker.on('error', (err) => {
           lastError = err;
@@ -147,7 +148,7 @@ export class Peer {
               if (ready < ROLES.length) {
                 void this.stop(1, 'start failed').then(() => reject(deserializeError(msg.error)));
               } else {
-                this.fatal(role, worker.threadId, deserializeError(msg.error).message);
+                this.fatal(role, threadId, deserializeError(msg.error).message);
               }
               return;
             case 'exit':
@@ -163,7 +164,7 @@ export class Peer {
               reject(new P2PError('ERR_WORKER_DIED', `the ${role} thread died while starting: ${why}`)),
             );
           } else {
-            this.fatal(role, worker.threadId, why);
+            this.fatal(role, threadId, why);
           }
         });
       }

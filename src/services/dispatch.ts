@@ -3,13 +3,14 @@
  * typed commands. A failing handler is reported with its error's code and
  * the peer carries on.
  */
-import { P2PError } from '../errors.js';
+import { isP2PError, P2PError } from '../errors.js';
 import { COMMAND_HELP, parseCommand } from '../cli/commands.js';
 import { decodeQueueRecord } from '../protocol/codec.js';
 import type { Request, RequestOf, RequestType } from '../protocol/types.js';
 import { onAbrupt } from './abrupt.js';
 import { formatFingers } from './fingers.js';
 import { onJoin } from './join.js';
+import { lookup } from './lookup.js';
 import type { PeerNode } from './peer-node.js';
 import { onPing } from './ping.js';
 import { onExit, onQuit, quitCommand } from './quit.js';
@@ -85,12 +86,21 @@ export async function runCommand(node: PeerNode, ctx: DispatchContext, line: str
       case 'fingers':
         node.say('fingers', formatFingers(node));
         return;
+      case 'lookup': {
+        const r = await lookup(node, cmd.key);
+        node.say('lookup', `Key ${r.key} is owned by Peer ${r.owner.id} (${r.hops} hops: ${r.path.join(' -> ')})`, {
+          fields: { key: r.key, owner: r.owner.id },
+          hops: r.hops,
+          path: r.path,
+        });
+        return;
+      }
       case 'help':
         node.say('help', COMMAND_HELP);
         return;
     }
   } catch (err) {
-    if (err instanceof P2PError && (err.code === 'ERR_BAD_COMMAND' || err.code === 'ERR_BAD_FILENAME')) {
+    if (isP2PError(err, 'ERR_BAD_COMMAND') || isP2PError(err, 'ERR_BAD_FILENAME')) {
       node.say('bad-command', err.message, { fields: { code: err.code } });
       return;
     }

@@ -43,6 +43,10 @@ export class PeerNode {
   private readonly book = new Map<number, PeerRef>();
   /** Waiters for the next predecessor learnt from a ping. */
   private readonly predecessorWaiters: (() => void)[] = [];
+  /** When each predecessor slot was last heard from (ms since epoch). */
+  readonly predecessorSeenAt: [number, number] = [0, 0];
+  /** Answers awaited, by the stamp of the request they answer. */
+  private readonly answers = new Map<string, { settle: (value: unknown) => void; timer: NodeJS.Timeout }>();
   stopping = false;
 
   constructor(
@@ -120,6 +124,7 @@ export class PeerNode {
     if (slot !== 0 && slot !== 1) return;
     const old = this.predecessors[slot];
     this.learn(ref);
+    this.predecessorSeenAt[slot] = Date.now();
     if (old?.id === ref.id && old.host === ref.host && old.port === ref.port) return;
     this.predecessors[slot] = ref;
     this.publish();
@@ -135,6 +140,49 @@ export class PeerNode {
         resolve();
       });
     });
+  }
+
+  /** Forgets a predecessor slot (it stopped pinging, or left). */
+  clearPredecessor(slot: 0 | 1): void {
+    if (this.predecessors[slot] === undefined) return;
+    this.predecessors[slot] = undefined;
+    this.publish();
+  }
+
+  /** Drops a peer known to be gone from the finger table. */
+  forgetFinger(id: number): void {
+    this.fingers = this.fingers.map((f) => (f?.id === id ? undefined : f));
+  }
+
+  /**
+   * Resolves with the answer to the request stamped `stamp` (see
+   * settleAnswer); rejects with ERR_TIMEOUT after `ms`.
+   */
+  awaitAnswer<T>(stamp: string, ms: number): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.answers.delete(stamp);
+        reject(new P2PError('ERR_TIMEOUT', `no answer to ${stamp} within ${ms} ms`));
+      }, ms);
+      this.answers.set(stamp, { settle: (v) => resolve(v as T), timer });
+    });
+  }
+
+  /** Delivers an answer awaited with awaitAnswer; an unexpected one is ignored. */
+  settleAnswer(stamp: string, value: unknown): void {
+    const waiting = this.answers.get(stamp);
+    if (waiting === undefined) return;
+    this.answers.delete(stamp);
+    clearTimeout(waiting.timer);
+    waiting.settle(value);
+  }
+
+  /** Stops waiting for an answer (its request could not be sent). */
+  cancelAnswer(stamp: string): void {
+    const waiting = this.answers.get(stamp);
+    if (waiting === undefined) return;
+    this.answers.delete(stamp);
+    clearTimeout(waiting.timer);
   }
 
   /** Prints "My new first successor is Peer X", one line per successor. */

@@ -1,11 +1,16 @@
-/** `update`: a peer is told its new successors (join accepted, successor change, or a repair answer). */
+/**
+ * `update`: a peer is told its new successors (join accepted, successor
+ * change, a repair answer), and Chord's maintenance and lookups.
+ */
 import { P2PError } from '../errors.js';
 import type { RequestOf } from '../protocol/types.js';
 import { completeRepair } from './abrupt.js';
+import { onGetPredecessor, onNotify, onPredecessorReply } from './chord.js';
+import { onFindSuccessor, onFound } from './lookup.js';
 import type { PeerNode } from './peer-node.js';
 
 /** Applies an update. */
-export function onUpdate(node: PeerNode, req: RequestOf<'update'>): void {
+export function onUpdate(node: PeerNode, req: RequestOf<'update'>): void | Promise<void> {
   switch (req.content.reason) {
     case 'join-accepted':
       node.setSuccessors(node.refsFrom(req.content._succ));
@@ -19,6 +24,18 @@ export function onUpdate(node: PeerNode, req: RequestOf<'update'>): void {
       return;
     case 'successors':
       completeRepair(node, req);
+      return;
+    case 'find-successor':
+      return onFindSuccessor(node, req);
+    case 'found':
+      onFound(node, req);
+      return;
+    case 'get-predecessor':
+      return onGetPredecessor(node, req);
+    case 'predecessor':
+      return onPredecessorReply(node, req);
+    case 'notify':
+      onNotify(node, req);
       return;
     case 'join-refused': {
       const err = new P2PError('ERR_DUPLICATE_ID', `Peer ${req.source} refused our join (${req.content.error ?? 'no reason'})`);

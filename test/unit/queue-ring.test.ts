@@ -50,6 +50,7 @@ describe('RingQueue sizing and options', () => {
     expect(RingQueue.create(256).maxRecordBytes).toBe(120);
     expect(RingQueue.create().maxRecordBytes).toBe(64 * 1024);
     expect(() => new RingQueue(new ArrayBuffer(1536) as unknown as SharedArrayBuffer)).toThrow(TypeError);
+    expect(() => RingQueue.create(256, { spinTurns: -1 })).toThrow(/options.spinTurns/);
   });
 });
 
@@ -223,14 +224,19 @@ describe('RingQueue single thread', () => {
 });
 
 describe('RingQueue waking', () => {
-  it('waitForData resolves at once when a record is there', async () => {
+  it('waitForData resolves when a record is there, yet lets the event loop turn first', async () => {
     const q = RingQueue.create(256);
     q.tryPush(bytes(5));
+    let turned = false;
+    setImmediate(() => {
+      turned = true;
+    });
     await q.waitForData();
+    expect(turned).toBe(true); // a busy consumer still serves its sockets and timers
     expect(q.tryPop()).toEqual(bytes(5));
   });
 
-  it('waitForData resolves after a push made later', async () => {
+  it('waitForData resolves after a push made later, while polling', async () => {
     const q = RingQueue.create(256);
     const waiting = q.waitForData();
     setImmediate(() => q.tryPush(bytes(7)));
@@ -238,8 +244,22 @@ describe('RingQueue waking', () => {
     expect(q.tryPop()).toEqual(bytes(7));
   });
 
+  it('waitForData parks in waitAsync and the next push wakes it', async () => {
+    const q = RingQueue.create(256, { spinTurns: 0 }); // park at once: the notify path
+    const waiting = q.waitForData();
+    setImmediate(() => q.tryPush(bytes(8)));
+    await waiting;
+    expect(q.tryPop()).toEqual(bytes(8));
+    // Producers on another handle wake it too.
+    const producer = new RingQueue(q.buffer);
+    const again = q.waitForData();
+    setImmediate(() => producer.tryPushBatch([bytes(1), bytes(2)]));
+    await again;
+    expect(popAll(q)).toEqual([bytes(1), bytes(2)]);
+  });
+
   it('waitForData resolves on close, and pushes then return CLOSED', async () => {
-    const q = RingQueue.create(256);
+    const q = RingQueue.create(256, { spinTurns: 0 });
     q.tryPush(bytes(1));
     q.tryPop();
     const waiting = q.waitForData();

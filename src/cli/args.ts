@@ -31,7 +31,8 @@ Options:
   --port N          this peer's port (default PORT_BASE + PEER)
   --data-dir DIR    where files NNNN.<ext> are kept (default: working directory)
   --events FILE     append every event as a JSON line to FILE (or fd:N)
-  --routing MODE    ring (the course's, default) or chord
+  --routing MODE    ring (the course's, default), ring-list (skip through the
+                    successor list) or chord
   --successors R    successors kept (default 2)
   --id-bits M       ID width in bits, 8 to 32 (default 8)
   -h, --help        this text
@@ -99,8 +100,8 @@ export function parsePeerCommand(kind: 'init' | 'join', argv: readonly string[],
   if (ipv4ToU32(host) === undefined) throw badArgument(`--host must be an IPv4 address such as 127.0.0.1, got "${host}"`);
   const successors = integer(options.get('--successors') ?? String(DEFAULT_SUCCESSORS), '--successors', 1, MAX_SUCCESSORS);
   const routingText = options.get('--routing') ?? 'ring';
-  if (routingText !== 'ring' && routingText !== 'chord') {
-    throw badArgument(`--routing must be ring or chord, got "${routingText}"`);
+  if (routingText !== 'ring' && routingText !== 'ring-list' && routingText !== 'chord') {
+    throw badArgument(`--routing must be ring, ring-list or chord, got "${routingText}"`);
   }
   const routing: LiveRouting = routingText;
   const expected = kind === 'init' ? 4 : 3;

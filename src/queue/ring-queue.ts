@@ -90,7 +90,15 @@ const recordBytes = (len: number): number => (HEADER_BYTES + len + 3) & ~3;
 const isPowerOfTwo = (n: number): boolean => Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0;
 
 /*
- * Notes on the producers' fast path (referred to by name in the code):
+ * Design notes (referred to by name in the code):
+ *
+ * WAKE_WORDS. The consumer sleeps on CONSUMER_SLEEPING and blocked producers on
+ * SPACE_EPOCH, not on the header at HEAD or on HEAD itself: close() must wake them
+ * from any thread, and it can change a dedicated word (which the value check inside
+ * wait/waitAsync then sees) but not a header or HEAD without corrupting the queue.
+ * It also lets exactly one producer pay for a notify per consumer sleep (the
+ * exchange in wakeConsumer). Both handshakes are Dekker-style and rely on Atomics
+ * being sequentially consistent: see wakeConsumer and announceWait.
  *
  * FREE_SPACE. Producers load HEAD before TAIL. HEAD never passes TAIL and both only
  * grow, so tail - head then over-estimates the depth, never under-estimates it;
@@ -174,7 +182,9 @@ export class RingQueue {
   constructor(sab: SharedArrayBuffer, options: RingQueueOptions = {}) {
     if (!(sab instanceof SharedArrayBuffer)) throw new TypeError('sab must be a SharedArrayBuffer');
     const capacity = sab.byteLength - DATA_BYTE;
-    RingQueue.bytesFor(capacity); // validates
+    if (!isPowerOfTwo(capacity) || capacity < MIN_CAPACITY || capacity > MAX_CAPACITY) {
+      throw new RangeError(`sab.byteLength ${sab.byteLength} is not RingQueue.bytesFor(capacity) of any capacity`);
+    }
     const limit = RingQueue.maxRecordBytesFor(capacity);
     const max = options.maxRecordBytes ?? Math.min(MAX_FRAME_BYTES, limit);
     if (!Number.isInteger(max) || max < 0 || max > limit) {
@@ -192,7 +202,7 @@ export class RingQueue {
     this.i32 = new Int32Array(sab);
     this.u8 = new Uint8Array(sab);
     // Publishing HEAD every quarter of the ring frees space in big steps (one
-    // atomic store, one memset, one wake check per step) yet never lets a drain
+    // atomic store, one zeroing, one wake check per step) yet never lets a drain
     // hold back more than a quarter of the ring from the producers.
     this.releaseBytes = capacity >>> 2;
     this.readPos = this.headPos = Atomics.load(this.i32, HEAD);
@@ -537,10 +547,6 @@ export class RingQueue {
   }
 
   /**
-   * Zeroes what was consumed, publishes HEAD and wakes blocked producers if any
-   * (see announceWait for the ordering argument).
-   */
-  /**
    * Zeroes `n` bytes at `at`. On a SharedArrayBuffer, V8 fills element by element
    * (relaxed atomic stores): Uint8Array.fill ran at ~0.33 ns/byte here, while set()
    * from a zero buffer copies word-wise at ~0.05 ns/byte.
@@ -551,6 +557,10 @@ export class RingQueue {
     this.u8.set(n === zeros.length ? zeros : zeros.subarray(0, n), at);
   }
 
+  /**
+   * Zeroes what was consumed, publishes HEAD and wakes blocked producers if any
+   * (see announceWait for the ordering argument).
+   */
   private release(pos: number): void {
     const from = this.headPos;
     if (pos === from) return;

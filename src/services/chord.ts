@@ -123,6 +123,7 @@ export async function fixFingers(node: PeerNode): Promise<void> {
   const first = node.successors[0];
   if (first === undefined) return;
   let known: PeerRef = first; // successor(start) for every start in (self, known]
+  const before = node.fingers.map((f) => f?.id ?? -1).join(',');
   const starts = fingerStarts(node.id, m);
   for (let i = 0; i < m; i++) {
     const start = starts[i] as number;
@@ -136,5 +137,8 @@ export async function fixFingers(node: PeerNode): Promise<void> {
       }
     }
     node.fingers[i] = known;
+  }
+  if (node.fingers.map((f) => f?.id ?? -1).join(',') !== before) {
+    node.note('fingers-changed', { fields: { fingers: node.fingers.map((f) => f?.id ?? -1) } });
   }
 }

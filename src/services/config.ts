@@ -1,8 +1,12 @@
 /** The settings of one peer, fixed at start. Plain data: it crosses threads in workerData. */
 import type { PeerRef } from '../net/peer-ref.js';
+import type { RoutingMode } from '../routing/types.js';
 
-/** How lookups travel: the course's ring (first successor) or Chord's fingers. */
-export type LiveRouting = 'ring' | 'chord';
+/**
+ * How lookups travel: the course's ring (first successor), the ring skipping
+ * through the successor list, or Chord's fingers.
+ */
+export type LiveRouting = RoutingMode;
 
 /** Everything a peer is started with. */
 export interface PeerConfig {

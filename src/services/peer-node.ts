@@ -107,6 +107,7 @@ export class PeerNode {
 
   /** Replaces the successor list and publishes it to the ping sender. */
   setSuccessors(list: readonly PeerRef[]): void {
+    const before = this.successors.map((r) => r.id).join(',');
     const seen = new Set<number>();
     this.successors = list
       .filter((r) => {
@@ -117,6 +118,8 @@ export class PeerNode {
       .slice(0, this.config.successors);
     for (const r of this.successors) this.learn(r);
     this.publish();
+    const ids = this.successors.map((r) => r.id);
+    if (ids.join(',') !== before) this.note('successors-changed', { fields: { successors: ids } });
   }
 
   /** Sets a predecessor slot (0 first, 1 second) learnt from a ping. */
@@ -128,6 +131,7 @@ export class PeerNode {
     if (old?.id === ref.id && old.host === ref.host && old.port === ref.port) return;
     this.predecessors[slot] = ref;
     this.publish();
+    this.note('predecessor-changed', { fields: { slot, peer: ref.id } });
     for (const wake of this.predecessorWaiters.splice(0)) wake();
   }
 

@@ -1,0 +1,61 @@
+/**
+ * A request for a file nobody has: the owner says so in one line and tells
+ * the requester, which says so in one clear line instead of waiting forever
+ * (spec 3, Request, ours). No received_ copy appears.
+ */
+import { promises as fs } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEADLINE_MS, errorLines, printedBy, startCourseRing, startNetwork, stopNetworks, type TestNetwork } from '../fixtures/network.js';
+
+// This file's ports: 14900..15199.
+const PORT_BASE = 14900;
+
+const notHere = (f: string): string => `Request for File ${f} has been received, but the file is not stored here`;
+
+describe('a request for a file nobody has', () => {
+  let tn: TestNetwork;
+  beforeAll(async () => {
+    tn = await startNetwork({ portBase: PORT_BASE });
+    await startCourseRing(tn.net);
+  });
+  afterAll(stopNetworks);
+
+  it('Request 0777 (key 9) at Peer 2: Peer 9 says it does not have it, Peer 2 is told in one line', async () => {
+    const marks = tn.net.marks();
+    const requester = tn.net.get(2);
+    const owner = tn.net.get(9);
+    requester.type('Request 0777');
+    const missing = await requester.waitForKind('file-missing', DEADLINE_MS, marks.get(2), { filename: '0777' });
+    const told = await owner.waitForKind('request-missing', DEADLINE_MS, marks.get(9), { filename: '0777' });
+    expect(missing.fields?.['owner']).toBe(9);
+    expect(told.fields?.['origin']).toBe(2);
+    const expected = {
+      2: [
+        'File request for 0777 has been sent to my successor',
+        'File 0777 is not stored in the network: its owner, Peer 9, does not have it',
+      ],
+      4: [notHere('0777')],
+      5: [notHere('0777')],
+      8: [notHere('0777')],
+      9: ['File 0777 is not stored here either; Peer 2 has been told'],
+    };
+    expect(await printedBy(tn.net, marks, expected)).toEqual(expected);
+    // Neither side reports a failed transfer, and no copy was written.
+    expect(errorLines(requester, marks.get(2))).toEqual([]);
+    expect(errorLines(owner, marks.get(9))).toEqual([]);
+    expect((await fs.readdir(tn.dir)).filter((f) => f.includes('0777'))).toEqual([]);
+  });
+
+  it('the owner typing Request for a file it lacks gets both lines itself', async () => {
+    const owner = tn.net.get(14);
+    const since = owner.mark();
+    owner.type('Request 0014');
+    await owner.waitForKind('file-missing', DEADLINE_MS, since, { filename: '0014' });
+    const lines = (await printedBy(tn.net, new Map([[14, since]]), { 14: ['', ''] }))[14];
+    expect(lines).toEqual([
+      'File 0014 is not stored here either; Peer 14 has been told',
+      'File 0014 is not stored in the network: its owner, Peer 14, does not have it',
+    ]);
+    expect(errorLines(owner, since)).toEqual([]);
+  });
+});

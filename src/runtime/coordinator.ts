@@ -96,6 +96,11 @@ export class Peer {
     return Object.fromEntries(ROLES.map((r) => [r, this.workers.get(r)?.threadId ?? -1])) as Record<Role, number>;
   }
 
+  /** The worker running a role (for diagnostics and tests). */
+  worker(role: Role): Worker | undefined {
+    return this.workers.get(role);
+  }
+
   /** Types a line into the peer, through its stdin reader. */
   input(line: string): void {
     this.workers.get('stdin-reader')?.stdin?.write(`${line}\n`);

@@ -1,0 +1,91 @@
+/**
+ * Peers with separate data directories (`--data-dir` per peer): Store at a
+ * peer that has the file sends its bytes to the owner's directory (spec 2,
+ * ours), and a Request from a third peer then receives them identical.
+ * Ring 2 -> 4 -> 5 -> 2; file 0260 has key 4, owned by Peer 4.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPrng, testSeed } from '../fixtures/prng.js';
+import { DEADLINE_MS, errorLines, printedBy, startNetwork, stopNetworks, tempDir, type TestNetwork } from '../fixtures/network.js';
+
+// This file's ports: 15500..15799.
+const PORT_BASE = 15500;
+const SEED = testSeed(0xda7a_d125);
+const SIZE = 300 * 1024 + 7;
+
+describe(`peers with separate data directories (seed ${SEED})`, () => {
+  let tn: TestNetwork;
+  const dirs = new Map<number, string>();
+  let original: Buffer;
+  beforeAll(async () => {
+    tn = await startNetwork({ portBase: PORT_BASE });
+    for (const id of [2, 4, 5]) dirs.set(id, await tempDir(`p2p-peer${id}-`));
+    const prng = createPrng(SEED);
+    original = Buffer.from(Array.from({ length: SIZE }, () => prng.nextU32() & 0xff));
+    await fs.writeFile(path.join(dirs.get(2) ?? '', '0260.bin'), original);
+    const ring = [
+      [2, 4, 5],
+      [4, 5, 2],
+      [5, 2, 4],
+    ] as const;
+    for (const [id, s1, s2] of ring) {
+      tn.net.start(id, ['init', String(id), String(s1), String(s2), '0.5', '--data-dir', dirs.get(id) ?? '']);
+    }
+    await tn.net.settlePings(new Map(), DEADLINE_MS);
+  });
+  afterAll(stopNetworks);
+
+  it("Store 0260 at Peer 2 (which has it) is accepted at Peer 4 and the bytes land in Peer 4's directory", async () => {
+    const marks = tn.net.marks();
+    const owner = tn.net.get(4);
+    tn.net.get(2).type('Store 0260');
+    const expected = { 2: ['Store 0260 request forwarded to my successor'], 4: ['Store 0260 request accepted'] };
+    expect(await printedBy(tn.net, marks, expected)).toEqual(expected);
+    const got = await owner.waitForKind('store-bytes-received', DEADLINE_MS, marks.get(4), { filename: '0260' });
+    expect(got.fields?.['bytes']).toBe(SIZE);
+    const stored = await fs.readFile(path.join(dirs.get(4) ?? '', '0260.bin'));
+    expect(stored.equals(original), `stored copy differs (seed ${SEED})`).toBe(true);
+    await tn.net.get(2).waitForKind('store-bytes-sent', DEADLINE_MS, marks.get(2), { filename: '0260' });
+    expect(errorLines(owner, marks.get(4))).toEqual([]);
+    expect(errorLines(tn.net.get(2), marks.get(2))).toEqual([]);
+    // Nothing was written into the working directory or Peer 5's.
+    expect(await fs.readdir(tn.dir)).toEqual([]);
+    expect(await fs.readdir(dirs.get(5) ?? '')).toEqual([]);
+  });
+
+  it("Request 0260 at Peer 5 receives the owner's copy into Peer 5's directory, identical", async () => {
+    const marks = tn.net.marks();
+    tn.net.get(5).type('Request 0260');
+    const expected = {
+      5: [
+        'File request for 0260 has been sent to my successor',
+        'Peer 4 had File 0260',
+        'Receiving File 0260 from Peer 4',
+        'File 0260 received',
+      ],
+      2: ['Request for File 0260 has been received, but the file is not stored here'],
+      4: ['File 0260 is stored here', 'Sending file 0260 to Peer 5', 'The file has been sent'],
+    };
+    expect(await printedBy(tn.net, marks, expected)).toEqual(expected);
+    const copy = await fs.readFile(path.join(dirs.get(5) ?? '', 'received_0260.bin'));
+    expect(copy.equals(original), `received copy differs (seed ${SEED})`).toBe(true);
+  });
+
+  it('Store at a peer without the file still walks to the owner, which is left without bytes', async () => {
+    let marks = tn.net.marks();
+    tn.net.get(5).type('Store 0261'); // key 5: Peer 5's own
+    const own = { 5: ['Store 0261 request accepted', "File 0261 is not in this peer's data directory, so no bytes were sent"] };
+    expect(await printedBy(tn.net, marks, own)).toEqual(own);
+    marks = tn.net.marks();
+    tn.net.get(4).type('Store 0258'); // key 2: Peer 2's, by way of Peer 5
+    const walked = {
+      4: ['Store 0258 request forwarded to my successor', "File 0258 is not in this peer's data directory, so no bytes were sent"],
+      5: ['Store 0258 request forwarded to my successor'],
+      2: ['Store 0258 request accepted'],
+    };
+    expect(await printedBy(tn.net, marks, walked)).toEqual(walked);
+    expect((await fs.readdir(dirs.get(2) ?? '')).filter((n) => n.startsWith('0258'))).toEqual([]);
+  });
+});

@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPrng, testSeed } from '../fixtures/prng.js';
-import { DEADLINE_MS, errorLines, printedBy, startNetwork, stopNetworks, tempDir, type TestNetwork } from '../fixtures/network.js';
+import { DEADLINE_MS, errorLines, printedBy, settled, startNetwork, stopNetworks, tempDir, type TestNetwork } from '../fixtures/network.js';
 
 // This file's ports: 15500..15799.
 const PORT_BASE = 15500;
@@ -33,7 +33,7 @@ describe(`peers with separate data directories (seed ${SEED})`, () => {
     for (const [id, s1, s2] of ring) {
       tn.net.start(id, ['init', String(id), String(s1), String(s2), '0.5', '--data-dir', dirs.get(id) ?? '']);
     }
-    await tn.net.settlePings(new Map(), DEADLINE_MS);
+    await settled(tn.net, new Map());
   });
   afterAll(stopNetworks);
 

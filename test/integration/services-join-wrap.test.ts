@@ -4,7 +4,7 @@
  * them and tells its first predecessor (14); keys then route to them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEADLINE_MS, printedBy, startCourseRing, startNetwork, stopNetworks, type TestNetwork } from '../fixtures/network.js';
+import { printedBy, settled, startCourseRing, startNetwork, stopNetworks, type TestNetwork } from '../fixtures/network.js';
 
 // This file's ports: 15800..16099 (peer 255 uses 16055).
 const PORT_BASE = 15800;
@@ -37,7 +37,7 @@ describe('joining at the wrap of the ring', () => {
     };
     expect(await printedBy(tn.net, marks, expected)).toEqual(expected);
     // Peer 0 is pinged by its two predecessors, and pings its successors.
-    await tn.net.settlePings(tn.net.marks(), DEADLINE_MS);
+    await settled(tn.net, tn.net.marks());
   });
 
   it('Peer 255 joins through Peer 9: accepted by Peer 19, between 19 and 0', async () => {
@@ -50,7 +50,7 @@ describe('joining at the wrap of the ring', () => {
       255: ['Join request has been accepted', 'My first successor is Peer 0', 'My second successor is Peer 2'],
     };
     expect(await printedBy(tn.net, marks, expected)).toEqual(expected);
-    await tn.net.settlePings(tn.net.marks(), DEADLINE_MS);
+    await settled(tn.net, tn.net.marks());
     expect(tn.net.ring()).toEqual([0, 2, 4, 5, 8, 9, 14, 19, 255]);
   });
 

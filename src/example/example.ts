@@ -11,6 +11,7 @@ import path from 'node:path';
 import { DEFAULT_PORT_BASE } from '../constants.js';
 import { badArgument } from '../errors.js';
 import { splitArgs } from '../cli/args.js';
+import type { RoutingMode } from '../routing/types.js';
 import { packageRoot } from '../runtime/worker-path.js';
 import { runInteractive } from './interactive.js';
 import { runWalkthrough, type StepResult } from './network.js';
@@ -24,7 +25,7 @@ export interface ExampleOptions {
   readonly dir: string | undefined;
   readonly order: Order;
   readonly full: boolean;
-  readonly routing: 'ring' | 'chord';
+  readonly routing: RoutingMode;
 }
 
 /** Parses `p2p example` arguments. */
@@ -46,7 +47,9 @@ export function parseExampleArgs(argv: readonly string[], env: NodeJS.ProcessEnv
   const order = options.get('--order') ?? 'walkthrough';
   if (order !== 'walkthrough' && order !== 'marking') throw badArgument('--order must be walkthrough or marking');
   const routing = options.get('--routing') ?? 'ring';
-  if (routing !== 'ring' && routing !== 'chord') throw badArgument('--routing must be ring or chord');
+  if (routing !== 'ring' && routing !== 'ring-list' && routing !== 'chord') {
+    throw badArgument('--routing must be ring, ring-list or chord');
+  }
   return {
     interactive: options.has('--interactive'),
     pingSeconds,
@@ -83,7 +86,7 @@ export async function runExample(argv: readonly string[]): Promise<number> {
     portBase: opts.portBase,
     pingSeconds: opts.pingSeconds,
     order: opts.order,
-    extraArgs,
+    routing: opts.routing,
     onStep: (s: StepResult) =>
       out.write(`  ${s.mismatches.length === 0 ? 'ok  ' : 'FAIL'} ${s.step.title} (${(s.ms / 1000).toFixed(1)} s)\n`),
   });

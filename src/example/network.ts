@@ -8,7 +8,9 @@ import path from 'node:path';
 import { P2PError } from '../errors.js';
 import type { PeerEvent } from '../runtime/events.js';
 import { ChildPeer } from './child-peer.js';
-import { COURSE_PEERS, isPingLine, predecessorsIn, WALKTHROUGHS, type Order, type Step } from './walkthrough.js';
+import { buildViews, simulateLookup } from '../routing/simulator.js';
+import type { RoutingMode } from '../routing/types.js';
+import { COURSE_PEERS, isPingLine, predecessorsIn, rerouteStep, WALKTHROUGHS, type Order, type Step } from './walkthrough.js';
 
 /** Options of a network. */
 export interface NetworkOptions {
@@ -76,6 +78,25 @@ export class PeerNetwork {
     );
   }
 
+  /**
+   * Waits until every running peer's fingers (its latest 'fingers-changed'
+   * event) are the perfect fingers of the current membership.
+   */
+  async settleFingers(timeoutMs: number): Promise<void> {
+    const ring = this.ring();
+    const views = buildViews(ring, 8, 2, 'chord');
+    await Promise.all(
+      ring.map((id) => {
+        const want = (views.get(id)?.fingers ?? []).join(',');
+        const peer = this.get(id);
+        const isWanted = (e: PeerEvent): boolean =>
+          e.kind === 'fingers-changed' && (e.fields?.fingers as readonly number[] | undefined)?.join(',') === want;
+        const last = peer.events.findLastIndex((e) => e.kind === 'fingers-changed');
+        return peer.waitFor(isWanted, timeoutMs, `fingers ${want}`, Math.max(0, last));
+      }),
+    );
+  }
+
   /** Current event count of every peer. */
   marks(): Map<number, number> {
     return new Map([...this.peers].map(([id, p]) => [id, p.mark()]));
@@ -99,6 +120,8 @@ export interface StepResult {
 /** Options of a walkthrough run. */
 export interface WalkthroughOptions extends NetworkOptions {
   readonly order: Order;
+  /** Routing of every peer (default ring); also passed as `--routing`. */
+  readonly routing?: RoutingMode;
   /** Called as each step ends. */
   readonly onStep?: (result: StepResult) => void;
 }
@@ -119,15 +142,18 @@ const isCourseLine = (e: PeerEvent): boolean =>
 
 /** Starts the course's ring in `opts.dir` and runs the walkthrough; the network is left running for the caller to stop. */
 export async function runWalkthrough(opts: WalkthroughOptions): Promise<WalkthroughResult> {
-  const net = new PeerNetwork(opts);
+  const routing = opts.routing ?? 'ring';
+  const net = new PeerNetwork({ ...opts, extraArgs: [...(opts.extraArgs ?? []), '--routing', routing] });
   const pingMs = opts.pingSeconds * 1000;
   // Generous: a loaded two-core machine runs eight peers of six threads each.
   const deadline = Math.max(15_000, 10 * pingMs + 10_000);
   const steps: StepResult[] = [];
   for (const [id, s1, s2] of COURSE_PEERS) net.init(id, s1, s2);
   try {
-    for (const step of WALKTHROUGHS[opts.order]) {
+    for (const course of WALKTHROUGHS[opts.order]) {
       const started = Date.now();
+      if (routing === 'chord') await net.settleFingers(deadline);
+      const step = routing === 'ring' ? course : rerouteStep(course, forwardersOf(course, net.ring(), routing));
       const marks = net.marks();
       await act(net, step, deadline);
       const mismatches = await collect(net, step, marks, deadline);
@@ -143,6 +169,23 @@ export async function runWalkthrough(opts: WalkthroughOptions): Promise<Walkthro
   }
   const fileIdentical = await sameFile(opts.dir, '4103');
   return { steps, network: net, fileIdentical, ok: fileIdentical && steps.every((s) => s.mismatches.length === 0) };
+}
+
+/** Peers that forward on the route of a step under `routing` (the simulator's route on the same ring). */
+function forwardersOf(step: Step, ring: readonly number[], routing: RoutingMode): number[] {
+  const a = step.action;
+  const views = buildViews(ring, 8, 2, routing);
+  switch (a.kind) {
+    case 'join': {
+      const path = simulateLookup(routing, views, a.via, a.peer).path;
+      return path.slice(0, -2); // the last but one accepts, the last would own the newcomer's ID
+    }
+    case 'store':
+    case 'request':
+      return simulateLookup(routing, views, a.at, Number(a.file) % 256).path.slice(0, -1);
+    default:
+      return [];
+  }
 }
 
 async function act(net: PeerNetwork, step: Step, deadline: number): Promise<void> {

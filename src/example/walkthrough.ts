@@ -141,3 +141,43 @@ export function predecessorsIn(ring: readonly number[], peer: number): number[] 
   if (n > 2) out.push(sorted[(i - 2 + n) % n] ?? peer);
   return out;
 }
+
+/** Lines a peer prints when it passes a lookup on (they move with the route). */
+export function isForwardingLine(line: string): boolean {
+  return (
+    / Join request forwarded to my successor$/.test(line) ||
+    / request forwarded to my successor$/.test(line) ||
+    /^File request for \d{4} has been sent to my successor$/.test(line) ||
+    /^Request for File \d{4} has been received, but the file is not stored here$/.test(line)
+  );
+}
+
+/**
+ * The lines of a step under another routing: the peers that forward are
+ * those on the route the routing functions choose for the ring as it stands
+ * (`path`, origin first, owner or acceptor excluded); every other line is
+ * the same. `path` comes from the simulator on the same membership.
+ */
+export function rerouteStep(step: Step, forwarders: readonly number[]): Step {
+  const a = step.action;
+  const forwardLine = (peer: number, index: number): string | undefined => {
+    if (a.kind === 'join') return `Peer ${a.peer} Join request forwarded to my successor`;
+    if (a.kind === 'store') return `Store ${a.file} request forwarded to my successor`;
+    if (a.kind === 'request') {
+      return index === 0 && peer === a.at
+        ? `File request for ${a.file} has been sent to my successor`
+        : `Request for File ${a.file} has been received, but the file is not stored here`;
+    }
+    return undefined;
+  };
+  const expect: Record<number, string[]> = {};
+  for (const [peer, lines] of Object.entries(step.expect)) {
+    const rest = lines.filter((l) => !isForwardingLine(l));
+    if (rest.length > 0) expect[Number(peer)] = rest;
+  }
+  forwarders.forEach((peer, i) => {
+    const line = forwardLine(peer, i);
+    if (line !== undefined) expect[peer] = [line, ...(expect[peer] ?? [])];
+  });
+  return { ...step, expect };
+}

@@ -12,7 +12,7 @@
  * successor's list no longer names it. Entries learnt from the successor
  * are merged in, closest first.
  */
-import { PING_MISSES_DEAD } from '../constants.js';
+import { LOOKUP_TIMEOUT_MS, PING_MISSES_DEAD } from '../constants.js';
 import { isP2PError } from '../errors.js';
 import { formatPeerRef, type PeerRef } from '../net/peer-ref.js';
 import type { RequestOf } from '../protocol/types.js';
@@ -129,7 +129,9 @@ export async function fixFingers(node: PeerNode): Promise<void> {
     const start = starts[i] as number;
     if (!inOpenClosed(start, node.id, known.id, m)) {
       try {
-        const found = await lookup(node, start);
+        // A lost answer (a peer still starting, one just gone) costs one
+        // round, not the whole lookup timeout: the next round asks again.
+        const found = await lookup(node, start, Math.min(LOOKUP_TIMEOUT_MS, Math.max(1000, 2 * node.config.pingIntervalMs)));
         known = found.owner;
       } catch (err) {
         node.note('finger-lookup-failed', { fields: { finger: i, message: err instanceof Error ? err.message : String(err) } });

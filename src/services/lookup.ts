@@ -29,7 +29,7 @@ export interface LookupResult {
 }
 
 /** Looks up the owner of `key`, starting here. Rejects with ERR_TIMEOUT when no answer comes. */
-export async function lookup(node: PeerNode, key: number): Promise<LookupResult> {
+export async function lookup(node: PeerNode, key: number, timeoutMs = LOOKUP_TIMEOUT_MS): Promise<LookupResult> {
   const size = 2 ** node.config.idBits;
   if (!Number.isInteger(key) || key < 0 || key >= size) {
     throw new P2PError('ERR_BAD_COMMAND', `Invalid key ${key}: a key is an integer from 0 to ${size - 1}`);
@@ -42,7 +42,7 @@ export async function lookup(node: PeerNode, key: number): Promise<LookupResult>
     _hops: '0',
     _path: String(node.id),
   });
-  const answer = node.awaitAnswer<LookupResult>(req.stamp, LOOKUP_TIMEOUT_MS);
+  const answer = node.awaitAnswer<LookupResult>(req.stamp, timeoutMs);
   try {
     await onFindSuccessor(node, req as RequestOf<'update'>);
   } catch (err) {

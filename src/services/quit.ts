@@ -3,18 +3,24 @@
  * predecessors over TCP, then sends itself `exit` and ends with status 0.
  */
 import { P2PError } from '../errors.js';
+import type { PeerRef } from '../net/peer-ref.js';
 import type { RequestOf } from '../protocol/types.js';
 import type { PeerNode } from './peer-node.js';
 
 /** `Quit` typed at this peer. */
 export async function quitCommand(node: PeerNode): Promise<void> {
-  let preds = node.predecessors.filter((p) => p !== undefined);
-  if (preds.length === 0) {
-    // Pings teach us our predecessors; wait for them rather than leave a hole.
+  const known = (): PeerRef[] => node.predecessors.filter((p) => p !== undefined);
+  // Pings teach us our predecessors, so a peer that has just joined may know
+  // one of them or none. Both must be told: a predecessor left out keeps us
+  // as a successor and later takes the departure for a death. A ring of two
+  // (one successor) has only one predecessor to wait for.
+  const wanted = Math.min(2, node.successors.length);
+  if (known().length < wanted) {
     node.say('quit-waiting', 'Waiting for a ping from a predecessor before departing');
-    await node.waitForPredecessor(2 * node.config.pingIntervalMs + node.config.pingTimeoutMs);
-    preds = node.predecessors.filter((p) => p !== undefined);
+    const deadline = Date.now() + 2 * node.config.pingIntervalMs + node.config.pingTimeoutMs;
+    while (known().length < wanted && Date.now() < deadline) await node.waitForPredecessor(deadline - Date.now());
   }
+  const preds = known();
   node.note('quit-start', { fields: { predecessors: preds.map((p) => p.id) } });
   const content = { _nodeID: String(node.id), _origin: node.selfRef, ...node.successorContent() };
   const results = await Promise.allSettled(preds.map((p) => node.sendTo(p, 'quit', content)));

@@ -1,0 +1,77 @@
+/**
+ * A newcomer killed just after its join is accepted: Peer 15 joins the
+ * course ring through Peer 4 and is killed (SIGKILL, the course's abrupt
+ * departure) as soon as it prints "Join request has been accepted". Both of
+ * its predecessors (14 and 9) notice over UDP and repair over TCP, and the
+ * ring still routes a Store, including a key (15) that was Peer 15's.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  DEADLINE_MS,
+  describeNetwork,
+  printedBy,
+  settled,
+  startCourseRing,
+  startNetwork,
+  statusOf,
+  stopNetworks,
+  type TestNetwork,
+} from '../fixtures/network.js';
+
+// This file's ports: 16100..16399.
+const PORT_BASE = 16100;
+
+const newSucc = (a: number, b: number): string[] => [`My new first successor is Peer ${a}`, `My new second successor is Peer ${b}`];
+const fwdStore = (f: string): string => `Store ${f} request forwarded to my successor`;
+
+describe('a newcomer killed right after its join', () => {
+  let tn: TestNetwork;
+  beforeAll(async () => {
+    tn = await startNetwork({ portBase: PORT_BASE, courseFiles: true });
+    await startCourseRing(tn.net);
+  });
+  afterAll(stopNetworks);
+
+  it("Peer 15 joins and is killed: Peers 14 and 9 print 'Peer 15 is no longer alive' and their new successors", async () => {
+    const marks = tn.net.marks();
+    const newcomer = tn.net.join(15, 4);
+    await newcomer.waitForKind('join-accepted', DEADLINE_MS);
+    newcomer.kill('SIGKILL');
+    expect(await newcomer.exited).toBeNull(); // killed by the signal
+    tn.net.forget(15);
+    const expected = {
+      14: ['Peer 15 Join request received', ...newSucc(15, 19), 'Peer 15 is no longer alive', ...newSucc(19, 2)],
+      9: [
+        'Peer 15 Join request forwarded to my successor',
+        'Successor Change request received',
+        ...newSucc(14, 15),
+        'Peer 15 is no longer alive',
+        ...newSucc(14, 19),
+      ],
+    };
+    const printed = await printedBy(tn.net, marks, expected);
+    expect(printed, describeNetwork(tn.net)).toEqual(expected);
+    // Every peer is pinged by its two predecessors on the repaired ring.
+    await settled(tn.net, tn.net.marks());
+    expect((await statusOf(tn.net.get(14))).successors.map((s) => s.id)).toEqual([19, 2]);
+    expect((await statusOf(tn.net.get(9))).successors.map((s) => s.id)).toEqual([14, 19]);
+    expect((await statusOf(tn.net.get(19))).predecessors.map((p) => p?.id)).toEqual([14, 9]);
+  });
+
+  it('Store 2067 at Peer 8 walks 8, 9, 14 and is accepted at Peer 19', async () => {
+    const marks = tn.net.marks();
+    tn.net.get(8).type('Store 2067');
+    const expected = { 8: [fwdStore('2067')], 9: [fwdStore('2067')], 14: [fwdStore('2067')], 19: ['Store 2067 request accepted'] };
+    expect(await printedBy(tn.net, marks, expected)).toEqual(expected);
+  });
+
+  it("Store 0271 (key 15, the dead peer's) at Peer 14 is accepted at Peer 19", async () => {
+    const marks = tn.net.marks();
+    tn.net.get(14).type('Store 0271');
+    const expected = {
+      14: [fwdStore('0271'), "File 0271 is not in this peer's data directory, so no bytes were sent"],
+      19: ['Store 0271 request accepted'],
+    };
+    expect(await printedBy(tn.net, marks, expected)).toEqual(expected);
+  });
+});

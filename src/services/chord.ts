@@ -131,7 +131,7 @@ export async function fixFingers(node: PeerNode): Promise<void> {
       try {
         // A lost answer (a peer still starting, one just gone) costs one
         // round, not the whole lookup timeout: the next round asks again.
-        const found = await lookup(node, start, Math.min(LOOKUP_TIMEOUT_MS, Math.max(1000, 2 * node.config.pingIntervalMs)));
+        const found = await lookup(node, start, Math.min(LOOKUP_TIMEOUT_MS, Math.max(2000, 4 * node.config.pingIntervalMs)));
         known = found.owner;
       } catch (err) {
         node.note('finger-lookup-failed', { fields: { finger: i, message: err instanceof Error ? err.message : String(err) } });

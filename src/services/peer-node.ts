@@ -27,6 +27,9 @@ export interface PeerDeps {
   readonly requestExit: (code: number, reason: string) => void;
 }
 
+/** Ping intervals during which an unreachable peer is routed around. */
+const SUSPECT_INTERVALS = 4;
+
 const ORDINALS = ['first', 'second', 'third', 'fourth', 'fifth', 'sixth', 'seventh', 'eighth'];
 
 /** One peer's state and shared operations. */
@@ -45,6 +48,8 @@ export class PeerNode {
   private readonly predecessorWaiters: (() => void)[] = [];
   /** When each predecessor slot was last heard from (ms since epoch). */
   readonly predecessorSeenAt: [number, number] = [0, 0];
+  /** Peers that recently could not be reached, until when to route around them. */
+  private readonly suspects = new Map<number, number>();
   /** Answers awaited, by the stamp of the request they answer. */
   private readonly answers = new Map<string, { settle: (value: unknown) => void; timer: NodeJS.Timeout }>();
   stopping = false;
@@ -153,9 +158,14 @@ export class PeerNode {
     this.publish();
   }
 
-  /** Drops a peer known to be gone from the finger table. */
+  /**
+   * A peer could not be reached: drop it from the finger table and route
+   * around it for a few ping intervals (our ping sender, or its own
+   * predecessor's, will confirm the death and repair the successor lists).
+   */
   forgetFinger(id: number): void {
     this.fingers = this.fingers.map((f) => (f?.id === id ? undefined : f));
+    this.suspects.set(id, Date.now() + SUSPECT_INTERVALS * this.config.pingIntervalMs);
   }
 
   /**
@@ -198,12 +208,15 @@ export class PeerNode {
     });
   }
 
-  /** What routing sees now. */
+  /** What routing sees now (recently unreachable peers left out while others remain). */
   view(): RoutingView {
+    const now = Date.now();
+    for (const [id, until] of this.suspects) if (until < now) this.suspects.delete(id);
+    const live = this.successors.filter((r) => !this.suspects.has(r.id));
     return {
       self: this.id,
       idBits: this.config.idBits,
-      successors: this.successors.map((r) => r.id),
+      successors: (live.length > 0 ? live : this.successors).map((r) => r.id),
       predecessor: this.predecessors[0]?.id,
       fingers: this.config.routing === 'chord' ? this.fingers.map((f) => f?.id) : undefined,
     };

@@ -32,7 +32,6 @@ describe('p2p command-line failures', () => {
     ['a ping interval of zero', ['init', '2', '4', '5', '0'], /PING_INTERVAL/],
     ['equal successors', ['init', '2', '4', '4', '30'], /successors must differ/],
     ['a peer joining through itself', ['join', '15', '15', '30'], /through itself/],
-    ['an unknown subcommand', ['start', '2'], /unknown command "start"/],
   ];
   for (const [what, args, explains] of badArguments) {
     it(`${what} (p2p ${args.join(' ')}): one line on stderr, exit code 2`, async () => {
@@ -45,6 +44,13 @@ describe('p2p command-line failures', () => {
     });
   }
 
+  it('an unknown subcommand (p2p start 2): one line on stderr, exit code 2', async () => {
+    const run = await runCli(['start', '2', ...BASE_ARG], cwd, QUICK_MS);
+    expect(run.stderr).toEqual([expect.stringMatching(/unknown command "start"/)]);
+    expect(run.stdout).toEqual([]);
+    expect(run.code).toBe(2);
+  });
+
   describe('a port already taken', () => {
     const holders: (() => Promise<void>)[] = [];
     afterEach(async () => {
@@ -54,7 +60,10 @@ describe('p2p command-line failures', () => {
     it('TCP port of peer 2 taken: one line naming the port, exit code 1, UDP port left free', async () => {
       const port = PORT_BASE + 2;
       const server = net.createServer();
-      await new Promise<void>((resolve) => server.listen({ port, host: '127.0.0.1' }, resolve));
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen({ port, host: '127.0.0.1' }, resolve);
+      });
       holders.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
       const run = await runCli(['init', '2', '4', '5', '0.5', ...BASE_ARG], cwd, QUICK_MS);
       expect(run.stderr).toEqual([expect.stringMatching(new RegExp(`TCP port ${port} .*already in use.*ERR_PORT_IN_USE`))]);
@@ -67,7 +76,10 @@ describe('p2p command-line failures', () => {
     it('UDP port of peer 3 taken: one line naming the port, exit code 1, TCP port left free', async () => {
       const port = PORT_BASE + 3;
       const socket = dgram.createSocket('udp4');
-      await new Promise<void>((resolve) => socket.bind({ port, address: '127.0.0.1' }, resolve));
+      await new Promise<void>((resolve, reject) => {
+        socket.once('error', reject);
+        socket.bind({ port, address: '127.0.0.1' }, resolve);
+      });
       holders.push(() => new Promise<void>((resolve) => socket.close(() => resolve())));
       const run = await runCli(['init', '3', '4', '5', '0.5', ...BASE_ARG], cwd, QUICK_MS);
       expect(run.stderr).toEqual([expect.stringMatching(new RegExp(`UDP port ${port} .*already in use.*ERR_PORT_IN_USE`))]);

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { prepareDirectory } from '../../src/example/example.js';
 import { runWalkthrough, type PeerNetwork, type WalkthroughResult } from '../../src/example/network.js';
 import type { Order } from '../../src/example/walkthrough.js';
-import { stopNetworks, tempDir } from '../fixtures/network.js';
+import { describeNetwork, stopNetworks, tempDir } from '../fixtures/network.js';
 
 // This file's ports: 14000..14299; each order has its own 100 (peer IDs stay below 20).
 const PORT_BASE = 14000;
@@ -28,6 +28,7 @@ function report(result: WalkthroughResult): string {
   );
   if (result.error !== undefined) lines.push(`stopped early: ${result.error.message}`);
   if (!result.fileIdentical) lines.push('received_4103.pdf is missing or differs from 4103.pdf');
+  if (lines.length > 0) lines.push(describeNetwork(result.network));
   return lines.join('\n');
 }
 

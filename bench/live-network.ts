@@ -1,0 +1,225 @@
+/**
+ * A live ring of real peer processes for benchmarks, started fast and
+ * brought to the state the simulator assumes: every peer holds its true
+ * successor list (r entries), knows its true predecessor and, in Chord mode,
+ * its perfect fingers. Only then do hop counts mean anything next to the
+ * simulator's.
+ *
+ * Start-up: `init ID S1 S2 PING` with the true first two successors, in
+ * ascending ID order, at most `window` peers booting at once. A peer declares
+ * a successor dead after about three ping timeouts without answer, so
+ * starting in order keeps each peer's successors booting right behind it.
+ *
+ * Successor lists longer than two: `init` takes two successors and no live
+ * mechanism grows the list in ring or ring-list mode (only Chord's stabilize
+ * merges lists), so for r > 2 the harness hands each peer its true list with
+ * the protocol's own `update`/`successor-change` message, the one a peer
+ * receives when the ring changes around it. The same message repairs a list
+ * that start-up races broke (a successor declared dead while still booting);
+ * both are counted in `setup`.
+ */
+import { PeerNetwork } from '../src/example/network.js';
+import type { ChildPeer } from '../src/example/child-peer.js';
+import { formatPeerRefs, type PeerRef } from '../src/net/peer-ref.js';
+import { sendRequest } from '../src/net/tcp.js';
+import { buildFingers } from '../src/routing/chord.js';
+import { predecessorOf, successorList } from '../src/routing/ring.js';
+import type { RoutingMode } from '../src/routing/types.js';
+
+/** Options of a live ring. */
+export interface LiveRingOptions {
+  /** Peer IDs, ascending, distinct, at least 3. */
+  readonly ids: readonly number[];
+  readonly mode: RoutingMode;
+  /** Successor list length (--successors). */
+  readonly r: number;
+  readonly idBits: number;
+  readonly pingSeconds: number;
+  readonly portBase: number;
+  /** Working (and data) directory of every peer. */
+  readonly dir: string;
+  /** Deadline of every wait, in ms. */
+  readonly deadlineMs: number;
+  /** Peers booting at once (default 2). */
+  readonly window?: number;
+  /** Told what the start-up is waiting for. */
+  readonly onNote?: (what: string) => void;
+}
+
+/** How the ring came up. */
+export interface LiveRingSetup {
+  /** From the first spawn to the last peer's first ping. */
+  bootMs: number;
+  /** From then until every view was perfect. */
+  settleMs: number;
+  /** Peers whose successor list the harness handed over (r > 2, or a list broken at start-up). */
+  listsInstalled: number;
+  /** Successors declared dead during start-up (each then repaired by an installed list). */
+  startupDeaths: number;
+}
+
+/** One lookup as the live peer reported it. */
+export interface LiveLookup {
+  owner: number;
+  hops: number;
+  path: number[];
+  /** From typing `lookup` to the 'lookup' event, in ms. */
+  ms: number;
+}
+
+const HOST = '127.0.0.1';
+let installStamp = 0;
+
+/** The most recent event of `kind` (undefined when none). */
+function latest(peer: ChildPeer, kind: string, test: (f: Record<string, unknown>) => boolean = () => true): Record<string, unknown> | undefined {
+  for (let i = peer.events.length - 1; i >= 0; i--) {
+    const e = peer.events[i];
+    if (e?.kind === kind && test(e.fields ?? {})) return e.fields ?? {};
+  }
+  return undefined;
+}
+
+const sameList = (a: unknown, b: readonly number[]): boolean =>
+  Array.isArray(a) && a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** A ring of child peers in the simulator's perfect state. */
+export class LiveRing {
+  private constructor(
+    readonly net: PeerNetwork,
+    readonly opts: LiveRingOptions,
+    readonly setup: LiveRingSetup,
+  ) {}
+
+  /** Starts the peers and waits until every view is perfect; stops them all if that fails. */
+  static async start(opts: LiveRingOptions): Promise<LiveRing> {
+    const { ids, mode, r, idBits } = opts;
+    if (ids.length < 3) throw new RangeError(`a live ring needs at least 3 peers, got ${ids.length}`);
+    const net = new PeerNetwork({
+      dir: opts.dir,
+      portBase: opts.portBase,
+      pingSeconds: opts.pingSeconds,
+      extraArgs: ['--routing', mode, '--successors', String(r), '--id-bits', String(idBits)],
+    });
+    const ring = new LiveRing(net, opts, { bootMs: 0, settleMs: 0, listsInstalled: 0, startupDeaths: 0 });
+    try {
+      await ring.boot();
+      await ring.settle();
+      return ring;
+    } catch (err) {
+      await net.stopAll();
+      throw err;
+    }
+  }
+
+  /** True successor list of `id` (what buildViews gives it). */
+  truthSuccessors(id: number): number[] {
+    return successorList(this.opts.ids, id, this.opts.r);
+  }
+
+  /** Types `lookup KEY` at `origin` and waits for its answer. */
+  async lookup(origin: number, key: number): Promise<LiveLookup> {
+    const peer = this.net.get(origin);
+    const since = peer.mark();
+    const t0 = performance.now();
+    const pending = peer.waitForKind('lookup', this.opts.deadlineMs, since, { key });
+    peer.type(`lookup ${key}`);
+    const e = await pending;
+    const ms = performance.now() - t0;
+    return { owner: Number(e.fields?.['owner']), hops: e.hops ?? -1, path: [...(e.path ?? [])], ms };
+  }
+
+  /** Successors declared dead by any peer since start-up finished (0 in a stable ring). */
+  deathsSince(marks: ReadonlyMap<number, number>): number {
+    let n = 0;
+    for (const [id, p] of this.net.peers) n += p.events.slice(marks.get(id) ?? 0).filter((e) => e.kind === 'peer-dead').length;
+    return n;
+  }
+
+  /** Stops every peer. */
+  async stop(): Promise<void> {
+    await this.net.stopAll();
+  }
+
+  private async boot(): Promise<void> {
+    const { ids } = this.opts;
+    const n = ids.length;
+    const window = Math.max(1, this.opts.window ?? 2);
+    const t0 = performance.now();
+    const up = (id: number): Promise<unknown> => this.net.get(id).waitForKind('ping-sent', this.opts.deadlineMs);
+    for (let i = 0; i < n; i++) {
+      const behind = ids[i - window];
+      if (behind !== undefined) await up(behind);
+      this.opts.onNote?.(`booting peer ${i + 1}/${n}`);
+      const id = ids[i] as number;
+      this.net.init(id, ids[(i + 1) % n] as number, ids[(i + 2) % n] as number);
+    }
+    await Promise.all(ids.map(up));
+    this.setup.bootMs = performance.now() - t0;
+  }
+
+  private async settle(): Promise<void> {
+    const { ids, mode, idBits, deadlineMs } = this.opts;
+    const t0 = performance.now();
+    // Let deaths declared against still-booting successors land (three timeouts of at most 1 s) before judging the lists.
+    const timeoutMs = Math.min(1000, Math.max(200, this.opts.pingSeconds * 1000));
+    await delay(3 * timeoutMs + 500);
+    const listOk = (id: number): boolean =>
+      sameList(latest(this.net.get(id), 'successors-changed')?.['successors'], this.truthSuccessors(id));
+    const perfect = (id: number): boolean => {
+      const peer = this.net.get(id);
+      if (!listOk(id)) return false;
+      if (latest(peer, 'predecessor-changed', (f) => f['slot'] === 0)?.['peer'] !== predecessorOf(ids, id)) return false;
+      return mode !== 'chord' || sameList(latest(peer, 'fingers-changed')?.['fingers'], buildFingers(ids, id, idBits));
+    };
+    const deadline = Date.now() + deadlineMs;
+    let lastInstall = -Infinity;
+    for (;;) {
+      const notYet = ids.filter((id) => !perfect(id));
+      if (notYet.length === 0) break;
+      if (Date.now() > deadline) {
+        throw new Error(
+          `${mode} ring of ${ids.length}: views of peers ${notYet.slice(0, 8).join(', ')} not perfect within ${deadlineMs} ms`,
+        );
+      }
+      // A wrong list (r > 2, or a successor declared dead while booting) gets the true one;
+      // again only after any detection it may have raced with has landed.
+      const wrong = ids.filter((id) => !listOk(id));
+      if (wrong.length > 0 && Date.now() - lastInstall > 3 * timeoutMs + 500) {
+        await Promise.all(wrong.map((id) => this.installList(id)));
+        this.setup.listsInstalled += wrong.length;
+        lastInstall = Date.now();
+      }
+      this.opts.onNote?.(`waiting for ${notYet.length} peer views`);
+      await delay(100);
+    }
+    this.setup.startupDeaths = [...this.net.peers.values()].reduce(
+      (k, p) => k + p.events.filter((e) => e.kind === 'peer-dead').length,
+      0,
+    );
+    this.setup.settleMs = performance.now() - t0;
+  }
+
+  /** Hands peer `id` its true successor list, as a successor-change update. */
+  private async installList(id: number): Promise<void> {
+    const ref = (peer: number): PeerRef => ({ id: peer, host: HOST, port: this.opts.portBase + peer });
+    const list = this.truthSuccessors(id).map(ref);
+    installStamp += 1;
+    await sendRequest(ref(id), {
+      type: 'update',
+      source: id,
+      destination: id,
+      stamp: `bench-${installStamp}`,
+      content: {
+        reason: 'successor-change',
+        _firstID: String(list[0]?.id ?? ''),
+        _secondID: String(list[1]?.id ?? ''),
+        _succ: formatPeerRefs(list),
+      },
+    });
+  }
+}
+
+/** Resolves after `ms`. Start-up uses it only to let in-flight failure detections land. */
+export function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,90 @@
+/**
+ * A live Chord network of 16 peer processes, started by joins through one
+ * peer: it stabilizes (every finger correct) within a bounded number of ping
+ * intervals and routes all 256 keys to their owners; after two non-adjacent
+ * peers are killed it stabilizes again and still routes every key.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { PeerNetwork } from '../../src/example/network.js';
+import { ownerOf } from '../../src/routing/ids.js';
+import { createPrng } from '../../src/routing/prng.js';
+import { randomMembership } from '../../src/routing/simulator.js';
+
+const PORT_BASE = 19000;
+const PING_S = 0.5;
+/** Stabilization must finish within this many ping intervals. */
+const STABLE_WITHIN_INTERVALS = 60;
+const SEED = 20261125;
+
+let net: PeerNetwork | undefined;
+let dir = '';
+
+afterAll(async () => {
+  await net?.stopAll();
+  if (dir !== '') await rm(dir, { recursive: true, force: true });
+});
+
+async function routeEveryKey(network: PeerNetwork): Promise<{ wrong: string[]; maxHops: number }> {
+  const ring = network.ring();
+  const wrong: string[] = [];
+  let maxHops = 0;
+  // Spread the 256 lookups over every peer, 16 at a time per peer.
+  await Promise.all(
+    ring.map(async (origin, i) => {
+      const peer = network.get(origin);
+      for (let key = i; key < 256; key += ring.length) {
+        const since = peer.mark();
+        peer.type(`lookup ${key}`);
+        const ev = await peer.waitForKind('lookup', 20_000, since, { key });
+        const owner = ev.fields?.owner;
+        maxHops = Math.max(maxHops, ev.hops ?? 0);
+        if (owner !== ownerOf(ring, key)) wrong.push(`key ${key} from ${origin}: got ${String(owner)}, owner is ${ownerOf(ring, key)}`);
+      }
+    }),
+  );
+  return { wrong, maxHops };
+}
+
+describe('a live Chord network of 16 peers', () => {
+  it('stabilizes, routes every key, and does so again after two peers are killed', { timeout: 240_000 }, async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'p2p-chord-'));
+    const ids = randomMembership(createPrng(SEED), 16, 8);
+    net = new PeerNetwork({ dir, portBase: PORT_BASE, pingSeconds: PING_S, extraArgs: ['--routing', 'chord'] });
+    const [a, b, c, ...rest] = ids as [number, number, number, ...number[]];
+    net.init(a, b, c);
+    net.init(b, c, a);
+    net.init(c, a, b);
+    for (const id of rest) {
+      const peer = net.join(id, a);
+      await peer.waitForKind('join-accepted', 20_000);
+    }
+    const started = Date.now();
+    await net.settleFingers(STABLE_WITHIN_INTERVALS * PING_S * 1000);
+    expect(Date.now() - started).toBeLessThan(STABLE_WITHIN_INTERVALS * PING_S * 1000);
+
+    const before = await routeEveryKey(net);
+    expect(before.wrong, `seed ${SEED}`).toEqual([]);
+    expect(before.maxHops).toBeLessThanOrEqual(8 + 1);
+
+    // Two non-adjacent peers die abruptly.
+    const ring = net.ring();
+    const victims = [ring[3] as number, ring[10] as number];
+    const marks = net.marks();
+    for (const v of victims) {
+      net.get(v).kill('SIGKILL');
+      await net.get(v).exited;
+      net.forget(v);
+    }
+    // Each victim's predecessor notices and repairs.
+    const preds = victims.map((v) => ring[(ring.indexOf(v) - 1 + ring.length) % ring.length] as number);
+    await Promise.all(
+      preds.map((p, i) => net?.get(p).waitForKind('peer-dead', 30_000, marks.get(p) ?? 0, { peer: victims[i] })),
+    );
+    await net.settleFingers(STABLE_WITHIN_INTERVALS * PING_S * 1000);
+    const after = await routeEveryKey(net);
+    expect(after.wrong, `seed ${SEED}`).toEqual([]);
+  });
+});

@@ -35,6 +35,7 @@ export class ChildPeer {
   readonly exited: Promise<number | null>;
   private readonly proc: ChildProcess;
   private readonly waiters = new Set<Waiter>();
+  private readonly lineListeners = new Set<(line: TranscriptLine) => void>();
   private exitCode: number | null | undefined;
 
   /** Starts `p2p <args> --events fd:3`. */
@@ -49,8 +50,12 @@ export class ChildPeer {
       stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
     });
     this.proc.stdin?.on('error', () => undefined); // writes after exit are dropped
-    this.readLines(this.proc.stdout, (text) => this.transcript.push({ stream: 'stdout', text }));
-    this.readLines(this.proc.stderr, (text) => this.transcript.push({ stream: 'stderr', text }));
+    const record = (line: TranscriptLine): void => {
+      this.transcript.push(line);
+      for (const listener of this.lineListeners) listener(line);
+    };
+    this.readLines(this.proc.stdout, (text) => record({ stream: 'stdout', text }));
+    this.readLines(this.proc.stderr, (text) => record({ stream: 'stderr', text }));
     this.readLines(this.proc.stdio[3] as Readable | null, (text) => {
       let event: PeerEvent;
       try {
@@ -82,6 +87,11 @@ export class ChildPeer {
   /** Still running. */
   get running(): boolean {
     return this.exitCode === undefined;
+  }
+
+  /** Calls `listener` with every printed line from now on. */
+  onLine(listener: (line: TranscriptLine) => void): void {
+    this.lineListeners.add(listener);
   }
 
   /** Types a line into the peer. */

@@ -20,19 +20,8 @@ start <peer> init <s1> <s2>, peers, help, exit`;
 export async function runInteractive(opts: NetworkOptions): Promise<number> {
   const net = new PeerNetwork(opts);
   const show = (peer: ChildPeer): void => {
-    let shown = 0;
-    const flush = (): void => {
-      for (; shown < peer.transcript.length; shown++) {
-        const l = peer.transcript[shown];
-        if (l !== undefined) process.stdout.write(`[${peer.id}]${l.stream === 'stderr' ? '!' : ''} ${l.text}\n`);
-      }
-    };
-    const timer = setInterval(flush, 100);
-    void peer.exited.then((code) => {
-      flush();
-      clearInterval(timer);
-      process.stdout.write(`[${peer.id}] exited (${code ?? 'killed'})\n`);
-    });
+    peer.onLine((l) => process.stdout.write(`[${peer.id}]${l.stream === 'stderr' ? '!' : ''} ${l.text}\n`));
+    void peer.exited.then((code) => process.stdout.write(`[${peer.id}] exited (${code ?? 'killed'})\n`));
   };
   for (const [id, s1, s2] of COURSE_PEERS) show(net.init(id, s1, s2));
   process.stdout.write(`Example ring 2 4 5 8 9 14 19 is starting (files in ${opts.dir}).\n${HELP}\n`);

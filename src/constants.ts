@@ -35,3 +35,7 @@ export const TRANSFER_WAIT_MS = 120_000;
 export const TRANSFER_CHUNK_BYTES = 1 << 20;
 /** A lookup (find-successor) with no answer after this long fails. */
 export const LOOKUP_TIMEOUT_MS = 10_000;
+/** Besides membership changes, a peer reconciles its files every this many ping intervals. */
+export const RECONCILE_EVERY_INTERVALS = 5;
+/** An offer of a file (replica or handover) fails without an answer after this long. */
+export const SYNC_TIMEOUT_MS = 60_000;

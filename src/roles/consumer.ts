@@ -17,6 +17,7 @@ import { startChordMaintenance } from '../services/chord.js';
 import { startJoin } from '../services/join.js';
 import { lookup, type LookupResult } from '../services/lookup.js';
 import { PeerNode } from '../services/peer-node.js';
+import { startReplication } from '../services/replication.js';
 import { snapshotOf, type PeerSnapshot, type QueueStats } from '../services/snapshot.js';
 import { TransferPool } from '../transfer/pool.js';
 
@@ -70,10 +71,12 @@ export function startConsumer(ctx: RoleContext): RunningRole {
   };
   const running = loop();
   const chord = config.routing === 'chord' ? startChordMaintenance(node) : undefined;
+  const replication = startReplication(node);
   return {
     close: async () => {
       node.stopping = true;
       chord?.stop();
+      replication.stop();
       ctx.queue.close();
       await running;
       controlPort?.close();

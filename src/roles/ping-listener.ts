@@ -2,11 +2,14 @@
  * The ping listener: answers ping requests on the peer's UDP port at once,
  * then queues each request so that the consumer learns its predecessors
  * (a ping names its sender and which successor slot the receiver fills).
- * A bad datagram is logged with its error's name and dropped.
+ * A bad datagram is logged with its error's name and dropped, unanswered:
+ * a ping whose slot or address is junk is refused before it is answered,
+ * so that it neither teaches the consumer a predecessor nor gets a reply.
  */
 import type dgram from 'node:dgram';
 import { P2PError } from '../errors.js';
 import { encodeRequest, tryDecodeRequest } from '../protocol/codec.js';
+import { contentError } from '../protocol/content.js';
 import type { RingQueue } from '../queue/ring-queue.js';
 import { bindUdp } from '../net/udp.js';
 import type { Emit } from '../runtime/events.js';
@@ -47,6 +50,11 @@ function onDatagram(socket: dgram.Socket, msg: Buffer, rinfo: dgram.RemoteInfo, 
   const req = decoded.request;
   if (req.type !== 'ping' || req.content.phase !== 'req') {
     fail(new P2PError('ERR_UNKNOWN_TYPE', `a ${req.type} request (phase ${req.content.phase ?? 'none'}) is not a ping request`));
+    return;
+  }
+  const bad = contentError(req, 'udp');
+  if (bad !== undefined) {
+    fail(bad);
     return;
   }
   const reply = encodeRequest({

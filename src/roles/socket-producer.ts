@@ -3,19 +3,45 @@
  * length-framed requests and pushes each one into the ring queue. A
  * connection that sends a bad frame is logged with the error's name and
  * closed; the peer keeps running.
+ *
+ * Anyone can connect, so what a connection may cost is bounded:
+ * - Memory: a connection buffers at most one frame, and an oversized
+ *   declared length is refused from its 4 length bytes (see FrameReader),
+ *   so buffers never exceed MAX_TCP_CONNECTIONS x MAX_FRAME_BYTES.
+ * - Time: each frame must arrive whole within TCP_FRAME_DEADLINE_MS of the
+ *   connection being accepted (or of its previous frame). Peers send their
+ *   one frame at once, so a connection that sends nothing, stops mid-frame
+ *   or trickles bytes is a stalled or hostile one; it is closed and logged
+ *   (ERR_TIMEOUT) instead of holding a slot for TCP_IDLE_TIMEOUT_MS.
+ * - Slots: at MAX_TCP_CONNECTIONS, a new connection evicts the one that has
+ *   waited longest for its frame rather than being refused. A flood of
+ *   silent connections then pushes out only its own oldest members, and a
+ *   peer of the ring, which completes its frame in milliseconds, still gets
+ *   through. (`server.maxConnections` would refuse the newcomer instead:
+ *   a flood would lock the ring out until the flood's connections expire.)
+ * A connection whose frame waits for room in the queue is never timed out
+ * or evicted: that wait is this peer's, not the sender's.
  */
 import type net from 'node:net';
 import { TCP_IDLE_TIMEOUT_MS } from '../constants.js';
 import { isP2PError, P2PError } from '../errors.js';
 import { encodeRequest } from '../protocol/codec.js';
+import { contentError } from '../protocol/content.js';
 import { FrameReader } from '../protocol/frame-reader.js';
 import type { RingQueue } from '../queue/ring-queue.js';
 import { listenTcp } from '../net/tcp.js';
 import type { Emit } from '../runtime/events.js';
 import type { PeerState } from '../runtime/peer-state.js';
 
-/** Most connections served at once; more are refused until some close. */
+/** Most connections held at once; at the limit the longest-waiting one is evicted. */
 export const MAX_TCP_CONNECTIONS = 512;
+
+/**
+ * A connection must deliver each whole frame within this long (ms) of being
+ * accepted or of its previous frame. Far above what a peer needs (one frame
+ * of at most 64 KiB, written at once), far below TCP_IDLE_TIMEOUT_MS.
+ */
+export const TCP_FRAME_DEADLINE_MS = 5_000;
 
 /** What the socket producer needs. */
 export interface SocketProducerOptions {
@@ -31,59 +57,133 @@ export interface SocketProducer {
   close(): Promise<void>;
 }
 
+/** One accepted connection and its frame deadline. */
+interface Connection {
+  readonly socket: net.Socket;
+  readonly reader: FrameReader;
+  readonly from: string;
+  /** When the wait for the current frame began (ms since epoch). */
+  since: number;
+  timer: NodeJS.Timeout | undefined;
+  /** A decoded frame waits for room in the queue: not the sender's fault. */
+  queueing: boolean;
+}
+
 /** Binds the TCP port (rejects with ERR_PORT_IN_USE) and starts accepting. */
 export async function startSocketProducer(opts: SocketProducerOptions): Promise<SocketProducer> {
-  const sockets = new Set<net.Socket>();
+  const open = new Set<Connection>();
   const server = await listenTcp(opts.host, opts.port, (socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-    serveConnection(socket, opts);
+    if (open.size >= MAX_TCP_CONNECTIONS) evictLongestWaiting(open, opts);
+    const conn = serveConnection(socket, opts);
+    open.add(conn);
+    socket.once('close', () => {
+      clearTimeout(conn.timer);
+      open.delete(conn);
+    });
   });
-  server.maxConnections = MAX_TCP_CONNECTIONS;
   return {
     close: () =>
       new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
+        for (const c of open) c.socket.destroy();
         server.close(() => resolve());
       }),
   };
 }
 
-function serveConnection(socket: net.Socket, opts: SocketProducerOptions): void {
-  const reader = new FrameReader();
-  const from = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+/** Makes room for one more connection: closes the one waiting longest for its frame. */
+function evictLongestWaiting(open: Set<Connection>, opts: SocketProducerOptions): void {
+  let oldest: Connection | undefined;
+  for (const c of open) if (!c.queueing && (oldest === undefined || c.since < oldest.since)) oldest = c;
+  if (oldest === undefined) return; // every one is queueing: the queue's backpressure bounds them
+  // Out of the count now, not at its 'close' (a later tick): a burst of
+  // newcomers in one tick must each evict a different connection.
+  open.delete(oldest);
+  const waited = Date.now() - oldest.since;
+  close(
+    oldest,
+    opts,
+    'connection-evicted',
+    new P2PError(
+      'ERR_TIMEOUT',
+      `${MAX_TCP_CONNECTIONS} connections open; this one had waited longest for its frame (${waited} ms, ${oldest.reader.buffered} bytes)`,
+    ),
+  );
+}
+
+/** Logs why a connection is closed (on stderr, with the error's code) and closes it. */
+function close(conn: Connection, opts: SocketProducerOptions, kind: string, err: unknown): void {
+  if (conn.socket.destroyed) return;
+  opts.state.count('socket-producer', 'errors');
+  const code = isP2PError(err) ? err.code : 'ERR_UNKNOWN';
+  const message = err instanceof Error ? err.message : String(err);
+  opts.emit(kind, `Closed the connection from ${conn.from}: ${code}: ${message}`, {
+    stream: 'stderr',
+    fields: { code, from: conn.from, message },
+  });
+  clearTimeout(conn.timer);
+  conn.socket.destroy();
+}
+
+function serveConnection(socket: net.Socket, opts: SocketProducerOptions): Connection {
+  const conn: Connection = {
+    socket,
+    reader: new FrameReader(),
+    from: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`,
+    since: Date.now(),
+    timer: undefined,
+    queueing: false,
+  };
+  const { reader } = conn;
+  const reject = (err: unknown): void => close(conn, opts, 'frame-error', err);
+
+  // (Re)starts the wait for the next frame.
+  const arm = (): void => {
+    clearTimeout(conn.timer);
+    conn.since = Date.now();
+    conn.timer = setTimeout(() => {
+      const held = reader.buffered;
+      const why =
+        held === 0
+          ? `sent no frame within ${TCP_FRAME_DEADLINE_MS} ms`
+          : `stopped ${held} bytes into a frame: not complete within ${TCP_FRAME_DEADLINE_MS} ms`;
+      close(conn, opts, held === 0 ? 'connection-idle' : 'frame-stalled', new P2PError('ERR_TIMEOUT', why));
+    }, TCP_FRAME_DEADLINE_MS);
+    conn.timer.unref();
+  };
+  arm();
+
   // Frames are drained by one promise chain, so that a burst of segments and
   // the final 'end' never interleave two drains of the same reader.
   let drained: Promise<void> = Promise.resolve();
-  socket.setTimeout(TCP_IDLE_TIMEOUT_MS, () => socket.destroy());
+  // Backstop for a frame that waits on a full queue (the frame deadline is off then).
+  socket.setTimeout(TCP_IDLE_TIMEOUT_MS, () =>
+    close(conn, opts, 'connection-idle', new P2PError('ERR_TIMEOUT', `idle for ${TCP_IDLE_TIMEOUT_MS} ms`)),
+  );
   socket.on('error', () => socket.destroy());
 
-  const reject = (err: unknown): void => {
-    opts.state.count('socket-producer', 'errors');
-    const code = isP2PError(err) ? err.code : 'ERR_UNKNOWN';
-    const message = err instanceof Error ? err.message : String(err);
-    opts.emit('frame-error', `Closed the connection from ${from}: ${code}: ${message}`, {
-      stream: 'stderr',
-      fields: { code, from, message },
-    });
-    socket.destroy();
-  };
-
-  // Decodes and queues every whole frame buffered so far. When the queue is
-  // full the socket is paused until the consumer makes room (backpressure
-  // reaches the sender through TCP flow control; nothing is dropped).
+  // Decodes, checks and queues every whole frame buffered so far. When the
+  // queue is full the socket is paused until the consumer makes room
+  // (backpressure reaches the sender through TCP flow control; nothing is
+  // dropped).
   const drain = async (): Promise<void> => {
     if (socket.destroyed) return;
     try {
       for (;;) {
         const req = reader.next();
         if (req === undefined) break;
+        const bad = contentError(req, 'tcp');
+        if (bad !== undefined) throw bad;
+        arm(); // a whole frame came: the wait for the next one starts now
         const record = encodeRequest(req);
         if (opts.queue.tryPush(record) !== 1) {
           socket.pause();
+          clearTimeout(conn.timer);
+          conn.queueing = true;
           const result = await opts.queue.pushAsync(record);
+          conn.queueing = false;
           socket.resume();
           if (result !== 1) return; // queue closed: the peer is stopping
+          arm();
         }
         opts.state.count('socket-producer');
       }
@@ -109,7 +209,9 @@ function serveConnection(socket: net.Socket, opts: SocketProducerOptions): void 
         reject(new P2PError('ERR_FRAME_TRUNCATED', `connection ended inside a frame (${reader.buffered} bytes buffered)`));
         return;
       }
+      clearTimeout(conn.timer);
       socket.end();
     });
   });
+  return conn;
 }

@@ -104,6 +104,6 @@ export async function runCommand(node: PeerNode, ctx: DispatchContext, line: str
       node.say('bad-command', err.message, { fields: { code: err.code } });
       return;
     }
-    node.warn('command-failed', err, `"${line}" failed`);
+    node.warn('command-failed', err, `"${line}" failed`, { input: line });
   }
 }

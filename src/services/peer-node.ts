@@ -11,7 +11,7 @@ import type { Content, Request, RequestType } from '../protocol/types.js';
 import { StampSource } from '../protocol/types.js';
 import { nextHop } from '../routing/next-hop.js';
 import type { Hop, RoutingView } from '../routing/types.js';
-import type { Emit, EventDetails } from '../runtime/events.js';
+import type { Emit, EventDetails, FieldValue } from '../runtime/events.js';
 import type { PeerState } from '../runtime/peer-state.js';
 import type { PeerConfig } from './config.js';
 import type { TransferService } from './transfer-service.js';
@@ -26,6 +26,9 @@ export interface PeerDeps {
   /** Ends the peer (the coordinator stops every thread). */
   readonly requestExit: (code: number, reason: string) => void;
 }
+
+/** Times a forwarded request is routed around unreachable peers before it fails. */
+const MAX_REROUTES = 3;
 
 /** Ping intervals during which an unreachable peer is routed around. */
 const SUSPECT_INTERVALS = 4;
@@ -53,6 +56,7 @@ export class PeerNode {
   /** Answers awaited, by the stamp of the request they answer. */
   private readonly answers = new Map<string, { settle: (value: unknown) => void; timer: NodeJS.Timeout }>();
   stopping = false;
+  private readonly membershipListeners = new Set<() => void>();
 
   constructor(
     readonly config: PeerConfig,
@@ -81,11 +85,11 @@ export class PeerNode {
   }
 
   /** Reports a failure on stderr with its error code. */
-  warn(kind: string, err: unknown, context: string): void {
+  warn(kind: string, err: unknown, context: string, fields: Readonly<Record<string, FieldValue>> = {}): void {
     const code = err instanceof P2PError ? err.code : 'ERR_UNKNOWN';
     const message = err instanceof Error ? err.message : String(err);
     this.deps.state.count('consumer', 'errors');
-    this.deps.emit(kind, `${context}: ${code}: ${message}`, { stream: 'stderr', fields: { code, message } });
+    this.deps.emit(kind, `${context}: ${code}: ${message}`, { stream: 'stderr', fields: { ...fields, code, message } });
   }
 
   /** Remembers where a peer is. */
@@ -124,7 +128,19 @@ export class PeerNode {
     for (const r of this.successors) this.learn(r);
     this.publish();
     const ids = this.successors.map((r) => r.id);
-    if (ids.join(',') !== before) this.note('successors-changed', { fields: { successors: ids } });
+    if (ids.join(',') !== before) {
+      this.note('successors-changed', { fields: { successors: ids } });
+      this.membershipChanged();
+    }
+  }
+
+  /** Calls `listener` whenever the successors or predecessors change. */
+  onMembershipChange(listener: () => void): void {
+    this.membershipListeners.add(listener);
+  }
+
+  private membershipChanged(): void {
+    for (const listener of this.membershipListeners) listener();
   }
 
   /** Sets a predecessor slot (0 first, 1 second) learnt from a ping. */
@@ -137,6 +153,7 @@ export class PeerNode {
     this.predecessors[slot] = ref;
     this.publish();
     this.note('predecessor-changed', { fields: { slot, peer: ref.id } });
+    this.membershipChanged();
     for (const wake of this.predecessorWaiters.splice(0)) wake();
   }
 
@@ -156,6 +173,7 @@ export class PeerNode {
     if (this.predecessors[slot] === undefined) return;
     this.predecessors[slot] = undefined;
     this.publish();
+    this.membershipChanged();
   }
 
   /**
@@ -240,6 +258,30 @@ export class PeerNode {
   /** Forwards a received request one hop on, keeping its stamp (so a lookup is one request end to end). */
   async forward(req: Request, to: PeerRef, content: Content): Promise<void> {
     await this.deps.send(to, { ...req, source: this.id, destination: to.id, content } as Request);
+  }
+
+  /**
+   * Forwards a lookup-like request (Store, Request, join) toward `key` along
+   * `hop`. When the next peer cannot be reached it is routed around (it is
+   * probably dead and our ping sender, or its predecessor's, will repair the
+   * ring): up to MAX_REROUTES times. Resolves 'local' when, once the dead peer
+   * is left out, this peer owns the key itself.
+   */
+  async forwardToward(req: Request, key: number, hop: Hop & { kind: 'forward' }): Promise<'sent' | 'local'> {
+    let next: Hop = hop;
+    for (let attempt = 0; ; attempt++) {
+      if (next.kind === 'local') return 'local';
+      const to = this.refFor(next.to);
+      try {
+        await this.forward(req, to, nextTrail(req.content, to.id, next.final));
+        return 'sent';
+      } catch (err) {
+        if (!(err instanceof P2PError) || err.code !== 'ERR_UNREACHABLE' || attempt >= MAX_REROUTES) throw err;
+        this.forgetFinger(to.id);
+        this.note('rerouted', { fields: { unreachable: to.id, key } });
+        next = this.route(key);
+      }
+    }
   }
 
   /** `id@host:port` of this peer. */

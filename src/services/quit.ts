@@ -6,6 +6,7 @@ import { P2PError } from '../errors.js';
 import type { PeerRef } from '../net/peer-ref.js';
 import type { RequestOf } from '../protocol/types.js';
 import type { PeerNode } from './peer-node.js';
+import { handOverAll } from './replication.js';
 
 /** `Quit` typed at this peer. */
 export async function quitCommand(node: PeerNode): Promise<void> {
@@ -21,7 +22,9 @@ export async function quitCommand(node: PeerNode): Promise<void> {
     while (known().length < wanted && Date.now() < deadline) await node.waitForPredecessor(deadline - Date.now());
   }
   const preds = known();
-  node.note('quit-start', { fields: { predecessors: preds.map((p) => p.id) } });
+  // Our files go to our successor before anyone is told we are leaving.
+  const moved = await handOverAll(node);
+  node.note('quit-start', { fields: { predecessors: preds.map((p) => p.id), handedOver: moved } });
   const content = { _nodeID: String(node.id), _origin: node.selfRef, ...node.successorContent() };
   const results = await Promise.allSettled(preds.map((p) => node.sendTo(p, 'quit', content)));
   results.forEach((r, i) => {

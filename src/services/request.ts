@@ -7,7 +7,7 @@ import { P2PError } from '../errors.js';
 import type { Request, RequestOf } from '../protocol/types.js';
 import { validateFilename } from '../cli/commands.js';
 import { findLocalFile, keyOf } from './files.js';
-import { lookupTrail, nextTrail, type PeerNode } from './peer-node.js';
+import { lookupTrail, type PeerNode } from './peer-node.js';
 
 /** `Request NNNN` typed at this peer. */
 export async function requestCommand(node: PeerNode, filename: string): Promise<void> {
@@ -39,8 +39,7 @@ async function routeRequest(node: PeerNode, req: Request, atOrigin: boolean): Pr
     await serve(node, req, filename, trail);
     return;
   }
-  const to = node.refFor(hop.to);
-  const details = { fields: { filename, key, to: to.id }, ...trail };
+  const details = { fields: { filename, key, to: hop.to }, ...trail };
   if (atOrigin) node.say('request-sent', `File request for ${filename} has been sent to my successor`, details);
   else {
     node.say(
@@ -49,7 +48,8 @@ async function routeRequest(node: PeerNode, req: Request, atOrigin: boolean): Pr
       details,
     );
   }
-  await node.forward(req, to, nextTrail(req.content, to.id, hop.final));
+  // Around a dead owner, its successor holds a replica and now owns the key.
+  if ((await node.forwardToward(req, key, hop)) === 'local') await serve(node, req, filename, trail);
 }
 
 async function serve(node: PeerNode, req: Request, filename: string, trail: { hops: number; path: number[] }): Promise<void> {

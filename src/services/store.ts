@@ -7,7 +7,8 @@ import path from 'node:path';
 import type { Content, Request, RequestOf } from '../protocol/types.js';
 import { validateFilename } from '../cli/commands.js';
 import { findLocalFile, keyOf } from './files.js';
-import { lookupTrail, nextTrail, type PeerNode } from './peer-node.js';
+import { lookupTrail, type PeerNode } from './peer-node.js';
+import { onSyncOffer, replicate } from './replication.js';
 
 /** `Store NNNN` typed at this peer. */
 export async function storeCommand(node: PeerNode, filename: string): Promise<void> {
@@ -39,26 +40,31 @@ export async function onStore(node: PeerNode, req: RequestOf<'store'>): Promise<
 
 async function routeStore(node: PeerNode, req: Request, atOrigin: boolean): Promise<void> {
   const filename = validateFilename(req.content.filename ?? '');
+  if (req.content._sync !== undefined) {
+    await onSyncOffer(node, req as RequestOf<'store'>, filename); // replication: no course lines
+    return;
+  }
   const key = keyOf(filename, node.config.idBits);
   const trail = lookupTrail(req.content);
   const hop = req.content._final === '1' ? ({ kind: 'local' } as const) : node.route(key);
-  if (hop.kind === 'local') {
-    node.storedKeys.set(filename, key);
-    node.say('store-accepted', `Store ${filename} request accepted`, {
-      fields: { filename, key, origin: Number(req.content._nodeID) },
+  if (hop.kind === 'forward') {
+    node.say('store-forwarded', `Store ${filename} request forwarded to my successor`, {
+      fields: { filename, key, to: hop.to },
       ...trail,
     });
-    if (!atOrigin && req.content._size !== undefined && !sameDirectory(node, req.content)) {
-      await pullBytes(node, req.content, filename);
-    }
-    return;
+    if ((await node.forwardToward(req, key, hop)) === 'sent') return;
   }
-  const to = node.refFor(hop.to);
-  node.say('store-forwarded', `Store ${filename} request forwarded to my successor`, {
-    fields: { filename, key, to: to.id },
+  node.storedKeys.set(filename, key);
+  node.say('store-accepted', `Store ${filename} request accepted`, {
+    fields: { filename, key, origin: Number(req.content._nodeID) },
     ...trail,
   });
-  await node.forward(req, to, nextTrail(req.content, to.id, hop.final));
+  if (atOrigin || req.content._size === undefined || sameDirectory(node, req.content)) {
+    // The bytes are already here (or there are none): replicate what we have.
+    await replicate(node, filename);
+  } else {
+    await pullBytes(node, req.content, filename);
+  }
 }
 
 /** The origin keeps its files where we keep ours (the course's shared working directory). */
@@ -67,7 +73,8 @@ function sameDirectory(node: PeerNode, content: Content): boolean {
   return content._dir === path.resolve(node.config.dataDir) && origin.host === node.config.self.host;
 }
 
-async function pullBytes(node: PeerNode, content: Content, filename: string): Promise<void> {
+/** Asks the peer that offered `filename` to send its bytes to a listener of our transfer pool. */
+export async function pullBytes(node: PeerNode, content: Content, filename: string): Promise<void> {
   const origin = node.refFrom(content._origin, Number(content._nodeID));
   try {
     const at = await node.deps.transfers.receive({ filename, mode: 'store' });

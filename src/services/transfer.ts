@@ -7,6 +7,7 @@ import { P2PError } from '../errors.js';
 import type { RequestOf } from '../protocol/types.js';
 import { findLocalFile } from './files.js';
 import type { PeerNode } from './peer-node.js';
+import { onBytesStored } from './replication.js';
 
 /** Handles one transfer record. */
 export async function onTransfer(node: PeerNode, req: RequestOf<'transfer'>): Promise<void> {
@@ -35,12 +36,16 @@ export async function onTransfer(node: PeerNode, req: RequestOf<'transfer'>): Pr
     case 'done': {
       const fields = { filename, from, bytes: Number(req.content._bytes ?? 0), path: req.content._file ?? '' };
       if (mode === 'request') node.say('file-received', `File ${filename} received`, { fields });
-      else node.note('store-bytes-received', { fields });
+      else {
+        node.note('store-bytes-received', { fields });
+        await onBytesStored(node, filename, true);
+      }
       return;
     }
     case 'failed': {
       const err = new P2PError('ERR_TRANSFER', req.content._error ?? 'unknown failure');
-      node.warn('transfer-failed', err, `File ${filename} was not received`);
+      node.warn('transfer-failed', err, `File ${filename} was not received`, { filename });
+      if (mode === 'store') await onBytesStored(node, filename, false);
       return;
     }
     default:

@@ -7,6 +7,7 @@ import type { RequestOf } from '../protocol/types.js';
 import { completeRepair } from './abrupt.js';
 import { onGetPredecessor, onNotify, onPredecessorReply } from './chord.js';
 import { onFindSuccessor, onFound } from './lookup.js';
+import { onSyncAck } from './replication.js';
 import type { PeerNode } from './peer-node.js';
 
 /** Applies an update. */
@@ -36,6 +37,9 @@ export function onUpdate(node: PeerNode, req: RequestOf<'update'>): void | Promi
       return onPredecessorReply(node, req);
     case 'notify':
       onNotify(node, req);
+      return;
+    case 'sync-ack':
+      onSyncAck(node, req);
       return;
     case 'join-refused': {
       const err = new P2PError('ERR_DUPLICATE_ID', `Peer ${req.source} refused our join (${req.content.error ?? 'no reason'})`);

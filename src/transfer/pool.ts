@@ -32,7 +32,7 @@ export class TransferPool implements TransferService {
   constructor(private readonly opts: TransferPoolOptions) {
     this.pool = new Piscina({
       filename: fileURLToPath(workerUrl('transfer')),
-      minThreads: 1,
+      minThreads: 0, // pool threads start with the first transfer, not with every peer
       maxThreads: opts.maxThreads ?? 2,
       concurrentTasksPerWorker: 16,
       idleTimeout: 60_000,

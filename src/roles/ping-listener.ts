@@ -49,7 +49,9 @@ function onDatagram(socket: dgram.Socket, msg: Buffer, rinfo: dgram.RemoteInfo, 
   }
   const req = decoded.request;
   if (req.type !== 'ping' || req.content.phase !== 'req') {
-    fail(new P2PError('ERR_UNKNOWN_TYPE', `a ${req.type} request (phase ${req.content.phase ?? 'none'}) is not a ping request`));
+    // The phase is the sender's text: quoted and cut, so that the log line stays one short line.
+    const phase = JSON.stringify((req.content.phase ?? 'none').slice(0, 20));
+    fail(new P2PError('ERR_UNKNOWN_TYPE', `a ${req.type} request (phase ${phase}) is not a ping request`));
     return;
   }
   const bad = contentError(req, 'udp');

@@ -2,8 +2,15 @@
  * The stdin reader (the report's commandListenerThread): reads typed lines,
  * rejects bad ones at once with a one-line explanation, and pushes good ones
  * into the ring queue as command records for the consumer.
+ *
+ * Standard input may carry anything (a pasted binary, a runaway script), so
+ * lines are split here rather than by readline, whose line buffer has no
+ * limit: at most MAX_LINE_BYTES of a line are held, the rest is counted and
+ * dropped, and the whole line gets one explanation. Explanations quote what
+ * was typed with control and format characters replaced by `?` and cut to
+ * MAX_EXPLANATION_CHARS, so that echoing garbage can neither move the
+ * terminal's cursor nor spill over several lines.
  */
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { isP2PError } from '../errors.js';
 import { parseCommand } from '../cli/commands.js';
@@ -14,6 +21,10 @@ import type { PeerState } from '../runtime/peer-state.js';
 
 /** Longest line accepted; longer ones are refused without being parsed. */
 export const MAX_COMMAND_CHARS = 1024;
+/** Most bytes of one line held (a character is at most 4 bytes of UTF-8). */
+export const MAX_LINE_BYTES = 4 * MAX_COMMAND_CHARS;
+/** Longest explanation printed for a bad line. */
+export const MAX_EXPLANATION_CHARS = 200;
 
 /** What the stdin reader needs. */
 export interface StdinReaderOptions {
@@ -23,26 +34,112 @@ export interface StdinReaderOptions {
   readonly emit: Emit;
 }
 
+/** One line split from the input: its text, or only its length when it was too long to keep. */
+export type SplitLine = { readonly kind: 'line'; readonly text: string } | { readonly kind: 'too-long'; readonly bytes: number };
+
+const NEWLINE = 0x0a;
+// Not fatal: invalid UTF-8 becomes U+FFFD, and the line is explained like any other.
+const decoder = new TextDecoder('utf-8');
+
+/**
+ * Splits a byte stream into lines at `\n` (a `\r` before it is dropped),
+ * holding at most `maxBytes` of the line in progress. Splitting bytes before
+ * decoding keeps a character cut across two chunks whole.
+ */
+export class LineSplitter {
+  private parts: Uint8Array[] = [];
+  private held = 0;
+  /** Bytes of the current line beyond maxBytes, counted and dropped. */
+  private dropped = 0;
+
+  constructor(private readonly maxBytes: number) {}
+
+  /** The lines that `chunk` completes, in order. */
+  push(chunk: Uint8Array): SplitLine[] {
+    const out: SplitLine[] = [];
+    for (let start = 0; ; ) {
+      const nl = chunk.indexOf(NEWLINE, start);
+      this.keep(chunk.subarray(start, nl < 0 ? chunk.length : nl));
+      if (nl < 0) return out;
+      out.push(this.finish());
+      start = nl + 1;
+    }
+  }
+
+  /** The last line, when the input ends without a newline. */
+  end(): SplitLine | undefined {
+    return this.held + this.dropped > 0 ? this.finish() : undefined;
+  }
+
+  private keep(bytes: Uint8Array): void {
+    const room = this.maxBytes - this.held;
+    const kept = bytes.length <= room ? bytes : bytes.subarray(0, room);
+    if (kept.length > 0) this.parts.push(kept);
+    this.held += kept.length;
+    this.dropped += bytes.length - kept.length;
+  }
+
+  private finish(): SplitLine {
+    const bytes = this.held + this.dropped;
+    const joined = Buffer.concat(this.parts, this.held);
+    const dropped = this.dropped;
+    this.parts = [];
+    this.held = 0;
+    this.dropped = 0;
+    if (dropped > 0) return { kind: 'too-long', bytes };
+    const text = decoder.decode(joined);
+    return { kind: 'line', text: text.endsWith('\r') ? text.slice(0, -1) : text };
+  }
+}
+
+/** Text safe to print on one line: control, format and line-separator characters become `?`, cut to `max`. */
+export function printable(text: string, max = MAX_EXPLANATION_CHARS): string {
+  const safe = text.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, '?');
+  return safe.length > max ? `${safe.slice(0, max - 3)}...` : safe;
+}
+
 /** Reads lines until the input ends. */
 export function startStdinReader(opts: StdinReaderOptions): { close(): void } {
-  const rl = createInterface({ input: opts.input, crlfDelay: Infinity, terminal: false });
-  rl.on('line', (raw) => {
-    const line = raw.trim();
+  const lines = new LineSplitter(MAX_LINE_BYTES);
+  const refuse = (err: unknown, input: string): void => {
+    opts.state.count('stdin-reader', 'errors');
+    const code = isP2PError(err) ? err.code : 'ERR_BAD_COMMAND';
+    const message = printable(err instanceof Error ? err.message : String(err));
+    opts.emit('bad-command', message, { fields: { code, input: printable(input, 80) } });
+  };
+  const handle = (split: SplitLine): void => {
+    if (split.kind === 'too-long') {
+      refuse(new Error(`Invalid command: a line of ${split.bytes} bytes is too long (at most ${MAX_COMMAND_CHARS} characters)`), '');
+      return;
+    }
+    const line = split.text.trim();
     if (line === '') return;
     try {
       if (line.length > MAX_COMMAND_CHARS) {
-        throw new Error(`Invalid command: a line of ${line.length} characters is too long`);
+        throw new Error(`Invalid command: a line of ${line.length} characters is too long (at most ${MAX_COMMAND_CHARS})`);
       }
       parseCommand(line); // validate here, so a typo is answered at once
     } catch (err) {
-      opts.state.count('stdin-reader', 'errors');
-      const code = isP2PError(err) ? err.code : 'ERR_BAD_COMMAND';
-      const message = err instanceof Error ? err.message : String(err);
-      opts.emit('bad-command', message, { fields: { code, input: line.slice(0, 80) } });
+      refuse(err, line);
       return;
     }
     // The stdin thread may block: it has nothing else to do while the queue is full.
     if (opts.queue.pushBlocking(encodeCommandRecord(line)) === 1) opts.state.count('stdin-reader');
-  });
-  return { close: () => rl.close() };
+  };
+  const onData = (chunk: Buffer | string): void => {
+    for (const split of lines.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk)) handle(split);
+  };
+  const onEnd = (): void => {
+    const last = lines.end();
+    if (last !== undefined) handle(last);
+  };
+  opts.input.on('data', onData);
+  opts.input.once('end', onEnd);
+  return {
+    close: () => {
+      opts.input.off('data', onData);
+      opts.input.off('end', onEnd);
+      opts.input.pause();
+    },
+  };
 }

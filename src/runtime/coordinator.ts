@@ -85,7 +85,7 @@ export class Peer {
         await peer.control.join();
       } catch (err) {
         await peer.stop(1, 'join failed');
-        throw rebuild(err);
+        throw err; // a P2PError rebuilt by comlink-errors (ERR_UNREACHABLE, ERR_DUPLICATE_ID, ...)
       }
     }
     return peer;
@@ -230,15 +230,6 @@ function waitExit(worker: Worker): Promise<void> {
     if (worker.threadId === -1) resolve();
     else worker.once('exit', () => resolve());
   });
-}
-
-function rebuild(err: unknown): Error {
-  if (err instanceof Error) {
-    const code = (err as { code?: unknown }).code;
-    if (typeof code === 'string') return deserializeError({ code, name: err.name, message: err.message });
-    return err;
-  }
-  return new Error(String(err));
 }
 
 /** Starts a peer: five role threads around one ring queue. */

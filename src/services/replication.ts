@@ -33,6 +33,12 @@ export type OfferOutcome = 'have' | 'pulled' | 'failed';
 
 const STORED_NAME = /^(\d{4})(\.[A-Za-z0-9_-]{1,16})?$/;
 
+/**
+ * Files handed over and acknowledged, by name, until our neighbours change:
+ * the owner that has them will pass them on itself if ownership moves on.
+ */
+const handedOver = new WeakMap<PeerNode, Set<string>>();
+
 /** Offers waiting for their bytes to land here: filename -> who to answer. */
 const pendingPulls = new WeakMap<PeerNode, Map<string, { origin: PeerRef; stamp: string }[]>>();
 
@@ -77,6 +83,7 @@ export function startReplication(node: PeerNode): { stop(): void } {
     }
   };
   const soon = (): void => {
+    handedOver.get(node)?.clear();
     clearTimeout(debounce);
     debounce = setTimeout(() => void run(), node.config.pingIntervalMs);
   };
@@ -103,22 +110,24 @@ export async function reconcile(node: PeerNode): Promise<void> {
   const m = node.config.idBits;
   const files = await localFiles(node);
   let owned = 0;
-  let handedOver = 0;
+  let offered = 0;
+  const done = handedOver.get(node) ?? new Set<string>();
+  handedOver.set(node, done);
   for (const { filename, file } of files) {
     if (node.stopping) return;
     const key = keyOf(filename, m);
     if (node.route(key).kind === 'local') {
       owned += 1;
       await replicate(node, filename, file);
-    } else if (!holdsReplica(node, key)) {
+    } else if (!holdsReplica(node, key) && !done.has(filename)) {
       const owner = await lookup(node, key).catch(() => undefined);
       if (owner !== undefined && owner.owner.id !== node.id) {
-        handedOver += 1;
-        await offer(node, filename, file, owner.owner, 'handover');
+        offered += 1;
+        if ((await offer(node, filename, file, owner.owner, 'handover')) !== 'failed') done.add(filename);
       }
     }
   }
-  node.note('reconciled', { fields: { files: files.length, owned, handedOver } });
+  node.note('reconciled', { fields: { files: files.length, owned, handedOver: offered } });
 }
 
 /** Offers a file we own to our r-1 successors. */

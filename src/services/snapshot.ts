@@ -11,6 +11,15 @@ export interface QueueStats {
   readonly recordsPopped: number;
 }
 
+/**
+ * Memory in bytes: the whole process's resident set (every thread, every
+ * socket buffer), and the heap of the consumer thread that takes the snapshot.
+ */
+export interface MemoryStats {
+  readonly rssBytes: number;
+  readonly heapUsedBytes: number;
+}
+
 /** Everything `status` shows. Plain data: it crosses threads through comlink. */
 export interface PeerSnapshot {
   readonly peer: number;
@@ -27,6 +36,7 @@ export interface PeerSnapshot {
   readonly queue: QueueStats;
   readonly roles: readonly RoleCounters[];
   readonly transfersActive: number;
+  readonly memory: MemoryStats;
 }
 
 /** Takes a snapshot of the node. */
@@ -47,7 +57,13 @@ export function snapshotOf(node: PeerNode, queue: QueueStats): PeerSnapshot {
     queue,
     roles: node.deps.state.roles(),
     transfersActive: node.deps.transfers.active,
+    memory: memoryStats(),
   };
+}
+
+function memoryStats(): MemoryStats {
+  const m = process.memoryUsage();
+  return { rssBytes: m.rss, heapUsedBytes: m.heapUsed };
 }
 
 /** The snapshot as lines for a person. */
@@ -61,6 +77,7 @@ export function formatSnapshot(s: PeerSnapshot): string {
     `Stored keys: ${s.storedKeys.length === 0 ? 'none' : s.storedKeys.map((k) => `${k.filename} (key ${k.key})`).join(', ')}`,
     `Queue: ${s.queue.depthBytes} bytes waiting, high-water mark ${s.queue.highWaterBytes} of ${s.queue.capacityBytes} bytes, ${s.queue.recordsPopped} records consumed`,
     `Transfers running: ${s.transfersActive}`,
+    `Memory: ${mib(s.memory.rssBytes)} MiB resident (whole process), ${mib(s.memory.heapUsedBytes)} MiB heap (consumer thread)`,
     'Threads:',
     ...s.roles.map(
       (r) => `  ${r.role.padEnd(16)} thread ${String(r.threadId).padStart(3)}  handled ${r.handled}  errors ${r.errors}`,
@@ -68,3 +85,5 @@ export function formatSnapshot(s: PeerSnapshot): string {
   ];
   return lines.join('\n');
 }
+
+const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(1);

@@ -4,18 +4,36 @@
  * into a `.part` file, renamed when complete. Progress reaches the consumer
  * as `transfer` records pushed into the ring queue (header, then done or
  * failed), so that the consumer prints the course's lines in order.
+ *
+ * Whoever connects first is taken as the sender, so nothing it says is
+ * trusted: the header must be a well-formed transfer for the file asked
+ * for, with a byte count; the bytes must not exceed that count (the disk is
+ * not filled by a sender that never stops); a sender that falls silent for
+ * TRANSFER_STALL_MS has stopped. Every failure leaves no file behind (the
+ * `.part` is removed) and reaches the consumer as a `failed` record with the
+ * error's code.
  */
 import { createWriteStream, promises as fs } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { once } from 'node:events';
-import { P2PError } from '../errors.js';
+import { badField, P2PError } from '../errors.js';
 import { encodeRequest } from '../protocol/codec.js';
+import { contentError } from '../protocol/content.js';
 import { FrameReader } from '../protocol/frame-reader.js';
 import type { Content, Request } from '../protocol/types.js';
 import { RingQueue } from '../queue/ring-queue.js';
 import { safeExtension } from '../services/files.js';
 import type { ReceiveOutcome, ReceiveTask } from './tasks.js';
+
+/**
+ * A connected sender silent for this long (ms) has stopped, whatever the
+ * task's own (longer) wait for a sender to connect.
+ */
+export const TRANSFER_STALL_MS = 30_000;
+
+/** Header fields that must not reach the consumer from a sender: they would make the record a command. */
+const NOT_FROM_SENDER = new Set(['_pull', '_phase', '_mode', '_file', '_bytes', '_error']);
 
 /** Runs one receive task. */
 export async function receiveFile(task: ReceiveTask): Promise<ReceiveOutcome> {
@@ -38,11 +56,18 @@ export async function receiveFile(task: ReceiveTask): Promise<ReceiveOutcome> {
   let socket: net.Socket | undefined;
   try {
     socket = await acceptOne(server, task.timeoutMs);
-    socket.setTimeout(task.timeoutMs, () => socket?.destroy(new Error(`sender stalled for ${task.timeoutMs} ms`)));
+    const stallMs = Math.min(task.timeoutMs, TRANSFER_STALL_MS);
+    const connected = socket;
+    connected.setTimeout(stallMs, () =>
+      connected.destroy(new P2PError('ERR_TIMEOUT', `the sender stopped: nothing for ${stallMs} ms`)),
+    );
     const { header, rest } = await readHeader(socket);
+    checkHeader(header, task.filename);
     from = header.source;
     stamp = header.stamp;
-    await report({ ...header.content, filename: task.filename, _mode: task.mode, _phase: 'header' });
+    const told: Record<string, string> = {};
+    for (const [k, v] of Object.entries(header.content)) if (!NOT_FROM_SENDER.has(k)) told[k] = v;
+    await report({ ...told, filename: task.filename, _mode: task.mode, _phase: 'header' });
     if (header.content.status !== 'found') {
       socket.destroy();
       return { status: 'missing', bytes: 0 };
@@ -50,8 +75,8 @@ export async function receiveFile(task: ReceiveTask): Promise<ReceiveOutcome> {
     const ext = safeExtension(header.content._ext);
     const name = task.mode === 'request' ? `received_${task.filename}${ext}` : `${task.filename}${ext}`;
     const target = path.join(task.dataDir, name);
-    const bytes = await writeRest(socket, rest, `${target}.part`);
-    const expected = Number(header.content._size ?? bytes);
+    const expected = Number(header.content._size);
+    const bytes = await writeRest(socket, rest, `${target}.part`, expected);
     if (bytes !== expected) {
       await fs.rm(`${target}.part`, { force: true });
       throw new P2PError('ERR_TRANSFER', `connection ended after ${bytes} of ${expected} bytes`);
@@ -67,6 +92,23 @@ export async function receiveFile(task: ReceiveTask): Promise<ReceiveOutcome> {
     return { status: 'failed', bytes: 0 };
   } finally {
     server.close();
+  }
+}
+
+/**
+ * The header must be a well-formed transfer (the shapes every frame from the
+ * network must have) for the file asked for, and a `found` one must say how
+ * many bytes follow.
+ * @throws P2PError ERR_FRAME_FIELD, ERR_MISSING_FIELD or ERR_TRANSFER.
+ */
+function checkHeader(header: Request, filename: string): void {
+  const bad = contentError(header, 'tcp');
+  if (bad !== undefined) throw bad;
+  if (header.content.filename !== undefined && header.content.filename !== filename) {
+    throw new P2PError('ERR_TRANSFER', `the sender offered file ${JSON.stringify(header.content.filename.slice(0, 16))}, not ${filename}`);
+  }
+  if (header.content.status === 'found' && header.content._size === undefined) {
+    throw badField('content _size', 'missing from a transfer that carries a file');
   }
 }
 
@@ -100,12 +142,17 @@ async function readHeader(socket: net.Socket): Promise<{ header: Request; rest: 
   throw new P2PError('ERR_FRAME_TRUNCATED', 'connection closed before the transfer header was complete');
 }
 
-/** Writes `first` then every later chunk of `socket` to `file`, with backpressure; returns the byte count. */
-async function writeRest(socket: net.Socket, first: Uint8Array, file: string): Promise<number> {
+/**
+ * Writes `first` then every later chunk of `socket` to `file`, with
+ * backpressure; returns the byte count. Fails with ERR_TRANSFER as soon as
+ * the sender goes past the `limit` bytes it announced.
+ */
+async function writeRest(socket: net.Socket, first: Uint8Array, file: string, limit: number): Promise<number> {
   const out = createWriteStream(file);
   let bytes = 0;
   const write = async (chunk: Uint8Array): Promise<void> => {
     bytes += chunk.length;
+    if (bytes > limit) throw new P2PError('ERR_TRANSFER', `the sender went past the ${limit} bytes it announced`);
     if (!out.write(chunk)) await once(out, 'drain');
   };
   try {

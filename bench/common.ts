@@ -17,6 +17,8 @@ export interface MachineInfo {
   cpuModel: string;
   /** ISO-8601. */
   date: string;
+  /** os.loadavg() when the benchmark started: other work on the machine skews every timing. */
+  loadAvg: number[];
 }
 
 /** One benchmark's result file: the machine, the exact parameters, what was measured. */
@@ -32,7 +34,7 @@ export interface BenchResult<P, R> extends MachineInfo {
 /** The machine now. */
 export function machineInfo(): MachineInfo {
   const cpus = os.cpus();
-  return { node: process.version, cpus: cpus.length, cpuModel: cpus[0]?.model.trim() ?? 'unknown', date: new Date().toISOString() };
+  return { node: process.version, cpus: cpus.length, cpuModel: cpus[0]?.model.trim() ?? 'unknown', date: new Date().toISOString(), loadAvg: os.loadavg().map((x) => Math.round(x * 100) / 100) };
 }
 
 /** bench/results of the source tree, whether this runs compiled (dist/bench) or as TypeScript. */

@@ -145,7 +145,13 @@ export class LiveRing {
     const n = ids.length;
     const window = Math.max(1, this.opts.window ?? 2);
     const t0 = performance.now();
-    const up = (id: number): Promise<unknown> => this.net.get(id).waitForKind('ping-sent', this.opts.deadlineMs);
+    const up = (id: number): Promise<unknown> => {
+      const peer = this.net.get(id);
+      return peer.waitForKind('ping-sent', this.opts.deadlineMs).catch((err: unknown) => {
+        const tail = peer.transcript.slice(-4).map((l) => l.text).join(' | ');
+        throw new Error(`${err instanceof Error ? err.message : String(err)} (running: ${peer.running}; last lines: ${tail})`);
+      });
+    };
     for (let i = 0; i < n; i++) {
       const behind = ids[i - window];
       if (behind !== undefined) await up(behind);

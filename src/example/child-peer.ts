@@ -23,6 +23,13 @@ export interface ChildPeerOptions {
   readonly cwd: string;
   /** Extra environment. */
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * A command that runs the peer's `node` for it, e.g. `['ip', 'netns',
+   * 'exec', 'ns1']` to start it in a network namespace. The wrapper must
+   * exec node in its own process (as `ip netns exec` does), so that signals
+   * and fd 3 reach the peer itself. Default: none, node is spawned directly.
+   */
+  readonly commandPrefix?: readonly string[];
 }
 
 type Waiter = { test: (e: PeerEvent) => boolean; resolve: (e: PeerEvent) => void };
@@ -44,7 +51,8 @@ export class ChildPeer {
     readonly args: readonly string[],
     opts: ChildPeerOptions,
   ) {
-    this.proc = spawn(process.execPath, [binPath(), ...args, '--events', 'fd:3'], {
+    const [command = process.execPath, ...prefixArgs] = [...(opts.commandPrefix ?? []), process.execPath];
+    this.proc = spawn(command, [...prefixArgs, binPath(), ...args, '--events', 'fd:3'], {
       cwd: opts.cwd,
       env: { ...process.env, ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
@@ -97,6 +105,11 @@ export class ChildPeer {
   /** Types a line into the peer. */
   type(line: string): void {
     this.proc.stdin?.write(`${line}\n`);
+  }
+
+  /** Writes raw bytes (or text, no newline added) to the peer's stdin. */
+  write(data: string | Uint8Array): void {
+    this.proc.stdin?.write(data);
   }
 
   /** Index to pass as `since` to wait only for events after now. */

@@ -19,6 +19,12 @@ export interface NetworkOptions {
   readonly pingSeconds: number;
   /** Extra arguments for every peer (`--routing chord`...). */
   readonly extraArgs?: readonly string[];
+  /**
+   * A command to run peer `id`'s node through (see ChildPeerOptions
+   * `commandPrefix`), e.g. `ip netns exec NAME` to put each peer on its own
+   * host; undefined (the default) runs node directly.
+   */
+  readonly commandPrefix?: (id: number) => readonly string[] | undefined;
 }
 
 /** A set of child peers sharing a working directory and a port base. */
@@ -31,8 +37,10 @@ export class PeerNetwork {
 
   /** Starts `p2p <args>` as peer `id`. */
   start(id: number, args: readonly string[]): ChildPeer {
+    const commandPrefix = this.opts.commandPrefix?.(id);
     const peer = new ChildPeer(id, [...args, '--port-base', String(this.opts.portBase), ...(this.opts.extraArgs ?? [])], {
       cwd: this.opts.dir,
+      ...(commandPrefix === undefined ? {} : { commandPrefix }),
     });
     this.peers.set(id, peer);
     this.history.push(peer);

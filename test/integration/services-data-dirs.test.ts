@@ -8,7 +8,17 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPrng, testSeed } from '../fixtures/prng.js';
-import { DEADLINE_MS, errorLines, printedBy, settled, startNetwork, stopNetworks, tempDir, type TestNetwork } from '../fixtures/network.js';
+import {
+  errorLines,
+  eventOf,
+  printedBy,
+  startNetwork,
+  startRing,
+  stopNetworks,
+  tempDir,
+  type TestNetwork,
+} from '../fixtures/network.js';
+import { fwdStore, noBytes, notHere } from '../fixtures/lines.js';
 
 // This file's ports: 15500..15799.
 const PORT_BASE = 15500;
@@ -30,10 +40,7 @@ describe(`peers with separate data directories (seed ${SEED})`, () => {
       [4, 5, 2],
       [5, 2, 4],
     ] as const;
-    for (const [id, s1, s2] of ring) {
-      tn.net.start(id, ['init', String(id), String(s1), String(s2), '0.5', '--data-dir', dirs.get(id) ?? '']);
-    }
-    await settled(tn.net, new Map());
+    await startRing(tn.net, ring, (id) => ['--data-dir', dirs.get(id) ?? '']);
   });
   afterAll(stopNetworks);
 
@@ -41,13 +48,13 @@ describe(`peers with separate data directories (seed ${SEED})`, () => {
     const marks = tn.net.marks();
     const owner = tn.net.get(4);
     tn.net.get(2).type('Store 0260');
-    const expected = { 2: ['Store 0260 request forwarded to my successor'], 4: ['Store 0260 request accepted'] };
+    const expected = { 2: [fwdStore('0260')], 4: ['Store 0260 request accepted'] };
     expect(await printedBy(tn.net, marks, expected)).toEqual(expected);
-    const got = await owner.waitForKind('store-bytes-received', DEADLINE_MS, marks.get(4), { filename: '0260' });
+    const got = await eventOf(tn.net, owner, 'store-bytes-received', marks.get(4), { filename: '0260' });
     expect(got.fields?.['bytes']).toBe(SIZE);
     const stored = await fs.readFile(path.join(dirs.get(4) ?? '', '0260.bin'));
     expect(stored.equals(original), `stored copy differs (seed ${SEED})`).toBe(true);
-    await tn.net.get(2).waitForKind('store-bytes-sent', DEADLINE_MS, marks.get(2), { filename: '0260' });
+    await eventOf(tn.net, tn.net.get(2), 'store-bytes-sent', marks.get(2), { filename: '0260' });
     expect(errorLines(owner, marks.get(4))).toEqual([]);
     expect(errorLines(tn.net.get(2), marks.get(2))).toEqual([]);
     // Nothing was written into the working directory or Peer 5's.
@@ -65,7 +72,7 @@ describe(`peers with separate data directories (seed ${SEED})`, () => {
         'Receiving File 0260 from Peer 4',
         'File 0260 received',
       ],
-      2: ['Request for File 0260 has been received, but the file is not stored here'],
+      2: [notHere('0260')],
       4: ['File 0260 is stored here', 'Sending file 0260 to Peer 5', 'The file has been sent'],
     };
     expect(await printedBy(tn.net, marks, expected)).toEqual(expected);
@@ -76,13 +83,13 @@ describe(`peers with separate data directories (seed ${SEED})`, () => {
   it('Store at a peer without the file still walks to the owner, which is left without bytes', async () => {
     let marks = tn.net.marks();
     tn.net.get(5).type('Store 0261'); // key 5: Peer 5's own
-    const own = { 5: ['Store 0261 request accepted', "File 0261 is not in this peer's data directory, so no bytes were sent"] };
+    const own = { 5: ['Store 0261 request accepted', noBytes('0261')] };
     expect(await printedBy(tn.net, marks, own)).toEqual(own);
     marks = tn.net.marks();
     tn.net.get(4).type('Store 0258'); // key 2: Peer 2's, by way of Peer 5
     const walked = {
-      4: ['Store 0258 request forwarded to my successor', "File 0258 is not in this peer's data directory, so no bytes were sent"],
-      5: ['Store 0258 request forwarded to my successor'],
+      4: [fwdStore('0258'), noBytes('0258')],
+      5: [fwdStore('0258')],
       2: ['Store 0258 request accepted'],
     };
     expect(await printedBy(tn.net, marks, walked)).toEqual(walked);

@@ -4,7 +4,17 @@
  * command works. Commands are case-insensitive. Ring 2 -> 4 -> 5 -> 2.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEADLINE_MS, courseLines, errorLines, printedBy, startNetwork, startRing, stopNetworks, type TestNetwork } from '../fixtures/network.js';
+import {
+  courseLines,
+  errorLines,
+  eventOf,
+  printedBy,
+  startNetwork,
+  startRing,
+  stopNetworks,
+  type TestNetwork,
+} from '../fixtures/network.js';
+import { fwdStore, noBytes } from '../fixtures/lines.js';
 
 // This file's ports: 16700..16999.
 const PORT_BASE = 16700;
@@ -36,7 +46,7 @@ describe('invalid commands and file names', () => {
       const peer = tn.net.get(2);
       const since = peer.mark();
       peer.type(typed);
-      const e = await peer.waitForKind('bad-command', DEADLINE_MS, since);
+      const e = await eventOf(tn.net, peer, 'bad-command', since);
       expect(e.line ?? '').not.toContain('\n');
       expect(explains(e.line ?? ''), `explanation was: ${e.line ?? '(none)'}`).toBe(true);
       expect(courseLines(peer, since)).toEqual([e.line]);
@@ -49,7 +59,7 @@ describe('invalid commands and file names', () => {
     const marks = tn.net.marks();
     tn.net.get(2).type('Store 0004');
     const expected = {
-      2: ['Store 0004 request forwarded to my successor', "File 0004 is not in this peer's data directory, so no bytes were sent"],
+      2: [fwdStore('0004'), noBytes('0004')],
       4: ['Store 0004 request accepted'],
     };
     expect(await printedBy(tn.net, marks, expected)).toEqual(expected);
@@ -59,7 +69,7 @@ describe('invalid commands and file names', () => {
     let marks = tn.net.marks();
     tn.net.get(4).type('store 0005');
     const stored = {
-      4: ['Store 0005 request forwarded to my successor', "File 0005 is not in this peer's data directory, so no bytes were sent"],
+      4: [fwdStore('0005'), noBytes('0005')],
       5: ['Store 0005 request accepted'],
     };
     expect(await printedBy(tn.net, marks, stored)).toEqual(stored);
@@ -81,8 +91,10 @@ describe('invalid commands and file names', () => {
     peer.type('');
     peer.type('   ');
     peer.type('status --json');
-    await peer.waitForKind('status', DEADLINE_MS, since);
+    await eventOf(tn.net, peer, 'status', since);
     expect(peer.events.slice(since).filter((e) => e.kind === 'bad-command')).toEqual([]);
     expect(tn.net.ring()).toEqual([2, 4, 5]);
+    // Nothing went wrong anywhere, the "file missing" exchange of Peer 5 included.
+    for (const id of [2, 4, 5]) expect(errorLines(tn.net.get(id)), `peer ${id}`).toEqual([]);
   });
 });

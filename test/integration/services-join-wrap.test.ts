@@ -4,15 +4,18 @@
  * them and tells its first predecessor (14); keys then route to them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { printedBy, settled, startCourseRing, startNetwork, stopNetworks, type TestNetwork } from '../fixtures/network.js';
+import {
+  printedBy,
+  settled,
+  startCourseRing,
+  startNetwork,
+  stopNetworks,
+  type TestNetwork,
+} from '../fixtures/network.js';
+import { fwdJoin, fwdStore, newSucc, noBytes } from '../fixtures/lines.js';
 
 // This file's ports: 15800..16099 (peer 255 uses 16055).
 const PORT_BASE = 15800;
-
-const fwdJoin = (n: number): string => `Peer ${n} Join request forwarded to my successor`;
-const newSucc = (a: number, b: number): string[] => [`My new first successor is Peer ${a}`, `My new second successor is Peer ${b}`];
-const fwdStore = (f: string): string => `Store ${f} request forwarded to my successor`;
-const noBytes = (f: string): string => `File ${f} is not in this peer's data directory, so no bytes were sent`;
 
 describe('joining at the wrap of the ring', () => {
   let tn: TestNetwork;

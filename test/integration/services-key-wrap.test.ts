@@ -7,12 +7,10 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { printedBy, startCourseRing, startNetwork, stopNetworks, type TestNetwork } from '../fixtures/network.js';
+import { fwdStore, noBytes, notHere } from '../fixtures/lines.js';
 
 // This file's ports: 14300..14599.
 const PORT_BASE = 14300;
-
-const fwdStore = (f: string): string => `Store ${f} request forwarded to my successor`;
-const notHere = (f: string): string => `Request for File ${f} has been received, but the file is not stored here`;
 
 describe('keys that wrap round the ring', () => {
   let tn: TestNetwork;
@@ -34,7 +32,7 @@ describe('keys that wrap round the ring', () => {
     const marks = tn.net.marks();
     tn.net.get(8).type('Store 0256');
     const expected = {
-      8: [fwdStore('0256'), "File 0256 is not in this peer's data directory, so no bytes were sent"],
+      8: [fwdStore('0256'), noBytes('0256')],
       9: [fwdStore('0256')],
       14: [fwdStore('0256')],
       19: [fwdStore('0256')],
@@ -47,7 +45,7 @@ describe('keys that wrap round the ring', () => {
     const marks = tn.net.marks();
     tn.net.get(19).type('Store 0020');
     const expected = {
-      19: [fwdStore('0020'), "File 0020 is not in this peer's data directory, so no bytes were sent"],
+      19: [fwdStore('0020'), noBytes('0020')],
       2: ['Store 0020 request accepted'],
     };
     expect(await printedBy(tn.net, marks, expected)).toEqual(expected);

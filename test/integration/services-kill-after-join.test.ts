@@ -7,8 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  DEADLINE_MS,
   describeNetwork,
+  eventOf,
   printedBy,
   settled,
   startCourseRing,
@@ -17,12 +17,10 @@ import {
   stopNetworks,
   type TestNetwork,
 } from '../fixtures/network.js';
+import { fwdStore, newSucc, noBytes } from '../fixtures/lines.js';
 
 // This file's ports: 16100..16399.
 const PORT_BASE = 16100;
-
-const newSucc = (a: number, b: number): string[] => [`My new first successor is Peer ${a}`, `My new second successor is Peer ${b}`];
-const fwdStore = (f: string): string => `Store ${f} request forwarded to my successor`;
 
 describe('a newcomer killed right after its join', () => {
   let tn: TestNetwork;
@@ -35,7 +33,7 @@ describe('a newcomer killed right after its join', () => {
   it("Peer 15 joins and is killed: Peers 14 and 9 print 'Peer 15 is no longer alive' and their new successors", async () => {
     const marks = tn.net.marks();
     const newcomer = tn.net.join(15, 4);
-    await newcomer.waitForKind('join-accepted', DEADLINE_MS);
+    await eventOf(tn.net, newcomer, 'join-accepted');
     newcomer.kill('SIGKILL');
     expect(await newcomer.exited).toBeNull(); // killed by the signal
     tn.net.forget(15);
@@ -69,7 +67,7 @@ describe('a newcomer killed right after its join', () => {
     const marks = tn.net.marks();
     tn.net.get(14).type('Store 0271');
     const expected = {
-      14: [fwdStore('0271'), "File 0271 is not in this peer's data directory, so no bytes were sent"],
+      14: [fwdStore('0271'), noBytes('0271')],
       19: ['Store 0271 request accepted'],
     };
     expect(await printedBy(tn.net, marks, expected)).toEqual(expected);

@@ -5,12 +5,19 @@
  */
 import { promises as fs } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEADLINE_MS, errorLines, printedBy, startCourseRing, startNetwork, stopNetworks, type TestNetwork } from '../fixtures/network.js';
+import {
+  errorLines,
+  eventOf,
+  printedBy,
+  startCourseRing,
+  startNetwork,
+  stopNetworks,
+  type TestNetwork,
+} from '../fixtures/network.js';
+import { notHere } from '../fixtures/lines.js';
 
 // This file's ports: 14900..15199.
 const PORT_BASE = 14900;
-
-const notHere = (f: string): string => `Request for File ${f} has been received, but the file is not stored here`;
 
 describe('a request for a file nobody has', () => {
   let tn: TestNetwork;
@@ -25,8 +32,8 @@ describe('a request for a file nobody has', () => {
     const requester = tn.net.get(2);
     const owner = tn.net.get(9);
     requester.type('Request 0777');
-    const missing = await requester.waitForKind('file-missing', DEADLINE_MS, marks.get(2), { filename: '0777' });
-    const told = await owner.waitForKind('request-missing', DEADLINE_MS, marks.get(9), { filename: '0777' });
+    const missing = await eventOf(tn.net, requester, 'file-missing', marks.get(2), { filename: '0777' });
+    const told = await eventOf(tn.net, owner, 'request-missing', marks.get(9), { filename: '0777' });
     expect(missing.fields?.['owner']).toBe(9);
     expect(told.fields?.['origin']).toBe(2);
     const expected = {
@@ -50,12 +57,14 @@ describe('a request for a file nobody has', () => {
     const owner = tn.net.get(14);
     const since = owner.mark();
     owner.type('Request 0014');
-    await owner.waitForKind('file-missing', DEADLINE_MS, since, { filename: '0014' });
+    await eventOf(tn.net, owner, 'file-missing', since, { filename: '0014' });
     const lines = (await printedBy(tn.net, new Map([[14, since]]), { 14: ['', ''] }))[14];
     expect(lines).toEqual([
       'File 0014 is not stored here either; Peer 14 has been told',
       'File 0014 is not stored in the network: its owner, Peer 14, does not have it',
     ]);
     expect(errorLines(owner, since)).toEqual([]);
+    // Later failures of the first exchange (a reset connection, say) would show by now.
+    expect(errorLines(tn.net.get(9))).toEqual([]);
   });
 });

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DEADLINE_MS,
   describeNetwork,
+  eventOf,
   printedBy,
   settled,
   startCourseRing,
@@ -18,11 +19,10 @@ import {
   within,
   type TestNetwork,
 } from '../fixtures/network.js';
+import { newSucc } from '../fixtures/lines.js';
 
 // This file's ports: 16400..16699.
 const PORT_BASE = 16400;
-
-const newSucc = (a: number, b: number): string[] => [`My new first successor is Peer ${a}`, `My new second successor is Peer ${b}`];
 
 describe('Quit before the predecessors are known', () => {
   let tn: TestNetwork;
@@ -36,7 +36,7 @@ describe('Quit before the predecessors are known', () => {
   it('Peer 15 quits right after joining: exit status 0, Peers 14 and 9 take its successors', async () => {
     const marks = tn.net.marks();
     const newcomer = tn.net.join(15, 4);
-    await newcomer.waitForKind('join-accepted', DEADLINE_MS);
+    await eventOf(tn.net, newcomer, 'join-accepted');
     newcomer.type('Quit');
     expect(await within(newcomer.exited, DEADLINE_MS, 'exit of Peer 15 after Quit')).toBe(0);
     tn.net.forget(15);

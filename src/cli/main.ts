@@ -20,7 +20,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return await runExample(rest);
     }
     if (sub !== 'init' && sub !== 'join') {
-      process.stderr.write(`p2p: unknown command "${sub}" (expected init, join or example; see p2p --help)\n`);
+      process.stderr.write(`p2p: unknown command "${sub}": expected init, join or example, see p2p --help (ERR_BAD_ARGUMENT)\n`);
       return 2;
     }
     const cmd = parsePeerCommand(sub, rest);

@@ -175,8 +175,26 @@ export async function runWalkthrough(opts: WalkthroughOptions): Promise<Walkthro
     const error = err instanceof Error ? err : new Error(String(err));
     return { steps, network: net, fileIdentical: false, error, ok: false };
   }
+  // Each step checked its own window; now every line each peer printed, from
+  // its start to now, against everything the steps expect of it, in order:
+  // nothing printed between two steps' windows escapes the comparison.
+  const whole = wholeTranscripts(net, steps);
+  if (whole.mismatches.length > 0) steps.push(whole);
   const fileIdentical = await sameFile(opts.dir, '4103');
   return { steps, network: net, fileIdentical, ok: fileIdentical && steps.every((s) => s.mismatches.length === 0) };
+}
+
+function wholeTranscripts(net: PeerNetwork, steps: readonly StepResult[]): StepResult {
+  const mismatches: { peer: number; expected: readonly string[]; actual: readonly string[] }[] = [];
+  for (const peer of net.history) {
+    const expected = steps.flatMap((s) => s.step.expect[peer.id] ?? []);
+    const actual = peer.events.filter(isCourseLine).map((e) => e.line ?? '');
+    if (expected.length !== actual.length || expected.some((l, i) => l !== actual[i])) {
+      mismatches.push({ peer: peer.id, expected, actual });
+    }
+  }
+  const step: Step = { title: 'Every line of every peer, start to end', action: { kind: 'pings' }, expect: {} };
+  return { step, ms: 0, mismatches };
 }
 
 /** Peers that forward on the route of a step under `routing` (the simulator's route on the same ring). */

@@ -5,10 +5,12 @@
  * timeout is retried at once; PING_MISSES_DEAD consecutive misses (never one
  * alone) mark the successor dead and queue an `abrupt` request for the
  * consumer, which repairs the ring. Detection therefore takes at most one
- * interval plus PING_MISSES_DEAD timeouts.
+ * interval plus PING_MISSES_DEAD timeouts, except for a successor that has
+ * never answered, which is given a grace period after start (peers of the
+ * course are started by hand, one after another).
  */
 import dgram from 'node:dgram';
-import { PING_FIRST_DELAY_MS, PING_MISSES_DEAD } from '../constants.js';
+import { PING_FIRST_DELAY_MS, PING_MISSES_DEAD, STARTUP_GRACE_INTERVALS, STARTUP_GRACE_MIN_MS } from '../constants.js';
 import { encodeRequest, tryDecodeRequest } from '../protocol/codec.js';
 import { StampSource } from '../protocol/types.js';
 import type { RingQueue } from '../queue/ring-queue.js';
@@ -29,6 +31,8 @@ export interface PingSenderOptions {
 interface Target {
   ref: PeerRef;
   slot: number;
+  /** It has answered at least once. */
+  answered: boolean;
   misses: number;
   timer: NodeJS.Timeout | undefined;
   reported: boolean;
@@ -50,6 +54,8 @@ export async function startPingSender(opts: PingSenderOptions): Promise<{ close(
   socket.removeAllListeners('error');
   socket.on('error', () => undefined); // unreachable successors show up as missed pings
   const stamps = new StampSource(`${opts.self.id}.ping`);
+  const startedAt = Date.now();
+  const graceMs = Math.max(STARTUP_GRACE_INTERVALS * opts.intervalMs, STARTUP_GRACE_MIN_MS);
   const targets = new Map<number, Target>();
   let closed = false;
   let started = false;
@@ -70,6 +76,10 @@ export async function startPingSender(opts: PingSenderOptions): Promise<{ close(
   const onTimeout = (t: Target): void => {
     t.timer = undefined;
     if (closed || t.reported) return;
+    // In the course, peers are started by hand one after another: a
+    // successor named on the command line may not be up yet. Until it has
+    // answered once, and for a grace period after start, silence is not death.
+    if (!t.answered && Date.now() - startedAt < graceMs) return;
     t.misses += 1;
     if (t.misses < PING_MISSES_DEAD) {
       send(t); // retry at once: one lost datagram never condemns a peer
@@ -100,7 +110,7 @@ export async function startPingSender(opts: PingSenderOptions): Promise<{ close(
     }
     succ.forEach((ref, slot) => {
       const t = targets.get(ref.id);
-      if (t === undefined) targets.set(ref.id, { ref, slot, misses: 0, timer: undefined, reported: false });
+      if (t === undefined) targets.set(ref.id, { ref, slot, answered: false, misses: 0, timer: undefined, reported: false });
       else {
         t.ref = ref;
         t.slot = slot;
@@ -137,6 +147,7 @@ export async function startPingSender(opts: PingSenderOptions): Promise<{ close(
     clearTimeout(t.timer);
     t.timer = undefined;
     t.misses = 0;
+    t.answered = true;
     opts.emit('ping-response', `Ping response received from Peer ${from}`, { fields: { from } });
   });
 

@@ -20,7 +20,8 @@
  *   through. (`server.maxConnections` would refuse the newcomer instead:
  *   a flood would lock the ring out until the flood's connections expire.)
  * A connection whose frame waits for room in the queue is never timed out
- * or evicted: that wait is this peer's, not the sender's.
+ * or evicted: that wait is this peer's, not the sender's. When every slot
+ * is such a connection, a newcomer is refused (and logged) instead.
  */
 import type net from 'node:net';
 import { TCP_IDLE_TIMEOUT_MS } from '../constants.js';
@@ -73,7 +74,20 @@ interface Connection {
 export async function startSocketProducer(opts: SocketProducerOptions): Promise<SocketProducer> {
   const open = new Set<Connection>();
   const server = await listenTcp(opts.host, opts.port, (socket) => {
-    if (open.size >= MAX_TCP_CONNECTIONS) evictLongestWaiting(open, opts);
+    if (open.size >= MAX_TCP_CONNECTIONS && !evictLongestWaiting(open, opts)) {
+      // Every slot holds a frame waiting for room in the queue: this peer is
+      // the bottleneck, and the newcomer must wait its turn (it retries or
+      // reroutes, as it does for a peer that is down).
+      opts.state.count('socket-producer', 'errors');
+      const from = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+      const message = `${MAX_TCP_CONNECTIONS} connections open, each with a frame waiting for room in the queue`;
+      opts.emit('connection-refused', `Refused the connection from ${from}: ERR_TIMEOUT: ${message}`, {
+        stream: 'stderr',
+        fields: { code: 'ERR_TIMEOUT', from, message },
+      });
+      socket.destroy();
+      return;
+    }
     const conn = serveConnection(socket, opts);
     open.add(conn);
     socket.once('close', () => {
@@ -90,11 +104,14 @@ export async function startSocketProducer(opts: SocketProducerOptions): Promise<
   };
 }
 
-/** Makes room for one more connection: closes the one waiting longest for its frame. */
-function evictLongestWaiting(open: Set<Connection>, opts: SocketProducerOptions): void {
+/**
+ * Makes room for one more connection: closes the one waiting longest for its
+ * frame. Returns false when there is none (every one is queueing).
+ */
+function evictLongestWaiting(open: Set<Connection>, opts: SocketProducerOptions): boolean {
   let oldest: Connection | undefined;
   for (const c of open) if (!c.queueing && (oldest === undefined || c.since < oldest.since)) oldest = c;
-  if (oldest === undefined) return; // every one is queueing: the queue's backpressure bounds them
+  if (oldest === undefined) return false;
   // Out of the count now, not at its 'close' (a later tick): a burst of
   // newcomers in one tick must each evict a different connection.
   open.delete(oldest);
@@ -108,6 +125,7 @@ function evictLongestWaiting(open: Set<Connection>, opts: SocketProducerOptions)
       `${MAX_TCP_CONNECTIONS} connections open; this one had waited longest for its frame (${waited} ms, ${oldest.reader.buffered} bytes)`,
     ),
   );
+  return true;
 }
 
 /** Logs why a connection is closed (on stderr, with the error's code) and closes it. */

@@ -19,7 +19,7 @@ export async function onAbrupt(node: PeerNode, req: RequestOf<'abrupt'>): Promis
   node.say('peer-dead', `Peer ${dead} is no longer alive`, { fields: { peer: dead } });
   const remaining = node.successors.filter((s) => s.id !== dead);
   node.setSuccessors(remaining);
-  node.forgetFinger(dead);
+  node.markGone(dead);
   const ask = remaining[remaining.length - 1];
   if (ask === undefined) {
     node.say('ring-broken', 'No live successor is left', { stream: 'stderr' });

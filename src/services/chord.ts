@@ -78,12 +78,14 @@ export async function onPredecessorReply(node: PeerNode, req: RequestOf<'update'
   const candidates: PeerRef[] = [...node.successors, ...node.refsFrom(req.content._succ)];
   const pred = req.content._pred ? node.refFrom(req.content._pred, -1) : undefined;
   if (pred !== undefined && inOpen(pred.id, node.id, first.id, m)) candidates.push(pred);
-  const merged = [...new Map(candidates.filter((r) => r.id !== node.id).map((r) => [r.id, r])).values()].sort(
+  // A peer we saw die or leave is never taken back from someone's stale view.
+  const fresh = candidates.filter((r) => r.id !== node.id && !node.isGone(r.id));
+  const merged = [...new Map(fresh.map((r) => [r.id, r])).values()].sort(
     (a, b) => distance(node.id, a.id, m) - distance(node.id, b.id, m),
   );
-  const before = node.successors.map((s) => s.id).join(',');
+  // Quietly: the course's lines come from join, quit and repair only; a
+  // change made here is in the event stream ('successors-changed').
   node.setSuccessors(merged);
-  if (node.successors.map((s) => s.id).join(',') !== before) node.announceSuccessors();
   const successor = node.successors[0];
   if (successor !== undefined) {
     await node.sendTo(successor, 'update', { reason: 'notify', _origin: node.selfRef }).catch(() => undefined);

@@ -10,6 +10,7 @@ import { lookupTrail, nextTrail, type PeerNode } from './peer-node.js';
 
 /** Sends this peer's join request to `known`; rejects with ERR_UNREACHABLE. */
 export async function startJoin(node: PeerNode, known: PeerRef): Promise<void> {
+  node.joining = true;
   await node.sendTo(known, 'join', {
     _nodeID: String(node.id),
     _origin: node.selfRef,

@@ -4,6 +4,7 @@
  * consumer thread owns one PeerNode; nothing else writes its state.
  * The services (one file per request type) are functions over it.
  */
+import { randomUUID } from 'node:crypto';
 import { P2PError } from '../errors.js';
 import { defaultRef, formatPeerRef, formatPeerRefs, parsePeerRef, parsePeerRefs, type PeerRef } from '../net/peer-ref.js';
 import type { Endpoint } from '../net/tcp.js';
@@ -32,6 +33,8 @@ const MAX_REROUTES = 3;
 
 /** Ping intervals during which an unreachable peer is routed around. */
 const SUSPECT_INTERVALS = 4;
+/** Ping intervals during which a dead or departed peer is not taken back as a successor. */
+const GONE_INTERVALS = 20;
 
 const ORDINALS = ['first', 'second', 'third', 'fourth', 'fifth', 'sixth', 'seventh', 'eighth'];
 
@@ -53,9 +56,18 @@ export class PeerNode {
   readonly predecessorSeenAt: [number, number] = [0, 0];
   /** Peers that recently could not be reached, until when to route around them. */
   private readonly suspects = new Map<number, number>();
+  /** Peers declared dead or departed, until when not to take them back. */
+  private readonly gone = new Map<number, number>();
   /** Answers awaited, by the stamp of the request they answer. */
   private readonly answers = new Map<string, { settle: (value: unknown) => void; timer: NodeJS.Timeout }>();
   stopping = false;
+  /** Our join request is out and not yet answered. */
+  joining = false;
+  /**
+   * A secret of this process: `exit` is obeyed only when it carries it, so a
+   * forged `exit` (anyone can write our ID as its source) cannot stop us.
+   */
+  readonly exitToken = randomUUID();
   private readonly membershipListeners = new Set<() => void>();
 
   constructor(
@@ -184,6 +196,25 @@ export class PeerNode {
   forgetFinger(id: number): void {
     this.fingers = this.fingers.map((f) => (f?.id === id ? undefined : f));
     this.suspects.set(id, Date.now() + SUSPECT_INTERVALS * this.config.pingIntervalMs);
+  }
+
+  /**
+   * A peer declared dead or departed: route around it, and for a while never
+   * take it back as a successor from someone else's stale view (a successor
+   * may still name it as its predecessor until pings correct it).
+   */
+  markGone(id: number): void {
+    this.forgetFinger(id);
+    this.gone.set(id, Date.now() + GONE_INTERVALS * this.config.pingIntervalMs);
+  }
+
+  /** True while `id` is remembered as dead or departed. */
+  isGone(id: number): boolean {
+    const until = this.gone.get(id);
+    if (until === undefined) return false;
+    if (until >= Date.now()) return true;
+    this.gone.delete(id);
+    return false;
   }
 
   /**

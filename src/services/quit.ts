@@ -4,6 +4,7 @@
  */
 import { P2PError } from '../errors.js';
 import type { PeerRef } from '../net/peer-ref.js';
+import { formatPeerRef } from '../net/peer-ref.js';
 import type { RequestOf } from '../protocol/types.js';
 import type { PeerNode } from './peer-node.js';
 import { handOverAll } from './replication.js';
@@ -27,10 +28,19 @@ export async function quitCommand(node: PeerNode): Promise<void> {
   node.note('quit-start', { fields: { predecessors: preds.map((p) => p.id), handedOver: moved } });
   const content = { _nodeID: String(node.id), _origin: node.selfRef, ...node.successorContent() };
   const results = await Promise.allSettled(preds.map((p) => node.sendTo(p, 'quit', content)));
+  // Our successor's predecessor becomes ours (quietly: the course prints
+  // nothing there), so that nobody's stabilization finds us there again.
+  const successor = node.successors[0];
+  const pred = node.predecessors[0];
+  if (successor !== undefined && pred !== undefined) {
+    await node
+      .sendTo(successor, 'update', { reason: 'predecessor-leaving', _nodeID: String(node.id), _pred: formatPeerRef(pred) })
+      .catch(() => undefined);
+  }
   results.forEach((r, i) => {
     if (r.status === 'rejected') node.warn('quit-notify-failed', r.reason, `Telling Peer ${preds[i]?.id} of our departure`);
   });
-  await node.sendTo(node.config.self, 'exit', { _nodeID: String(node.id) });
+  await node.sendTo(node.config.self, 'exit', { _nodeID: String(node.id), _token: node.exitToken });
 }
 
 /** A successor tells us it is leaving: take its successors in its place. */
@@ -42,6 +52,7 @@ export function onQuit(node: PeerNode, req: RequestOf<'quit'>): void {
     node.note('quit-ignored', { fields: { peer: leaving, reason: 'not a successor' } });
     return;
   }
+  node.markGone(leaving);
   const theirs = node.refsFrom(req.content._succ).filter((r) => r.id !== node.id && r.id !== leaving);
   node.setSuccessors([...node.successors.slice(0, at), ...theirs]);
   node.predecessors = node.predecessors.map((p) => (p?.id === leaving ? undefined : p)) as typeof node.predecessors;
@@ -50,7 +61,7 @@ export function onQuit(node: PeerNode, req: RequestOf<'quit'>): void {
 
 /** `exit`, sent by this peer to itself once its predecessors know: end with status 0. */
 export function onExit(node: PeerNode, req: RequestOf<'exit'>): void {
-  if (req.source !== node.id) {
+  if (req.source !== node.id || req.content._token !== node.exitToken) {
     node.warn('bad-request', new P2PError('ERR_UNKNOWN_TYPE', 'exit is only accepted from this peer itself'), `Exit from Peer ${req.source}`);
     return;
   }

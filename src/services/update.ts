@@ -10,10 +10,21 @@ import { onFindSuccessor, onFound } from './lookup.js';
 import { onSyncAck } from './replication.js';
 import type { PeerNode } from './peer-node.js';
 
+/** An answer to a join we never sent (or already had answered): ignored, loudly. */
+function refuseForged(node: PeerNode, req: RequestOf<'update'>): void {
+  node.warn(
+    'bad-request',
+    new P2PError('ERR_UNKNOWN_TYPE', `a ${req.content.reason ?? ''} answer, but this peer is not joining`),
+    `Update from Peer ${req.source}`,
+  );
+}
+
 /** Applies an update. */
 export function onUpdate(node: PeerNode, req: RequestOf<'update'>): void | Promise<void> {
   switch (req.content.reason) {
     case 'join-accepted':
+      if (!node.joining) return refuseForged(node, req);
+      node.joining = false;
       node.setSuccessors(node.refsFrom(req.content._succ));
       node.say('join-accepted', 'Join request has been accepted', { fields: { by: req.source } });
       node.announceSuccessors('My');
@@ -41,7 +52,15 @@ export function onUpdate(node: PeerNode, req: RequestOf<'update'>): void | Promi
     case 'sync-ack':
       onSyncAck(node, req);
       return;
+    case 'predecessor-leaving': {
+      // Our predecessor quits: its predecessor is ours now.
+      const leaving = Number(req.content._nodeID);
+      node.markGone(leaving);
+      if (node.predecessors[0]?.id === leaving && req.content._pred) node.setPredecessor(0, node.refFrom(req.content._pred, -1));
+      return;
+    }
     case 'join-refused': {
+      if (!node.joining) return refuseForged(node, req);
       const err = new P2PError('ERR_DUPLICATE_ID', `Peer ${req.source} refused our join (${req.content.error ?? 'no reason'})`);
       node.warn('join-refused', err, 'Join');
       node.deps.requestExit(1, err.message);

@@ -34,7 +34,6 @@ describe(`peers with separate data directories (seed ${SEED})`, () => {
     for (const id of [2, 4, 5]) dirs.set(id, await tempDir(`p2p-peer${id}-`));
     const prng = createPrng(SEED);
     original = Buffer.from(Array.from({ length: SIZE }, () => prng.nextU32() & 0xff));
-    await fs.writeFile(path.join(dirs.get(2) ?? '', '0260.bin'), original);
     const ring = [
       [2, 4, 5],
       [4, 5, 2],
@@ -45,11 +44,18 @@ describe(`peers with separate data directories (seed ${SEED})`, () => {
   afterAll(stopNetworks);
 
   it("Store 0260 at Peer 2 (which has it) is accepted at Peer 4 and the bytes land in Peer 4's directory", async () => {
+    // The file appears at Peer 2 just before the Store, so that the bytes
+    // the owner gets are the Store's (replication may also offer them later).
+    // Written aside and renamed, so no peer ever sees half of it.
+    const at2 = dirs.get(2) ?? '';
+    await fs.writeFile(path.join(at2, 'incoming'), original);
+    await fs.rename(path.join(at2, 'incoming'), path.join(at2, '0260.bin'));
     const marks = tn.net.marks();
     const owner = tn.net.get(4);
     tn.net.get(2).type('Store 0260');
     const expected = { 2: [fwdStore('0260')], 4: ['Store 0260 request accepted'] };
     expect(await printedBy(tn.net, marks, expected)).toEqual(expected);
+    await eventOf(tn.net, owner, 'store-pull', marks.get(4), { filename: '0260', from: 2 });
     const got = await eventOf(tn.net, owner, 'store-bytes-received', marks.get(4), { filename: '0260' });
     expect(got.fields?.['bytes']).toBe(SIZE);
     const stored = await fs.readFile(path.join(dirs.get(4) ?? '', '0260.bin'));
@@ -57,9 +63,8 @@ describe(`peers with separate data directories (seed ${SEED})`, () => {
     await eventOf(tn.net, tn.net.get(2), 'store-bytes-sent', marks.get(2), { filename: '0260' });
     expect(errorLines(owner, marks.get(4))).toEqual([]);
     expect(errorLines(tn.net.get(2), marks.get(2))).toEqual([]);
-    // Nothing was written into the working directory or Peer 5's.
+    // Nothing was written into the peers' shared working directory.
     expect(await fs.readdir(tn.dir)).toEqual([]);
-    expect(await fs.readdir(dirs.get(5) ?? '')).toEqual([]);
   });
 
   it("Request 0260 at Peer 5 receives the owner's copy into Peer 5's directory, identical", async () => {

@@ -7,9 +7,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { prepareDirectory } from '../../src/example/example.js';
 import { runWalkthrough, type PeerNetwork, type WalkthroughResult } from '../../src/example/network.js';
 import type { Order } from '../../src/example/walkthrough.js';
+import type { RoutingMode } from '../../src/routing/types.js';
 import { describeNetwork, stopNetworks, tempDir } from '../fixtures/network.js';
 
-// This file's ports: 14000..14299; each order has its own 100 (peer IDs stay below 20).
+// This file's ports: 14000..14299.
 const PORT_BASE = 14000;
 
 const running = new Set<PeerNetwork>();
@@ -32,45 +33,31 @@ function report(result: WalkthroughResult): string {
   return lines.join('\n');
 }
 
-/** Tries of a walkthrough that fails its ping check because of the ping sender's startup race. */
-const ATTEMPTS = 3;
-
-/**
- * Runs the walkthrough. A run whose first step (the ping check, before
- * anything has changed the ring) saw a peer declared dead met the ping
- * sender's startup race (a known bug: see services-late-successors.test.ts),
- * a failure to set up rather than of a step: it is run again.
- */
-async function walkthrough(order: Order, portBase: number): Promise<WalkthroughResult> {
-  for (let attempt = 1; ; attempt++) {
-    const dir = await prepareDirectory(await tempDir());
-    const result = await runWalkthrough({ dir, portBase, pingSeconds: 0.5, order });
-    running.add(result.network);
-    const startupRace =
-      result.steps.length === 0 && result.network.history.some((p) => p.events.some((e) => e.kind === 'ping-dead'));
-    if (!startupRace || attempt >= ATTEMPTS) return result;
-    console.warn(`walkthrough (${order}): a peer was declared dead during the ping check (startup race); running it again`);
-    await result.network.stopAll();
-    running.delete(result.network);
-  }
+/** Runs the walkthrough in a fresh directory; the network is stopped after the test. */
+async function walkthrough(order: Order, portBase: number, routing: RoutingMode): Promise<WalkthroughResult> {
+  const dir = await prepareDirectory(await tempDir());
+  const result = await runWalkthrough({ dir, portBase, pingSeconds: 0.5, order, routing });
+  running.add(result.network);
+  return result;
 }
 
 describe('the course walkthrough', () => {
-  const orders: readonly (readonly [Order, number])[] = [
-    ['walkthrough', PORT_BASE],
-    ['marking', PORT_BASE + 100],
+  // Peer IDs stay below 20: each run has its own 50 ports.
+  const runs: readonly (readonly [Order, RoutingMode, number])[] = [
+    ['walkthrough', 'ring', PORT_BASE],
+    ['marking', 'ring', PORT_BASE + 50],
+    ['walkthrough', 'chord', PORT_BASE + 100],
+    ['marking', 'chord', PORT_BASE + 150],
   ];
-  for (const [order, portBase] of orders) {
-    it(`runs in the ${order} order with the exact lines and an identical file`, async () => {
-      const result = await walkthrough(order, portBase);
+  for (const [order, routing, portBase] of runs) {
+    it(`runs in the ${order} order under ${routing} routing with the exact lines and an identical file`, async () => {
+      const result = await walkthrough(order, portBase, routing);
       const problems = report(result);
       expect(problems, problems).toBe('');
       expect(result.steps.length).toBeGreaterThan(0);
       expect(result.steps.every((s) => s.mismatches.length === 0)).toBe(true);
       expect(result.fileIdentical).toBe(true);
       expect(result.ok).toBe(true);
-    }, 150_000); // three tries at most, each well under a minute even on a loaded machine
+    }, 150_000);
   }
-
-  it.todo('runs both orders with --routing chord (Chord routing is still being built)');
 });

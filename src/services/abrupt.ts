@@ -3,6 +3,7 @@
  * missed several pings in a row; we drop it and ask the next live successor
  * for its successors (an `abrupt` query, answered by an `update`).
  */
+import type { PeerRef } from '../net/peer-ref.js';
 import type { RequestOf } from '../protocol/types.js';
 import type { PeerNode } from './peer-node.js';
 
@@ -20,7 +21,11 @@ export async function onAbrupt(node: PeerNode, req: RequestOf<'abrupt'>): Promis
   const remaining = node.successors.filter((s) => s.id !== dead);
   node.setSuccessors(remaining);
   node.markGone(dead);
-  const ask = remaining[remaining.length - 1];
+  await askSuccessors(node, remaining[remaining.length - 1], dead);
+}
+
+/** Asks `ask` for its successor list (the answer is an `update`, see completeRepair). */
+export async function askSuccessors(node: PeerNode, ask: PeerRef | undefined, dead = -1): Promise<void> {
   if (ask === undefined) {
     node.say('ring-broken', 'No live successor is left', { stream: 'stderr' });
     return;

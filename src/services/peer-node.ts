@@ -257,6 +257,12 @@ export class PeerNode {
     });
   }
 
+  /** The successor list without peers that recently proved unreachable (unless none would be left). */
+  liveSuccessors(): PeerRef[] {
+    const ids = new Set(this.view().successors);
+    return this.successors.filter((s) => ids.has(s.id));
+  }
+
   /** What routing sees now (recently unreachable peers left out while others remain). */
   view(): RoutingView {
     const now = Date.now();

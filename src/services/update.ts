@@ -2,9 +2,9 @@
  * `update`: a peer is told its new successors (join accepted, successor
  * change, a repair answer), and Chord's maintenance and lookups.
  */
-import { P2PError } from '../errors.js';
+import { ERROR_CODES, P2PError, type ErrorCode } from '../errors.js';
 import type { RequestOf } from '../protocol/types.js';
-import { completeRepair } from './abrupt.js';
+import { askSuccessors, completeRepair } from './abrupt.js';
 import { onGetPredecessor, onNotify, onPredecessorReply } from './chord.js';
 import { onFindSuccessor, onFound } from './lookup.js';
 import { onSyncAck } from './replication.js';
@@ -28,6 +28,8 @@ export function onUpdate(node: PeerNode, req: RequestOf<'update'>): void | Promi
       node.setSuccessors(node.refsFrom(req.content._succ));
       node.say('join-accepted', 'Join request has been accepted', { fields: { by: req.source } });
       node.announceSuccessors('My');
+      // Accepted during a repair, with a short list: ask the last successor for the rest.
+      if (node.successors.length < node.config.successors) return askSuccessors(node, node.successors.at(-1));
       return;
     case 'successor-change':
       node.say('successor-change', 'Successor Change request received', { fields: { from: req.source } });
@@ -61,7 +63,8 @@ export function onUpdate(node: PeerNode, req: RequestOf<'update'>): void | Promi
     }
     case 'join-refused': {
       if (!node.joining) return refuseForged(node, req);
-      const err = new P2PError('ERR_DUPLICATE_ID', `Peer ${req.source} refused our join (${req.content.error ?? 'no reason'})`);
+      const code = (ERROR_CODES as readonly string[]).includes(req.content.error ?? '') ? (req.content.error as ErrorCode) : 'ERR_DUPLICATE_ID';
+      const err = new P2PError(code, `Peer ${req.source} refused our join (${code})`);
       node.warn('join-refused', err, 'Join');
       node.deps.requestExit(1, err.message);
       return;

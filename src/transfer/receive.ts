@@ -162,6 +162,9 @@ async function writeRest(socket: net.Socket, first: Uint8Array, file: string, li
     await once(out, 'close');
   } catch (err) {
     out.destroy();
+    // The file may still be opening (a sender that fails at once): wait for
+    // the stream to close, or the `.part` would be created after its removal.
+    if (!out.closed) await once(out, 'close');
     await fs.rm(file, { force: true });
     throw err;
   }

@@ -135,7 +135,7 @@ export async function startPingSender(opts: PingSenderOptions): Promise<{ close(
     });
   };
 
-  socket.on('message', (msg) => {
+  socket.on('message', (msg, rinfo) => {
     const decoded = tryDecodeRequest(msg);
     if (!decoded.ok || decoded.request.type !== 'ping' || decoded.request.content.phase !== 'resp') {
       opts.state.count('ping-sender', 'errors');
@@ -144,6 +144,12 @@ export async function startPingSender(opts: PingSenderOptions): Promise<{ close(
     const from = decoded.request.source;
     const t = targets.get(from);
     if (t === undefined) return; // a late answer from a former successor
+    // Only the successor's own ping listener may vouch for it: a response
+    // from elsewhere could keep a dead successor "alive".
+    if (rinfo.address !== t.ref.host || rinfo.port !== t.ref.port) {
+      opts.state.count('ping-sender', 'errors');
+      return;
+    }
     clearTimeout(t.timer);
     t.timer = undefined;
     t.misses = 0;

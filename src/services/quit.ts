@@ -46,12 +46,12 @@ export async function quitCommand(node: PeerNode): Promise<void> {
 /** A successor tells us it is leaving: take its successors in its place. */
 export function onQuit(node: PeerNode, req: RequestOf<'quit'>): void {
   const leaving = Number(req.content._nodeID ?? req.source);
-  node.say('peer-departing', `Peer ${leaving} will depart from the network`, { fields: { peer: leaving } });
   const at = node.successors.findIndex((s) => s.id === leaving);
   if (at < 0) {
     node.note('quit-ignored', { fields: { peer: leaving, reason: 'not a successor' } });
     return;
   }
+  node.say('peer-departing', `Peer ${leaving} will depart from the network`, { fields: { peer: leaving } });
   node.markGone(leaving);
   const theirs = node.refsFrom(req.content._succ).filter((r) => r.id !== node.id && r.id !== leaving);
   node.setSuccessors([...node.successors.slice(0, at), ...theirs]);

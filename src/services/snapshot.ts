@@ -69,7 +69,7 @@ function memoryStats(): MemoryStats {
 /** The snapshot as lines for a person. */
 export function formatSnapshot(s: PeerSnapshot): string {
   const ids = (refs: readonly (PeerRef | null)[]): string =>
-    refs.length === 0 ? 'none yet' : refs.map((r) => (r === null ? '?' : String(r.id))).join(', ');
+    refs.every((r) => r === null) ? 'none yet' : refs.map((r) => (r === null ? '?' : String(r.id))).join(', ');
   const lines = [
     `Peer ${s.peer} at ${s.host}:${s.port} (${s.routing} routing, ${s.idBits}-bit IDs, ${s.successorsWanted} successors, ping every ${s.pingIntervalMs / 1000} s)`,
     `Successors: ${ids(s.successors)}`,

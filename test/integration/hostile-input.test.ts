@@ -499,7 +499,7 @@ describe('a transfer whose sender stops mid-file (ring 2 -> 4 -> 7, Peer 7 a fak
   });
 });
 
-describe('the receiving half of a transfer against lying senders (in process, a 1 s stall deadline)', () => {
+describe('the receiving half of a transfer against lying senders (in process, a 3 s stall deadline)', () => {
   /** Runs receiveFile for file 0006 with a fake sender; returns the outcome, the records it queued and the files left. */
   async function receiveFrom(sender: (port: number) => Promise<void>): Promise<{ outcome: ReceiveOutcome; records: Request[]; files: string[] }> {
     const dir = await tempDir();
@@ -514,7 +514,9 @@ describe('the receiving half of a transfer against lying senders (in process, a 
       dataDir: dir,
       self: 2,
       queueBuffer: queue.buffer,
-      timeoutMs: 1000,
+      // Long enough that a sender's close is always seen before its silence
+      // counts, even on a loaded machine; the silent-sender case waits it out.
+      timeoutMs: 3000,
       control: port1,
     });
     const port = await listening;

@@ -134,7 +134,7 @@ export class Progress {
 
   private draw(detail: string): void {
     if (!this.enabled) return;
-    const width = 28;
+    const width = 20;
     const frac = this.total === 0 ? 1 : this.done / this.total;
     const fill = Math.round(frac * width);
     const cols = process.stderr.columns ?? 100;

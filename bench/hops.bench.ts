@@ -1,0 +1,165 @@
+/**
+ * Lookup hops: the ring (first successor), the ring through its successor
+ * list (r = 2, 4) and Chord (r = 2), side by side on identical input.
+ *
+ * Simulated: runLookups with one seed per size, so every routing sees the
+ * same membership (32-bit IDs) and the same (origin, key) pairs: the PRNG
+ * draws the membership, then one origin and one key per lookup, whatever the
+ * routing. Live: real peer processes (8-bit IDs), one seeded membership and
+ * one list of lookups per size, checked hop for hop against the simulator.
+ *
+ * Hops are forwarding hops from the origin to the owner, the final one
+ * included, 0 when the origin owns the key. Theory: N/2 (ring), N/(2r)
+ * (ring-list), ½·log2 N + 1 (Chord: half of log2 N finger hops, plus the
+ * final successor step).
+ *
+ * Run: npm run bench:hops (writes bench/results/hops.json).
+ */
+import { runLookups } from '../src/routing/simulator.js';
+import { fmt, Invariants, isEntryPoint, machineInfo, mean, percentile, Progress, runAsMain, type BenchResult } from './common.js';
+import { ROUTINGS, routingLabel, runLiveLookups, type LiveLookupOptions, type LiveNetworkRun, type RoutingSpec } from './live-lookups.js';
+
+/** Options of the hop benchmark. */
+export interface HopsBenchOptions {
+  readonly simulated: {
+    readonly sizes: readonly number[];
+    /** Lookups per size and routing. */
+    readonly keys: number;
+    readonly seed: number;
+    readonly idBits: number;
+  };
+  readonly routings: readonly RoutingSpec[];
+  /** Live rings; omitted: simulation only. */
+  readonly live?: LiveLookupOptions | undefined;
+}
+
+/** Hop statistics of one routing at one size. */
+export interface HopsRow {
+  n: number;
+  routing: string;
+  lookups: number;
+  mean: number;
+  p50: number;
+  p99: number;
+  max: number;
+  /** N/2, N/(2r) or ½·log2 N + 1. */
+  theory: number;
+}
+
+/** A live row: the statistics, the simulator's mean on the same lookups, and whether every lookup matched it. */
+export interface LiveHopsRow extends HopsRow {
+  simMean: number;
+  parity: boolean;
+  bootMs: number;
+  settleMs: number;
+  listsInstalled: number;
+  startupDeaths: number;
+}
+
+/** What the hop benchmark measured. */
+export interface HopsResults {
+  simulated: HopsRow[];
+  live: LiveHopsRow[];
+  /** Every live lookup, with its timings (the latency benchmark reads them). */
+  liveRuns: LiveNetworkRun[];
+}
+
+/** The result file of the hop benchmark. */
+export type HopsBenchResult = BenchResult<HopsBenchOptions, HopsResults>;
+
+/** The live rings of `npm run bench:hops` and `bench:latency`: 8 to 64 peers, every routing, ping every 2 s, ports 24000-24255. */
+export const DEFAULT_LIVE: LiveLookupOptions = {
+  sizes: [8, 16, 32, 64],
+  routings: ROUTINGS,
+  lookups: 32,
+  repeats: 3,
+  seed: 2026,
+  idBits: 8,
+  pingSeconds: 2,
+  portBase: 24000,
+  deadlineMs: 240_000,
+};
+
+/** The defaults of `npm run bench:hops`. */
+export const DEFAULT_HOPS_OPTIONS: HopsBenchOptions = {
+  simulated: { sizes: [8, 16, 32, 64, 256, 1024, 4096, 16384, 65536], keys: 5000, seed: 2026, idBits: 32 },
+  routings: ROUTINGS,
+  live: DEFAULT_LIVE,
+};
+
+/** Theoretical mean hops of a routing at size n (see the file comment). */
+export function theoryHops(spec: { mode: string; r: number }, n: number): number {
+  if (spec.mode === 'ring') return n / 2;
+  if (spec.mode === 'ring-list') return n / (2 * spec.r);
+  return Math.log2(n) / 2 + 1;
+}
+
+function stats(hops: readonly number[]): Pick<HopsRow, 'mean' | 'p50' | 'p99' | 'max'> {
+  return { mean: mean(hops), p50: percentile(hops, 0.5), p99: percentile(hops, 0.99), max: Math.max(...hops) };
+}
+
+/** Runs the simulated sizes, then the live rings (when asked), and checks every lookup. */
+export async function runHopsBench(options: HopsBenchOptions): Promise<HopsBenchResult> {
+  const machine = machineInfo();
+  const t0 = performance.now();
+  const invariants = new Invariants();
+  const sim = options.simulated;
+  const liveCount = options.live === undefined ? 0 : options.live.sizes.length * options.live.routings.length;
+  const progress = new Progress('hops', sim.sizes.length * options.routings.length + liveCount);
+  const simulated: HopsRow[] = [];
+  for (const n of sim.sizes) {
+    for (const spec of options.routings) {
+      progress.note(`simulated ${routingLabel(spec)} N=${n}`);
+      try {
+        // Same seed for every routing: same membership, same origins and keys.
+        const s = runLookups({ mode: spec.mode, idBits: sim.idBits, n, r: spec.r, keys: sim.keys, seed: sim.seed + n });
+        simulated.push({ n, routing: routingLabel(spec), lookups: sim.keys, mean: s.mean, p50: s.p50, p99: s.p99, max: s.max, theory: theoryHops(spec, n) });
+      } catch (err) {
+        // runLookups throws WrongOwnerError (or a routing loop) naming the seed.
+        invariants.check(false, () => `simulated ${routingLabel(spec)} N=${n}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      progress.tick();
+    }
+  }
+  const liveRuns = options.live === undefined ? [] : await runLiveLookups(options.live, invariants, progress);
+  progress.end();
+  const live = liveRuns.map((run): LiveHopsRow => ({
+    n: run.n,
+    routing: run.routing,
+    lookups: run.lookups.length,
+    ...stats(run.lookups.map((l) => l.hops)),
+    theory: theoryHops(run, run.n),
+    simMean: mean(run.lookups.map((l) => l.simHops)),
+    parity: run.parity,
+    bootMs: run.setup.bootMs,
+    settleMs: run.setup.settleMs,
+    listsInstalled: run.setup.listsInstalled,
+    startupDeaths: run.setup.startupDeaths,
+  }));
+  return {
+    ...machine,
+    parameters: options,
+    results: { simulated, live, liveRuns },
+    invariantFailures: invariants.failures,
+    seconds: (performance.now() - t0) / 1000,
+  };
+}
+
+/** The console table. */
+export function formatHops(result: HopsBenchResult): string {
+  const head = `${'N'.padStart(6)}  ${'routing'.padEnd(14)}${'mean'.padStart(9)}${'p50'.padStart(7)}${'p99'.padStart(7)}${'max'.padStart(7)}${'theory'.padStart(9)}`;
+  const row = (r: HopsRow): string =>
+    `${String(r.n).padStart(6)}  ${r.routing.padEnd(14)}${fmt(r.mean, 2).padStart(9)}${String(r.p50).padStart(7)}` +
+    `${String(r.p99).padStart(7)}${String(r.max).padStart(7)}${fmt(r.theory, 2).padStart(9)}`;
+  const lines = [`simulated hops (${result.parameters.simulated.idBits}-bit IDs, ${result.parameters.simulated.keys} lookups each)`, head];
+  lines.push(...result.results.simulated.map(row));
+  if (result.results.live.length > 0) {
+    lines.push('', 'live hops (real peers, 8-bit IDs), with the simulator on the same lookups', `${head}${'sim'.padStart(8)}  parity`);
+    lines.push(...result.results.live.map((r) => `${row(r)}${fmt(r.simMean, 2).padStart(8)}  ${r.parity ? 'equal' : 'DIFFERS'}`));
+  }
+  return lines.join('\n');
+}
+
+if (isEntryPoint(import.meta.url)) {
+  void runAsMain('hops', () => runHopsBench(DEFAULT_HOPS_OPTIONS), formatHops);
+}

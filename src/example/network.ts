@@ -284,7 +284,8 @@ async function sameFile(dir: string, name: string): Promise<boolean> {
   return a.equals(b);
 }
 
-function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+/** Resolves with `p`, or rejects with ERR_TIMEOUT after `ms`, naming `what`. */
+export function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new P2PError('ERR_TIMEOUT', `no ${what} within ${ms} ms`)), ms);
     p.then(

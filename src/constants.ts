@@ -42,7 +42,7 @@ export const LOOKUP_TIMEOUT_MS = 10_000;
 /** Besides membership changes, a peer reconciles its files every this many ping intervals. */
 export const RECONCILE_EVERY_INTERVALS = 5;
 /** An offer of a file (replica or handover) fails without an answer after this long. */
-export const SYNC_TIMEOUT_MS = 60_000;
+export const SYNC_TIMEOUT_MS = 20_000;
 /** A join request is sent at most this many times before the newcomer gives up. */
 export const JOIN_TRIES = 4;
 /** Added to the repair time when a newcomer waits for its join to be accepted. */

@@ -31,6 +31,9 @@ import { pullBytes } from './store.js';
 /** The outcome of an offer. */
 export type OfferOutcome = 'have' | 'pulled' | 'failed';
 
+/** Files reconciled at once. */
+const RECONCILE_PARALLEL = 8;
+
 const STORED_NAME = /^(\d{4})(\.[A-Za-z0-9_-]{1,16})?$/;
 
 /**
@@ -113,8 +116,7 @@ export async function reconcile(node: PeerNode): Promise<void> {
   let offered = 0;
   const done = handedOver.get(node) ?? new Set<string>();
   handedOver.set(node, done);
-  for (const { filename, file } of files) {
-    if (node.stopping) return;
+  const one = async ({ filename, file }: { filename: string; file: LocalFile }): Promise<void> => {
     const key = keyOf(filename, m);
     if (node.route(key).kind === 'local') {
       owned += 1;
@@ -126,6 +128,12 @@ export async function reconcile(node: PeerNode): Promise<void> {
         if ((await offer(node, filename, file, owner.owner, 'handover')) !== 'failed') done.add(filename);
       }
     }
+  };
+  // A few files at a time: one offer to a peer that died meanwhile waits out
+  // its timeout without holding up every other file.
+  for (let i = 0; i < files.length; i += RECONCILE_PARALLEL) {
+    if (node.stopping) return;
+    await Promise.all(files.slice(i, i + RECONCILE_PARALLEL).map(one));
   }
   node.note('reconciled', { fields: { files: files.length, owned, handedOver: offered } });
 }
@@ -186,7 +194,8 @@ export async function onSyncOffer(node: PeerNode, req: RequestOf<'store'>, filen
   const waiting = pending.get(filename) ?? [];
   waiting.push({ origin, stamp: req.stamp });
   pending.set(filename, waiting);
-  if (waiting.length === 1) await pullBytes(node, req.content, filename);
+  // The offerer waits for our answer: when the pull cannot even start, say so now.
+  if (waiting.length === 1 && !(await pullBytes(node, req.content, filename))) await onBytesStored(node, filename, false);
   node.note(`${req.content._sync ?? 'sync'}-pulling`, { fields: { filename, from: origin.id } });
 }
 

@@ -74,7 +74,7 @@ function sameDirectory(node: PeerNode, content: Content): boolean {
 }
 
 /** Asks the peer that offered `filename` to send its bytes to a listener of our transfer pool. */
-export async function pullBytes(node: PeerNode, content: Content, filename: string): Promise<void> {
+export async function pullBytes(node: PeerNode, content: Content, filename: string): Promise<boolean> {
   const origin = node.refFrom(content._origin, Number(content._nodeID));
   try {
     const at = await node.deps.transfers.receive({ filename, mode: 'store' });
@@ -86,7 +86,9 @@ export async function pullBytes(node: PeerNode, content: Content, filename: stri
       _replyPort: String(at.port),
     });
     node.note('store-pull', { fields: { filename, from: origin.id } });
+    return true;
   } catch (err) {
     node.warn('store-pull-failed', err, `Fetching the bytes of ${filename} from Peer ${origin.id}`);
+    return false;
   }
 }

@@ -18,7 +18,7 @@ import { randomMembership } from '../../src/routing/simulator.js';
 const PING_S = 0.5;
 const FILES = 200;
 const ROUNDS = 3;
-const DEADLINE_MS = 60_000;
+const DEADLINE_MS = 90_000;
 
 let net: PeerNetwork | undefined;
 let dir = '';

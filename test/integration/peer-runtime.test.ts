@@ -48,7 +48,13 @@ describe('an in-process peer', () => {
     const ev = await rec.waitFor((e) => e.kind === 'status', 'status event');
     const snap = JSON.parse(ev.line ?? '') as PeerSnapshot;
     expect(snap.roles.map((r) => r.threadId).sort()).toEqual(Object.values(peer.threadIds).sort());
-    expect(snap.roles.find((r) => r.role === 'stdin-reader')?.handled).toBeGreaterThanOrEqual(1);
+    // The reader counts a line once its push returns, which may be after the
+    // consumer took this snapshot: the next snapshot sees the first line counted.
+    const seen = rec.events.length;
+    peer.input('status --json');
+    const again = await rec.waitFor((e) => e.kind === 'status', 'second status event', 15_000, seen);
+    const later = JSON.parse(again.line ?? '') as PeerSnapshot;
+    expect(later.roles.find((r) => r.role === 'stdin-reader')?.handled).toBeGreaterThanOrEqual(1);
 
     peer.input('status');
     const text = await rec.waitFor((e) => e.kind === 'status' && !(e.line ?? '').startsWith('{'), 'status text');

@@ -50,6 +50,8 @@ export interface HopsRow {
 export interface LiveHopsRow extends HopsRow {
   simMean: number;
   parity: boolean;
+  /** Lookups that differed once and matched after the ring was re-settled (see live-lookups.ts). */
+  transient: number;
   bootMs: number;
   settleMs: number;
   listsInstalled: number;
@@ -131,6 +133,7 @@ export async function runHopsBench(options: HopsBenchOptions): Promise<HopsBench
     theory: theoryHops(run, run.n),
     simMean: mean(run.lookups.map((l) => l.simHops)),
     parity: run.parity,
+    transient: run.transient.length,
     bootMs: run.setup.bootMs,
     settleMs: run.setup.settleMs,
     listsInstalled: run.setup.listsInstalled,
@@ -155,7 +158,11 @@ export function formatHops(result: HopsBenchResult): string {
   lines.push(...result.results.simulated.map(row));
   if (result.results.live.length > 0) {
     lines.push('', 'live hops (real peers, 8-bit IDs), with the simulator on the same lookups', `${head}${'sim'.padStart(8)}  parity`);
-    lines.push(...result.results.live.map((r) => `${row(r)}${fmt(r.simMean, 2).padStart(8)}  ${r.parity ? 'equal' : 'DIFFERS'}`));
+    lines.push(
+      ...result.results.live.map(
+        (r) => `${row(r)}${fmt(r.simMean, 2).padStart(8)}  ${r.parity ? 'equal' : 'DIFFERS'}${r.transient > 0 ? ` (${r.transient} after re-settling)` : ''}`,
+      ),
+    );
   }
   return lines.join('\n');
 }

@@ -103,7 +103,10 @@ export class LiveRing {
     const ring = new LiveRing(net, opts, { bootMs: 0, settleMs: 0, listsInstalled: 0, startupDeaths: 0 });
     try {
       await ring.boot();
+      const t0 = performance.now();
       await ring.settle();
+      ring.setup.settleMs = performance.now() - t0;
+      ring.setup.startupDeaths = [...net.peers.values()].reduce((k, p) => k + p.events.filter((e) => e.kind === 'peer-dead').length, 0);
       return ring;
     } catch (err) {
       await net.stopAll();
@@ -135,6 +138,27 @@ export class LiveRing {
     return n;
   }
 
+  /**
+   * After a disturbance: waits out the intervals a peer routes around one
+   * it could not reach (4 ping intervals in src/services/peer-node.ts; 5 here),
+   * then until every view is perfect again.
+   */
+  async resettle(): Promise<void> {
+    await delay(5 * this.opts.pingSeconds * 1000);
+    await this.settle();
+  }
+
+  /** Events of every peer since `marks`, counted by kind, leaving out `routine` kinds. */
+  eventKindsSince(marks: ReadonlyMap<number, number>, routine: ReadonlySet<string>): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const [id, p] of this.net.peers) {
+      for (const e of p.events.slice(marks.get(id) ?? 0)) {
+        if (!routine.has(e.kind)) counts[e.kind] = (counts[e.kind] ?? 0) + 1;
+      }
+    }
+    return counts;
+  }
+
   /** Stops every peer. */
   async stop(): Promise<void> {
     await this.net.stopAll();
@@ -163,9 +187,9 @@ export class LiveRing {
     this.setup.bootMs = performance.now() - t0;
   }
 
+  /** Waits until every view is perfect, handing over true successor lists where they are wrong. */
   private async settle(): Promise<void> {
     const { ids, mode, idBits, deadlineMs } = this.opts;
-    const t0 = performance.now();
     const timeoutMs = Math.min(1000, Math.max(200, this.opts.pingSeconds * 1000));
     const listOk = (id: number): boolean =>
       sameList(latest(this.net.get(id), 'successors-changed')?.['successors'], this.truthSuccessors(id));
@@ -186,8 +210,9 @@ export class LiveRing {
         );
       }
       // A wrong list (r > 2, or a successor declared dead while booting) gets the true one;
-      // again only after any detection it may have raced with has landed.
-      const wrong = ids.filter((id) => !listOk(id));
+      // again only after any detection it may have raced with has landed. A list not
+      // reported yet is not wrong: the consumer may announce it after the first ping.
+      const wrong = ids.filter((id) => latest(this.net.get(id), 'successors-changed') !== undefined && !listOk(id));
       if (wrong.length > 0 && Date.now() - lastInstall > 3 * timeoutMs + 500) {
         await Promise.all(wrong.map((id) => this.installList(id)));
         this.setup.listsInstalled += wrong.length;
@@ -196,11 +221,6 @@ export class LiveRing {
       this.opts.onNote?.(`waiting for ${notYet.length} peer views`);
       await delay(100);
     }
-    this.setup.startupDeaths = [...this.net.peers.values()].reduce(
-      (k, p) => k + p.events.filter((e) => e.kind === 'peer-dead').length,
-      0,
-    );
-    this.setup.settleMs = performance.now() - t0;
   }
 
   /** Hands peer `id` its true successor list, as a successor-change update. */

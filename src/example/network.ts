@@ -9,8 +9,18 @@ import { P2PError } from '../errors.js';
 import type { PeerEvent } from '../runtime/events.js';
 import { ChildPeer } from './child-peer.js';
 import { buildViews, simulateLookup } from '../routing/simulator.js';
+import { keyOf } from '../services/files.js';
 import type { RoutingMode } from '../routing/types.js';
-import { COURSE_PEERS, isPingLine, predecessorsIn, rerouteStep, WALKTHROUGHS, type Order, type Step } from './walkthrough.js';
+import {
+  COURSE_PEERS,
+  isPingLine,
+  predecessorsIn,
+  rerouteStep,
+  WALKTHROUGHS,
+  type Action,
+  type Order,
+  type Step,
+} from './walkthrough.js';
 
 /** Options of a network. */
 export interface NetworkOptions {
@@ -161,7 +171,7 @@ export async function runWalkthrough(opts: WalkthroughOptions): Promise<Walkthro
     for (const course of WALKTHROUGHS[opts.order]) {
       const started = Date.now();
       if (routing === 'chord') await net.settleFingers(deadline);
-      const step = routing === 'ring' ? course : rerouteStep(course, forwardersOf(course, net.ring(), routing));
+      const step = routing === 'ring' ? course : rerouteStep(course, forwardersOf(course.action, net.ring(), routing));
       const marks = net.marks();
       await act(net, step, deadline);
       const mismatches = await collect(net, step, marks, deadline);
@@ -197,18 +207,30 @@ function wholeTranscripts(net: PeerNetwork, steps: readonly StepResult[]): StepR
   return { step, ms: 0, mismatches };
 }
 
-/** Peers that forward on the route of a step under `routing` (the simulator's route on the same ring). */
-function forwardersOf(step: Step, ring: readonly number[], routing: RoutingMode): number[] {
-  const a = step.action;
+/**
+ * Peers that print a forwarding line for `action` under `routing` on `ring`
+ * (ascending IDs, 8-bit, two successors): the simulator's route on the same
+ * membership, which the live peers follow once their views are settled.
+ * Store and Request: every peer on the way but the owner. Join: every peer
+ * before the acceptor, the newcomer's predecessor-to-be; a peer that owns the
+ * newcomer's ID itself passes the join to its first successor, as live peers do.
+ */
+export function forwardersOf(action: Action, ring: readonly number[], routing: RoutingMode): number[] {
   const views = buildViews(ring, 8, 2, routing);
-  switch (a.kind) {
+  switch (action.kind) {
     case 'join': {
-      const path = simulateLookup(routing, views, a.via, a.peer).path;
-      return path.slice(0, -2); // the last but one accepts, the last would own the newcomer's ID
+      const { via, peer } = action;
+      let path = simulateLookup(routing, views, via, peer).path;
+      if (path.length === 1) {
+        const next = views.get(via)?.successors[0];
+        if (next === undefined || next === via) return [];
+        path = [via, ...simulateLookup(routing, views, next, peer).path];
+      }
+      return path.slice(0, -2); // the last but one accepts; the last owns the newcomer's ID
     }
     case 'store':
     case 'request':
-      return simulateLookup(routing, views, a.at, Number(a.file) % 256).path.slice(0, -1);
+      return simulateLookup(routing, views, action.at, keyOf(action.file, 8)).path.slice(0, -1);
     default:
       return [];
   }

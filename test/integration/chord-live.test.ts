@@ -13,6 +13,7 @@ import { ownerOf } from '../../src/routing/ids.js';
 import { createPrng } from '../../src/routing/prng.js';
 import { randomMembership } from '../../src/routing/simulator.js';
 
+// This file's ports: 19000..19299.
 const PORT_BASE = 19000;
 const PING_S = 0.5;
 /** Stabilization must finish within this many ping intervals. */

@@ -63,6 +63,7 @@ async function fetch(peer: ChildPeer, dataDir: string, name: string): Promise<Bu
   return readFile(path.join(dataDir, `received_${name}.bin`));
 }
 
+// This file's ports: 19700..19999 (ring run) and 20000..20299 (Chord run).
 async function runChurn(routing: 'ring' | 'chord', portBase: number, seed: number): Promise<void> {
   const prng = createPrng(seed);
   dir = await mkdtemp(path.join(os.tmpdir(), `p2p-churn-${routing}-`));

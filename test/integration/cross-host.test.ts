@@ -26,6 +26,7 @@ import { PeerNetwork } from '../../src/example/network.js';
 import { DEADLINE_MS, printedBy, settled, statusOf, tempDir, stopNetworks } from '../fixtures/network.js';
 
 /** Each namespace has ports of its own, so the default base clashes with nothing. */
+// This file's ports: 12000..12299 (inside the network namespaces the test creates).
 const PORT_BASE = 12000;
 const PING_SECONDS = 0.5;
 const SUBNET = '10.77.0';

@@ -62,7 +62,7 @@ import {
 } from '../fixtures/network.js';
 import { createPrng, testSeed } from '../fixtures/prng.js';
 
-// This file's ports: 22000..22299 (16400..16699 belongs to services-quit-early.test.ts).
+// This file's ports: 22000..22299.
 //   ring A, peers 2, 4 and 5:                 22002, 22004, 22005
 //   peer 30 joined through fake peer 31, 40:  22030, 22031, 22040
 //   a join through nobody (50 through 51):    22050, 22051

@@ -12,6 +12,7 @@ import type { PeerSnapshot } from '../../src/services/snapshot.js';
 import { EventRecorder, initConfig } from '../fixtures/config.js';
 import { portsFree } from '../fixtures/ports.js';
 
+// This file's ports: 18000..18299.
 const PORT_BASE = 18000;
 const running: Peer[] = [];
 const children: ChildPeer[] = [];

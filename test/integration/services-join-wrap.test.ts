@@ -2,10 +2,15 @@
  * Peers joining at the wrap of the ring: 0 (below every ID) and 255 (above
  * every ID) join the course ring. Both belong after Peer 19, which accepts
  * them and tells its first predecessor (14); keys then route to them.
+ * Under the ring (the walks written out below) and under Chord (the same
+ * lines, printed by the peers on the finger route).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  portBaseFor,
   printedBy,
+  routedLines,
+  ROUTINGS,
   settled,
   startCourseRing,
   startNetwork,
@@ -14,81 +19,89 @@ import {
 } from '../fixtures/network.js';
 import { fwdJoin, fwdStore, newSucc, noBytes } from '../fixtures/lines.js';
 
-// This file's ports: 15800..16099 (peer 255 uses 16055).
+// This file's ports: 15800..16099 (ring) and 24800..25099 (Chord); peer 255 uses 16055 and 25055.
 const PORT_BASE = 15800;
 
-describe('joining at the wrap of the ring', () => {
-  let tn: TestNetwork;
-  beforeAll(async () => {
-    tn = await startNetwork({ portBase: PORT_BASE });
-    await startCourseRing(tn.net);
-  });
-  afterAll(stopNetworks);
+for (const routing of ROUTINGS) {
+  describe(`joining at the wrap of the ring, ${routing} routing`, () => {
+    let tn: TestNetwork;
+    beforeAll(async () => {
+      tn = await startNetwork({ portBase: portBaseFor(PORT_BASE, routing), routing });
+      await startCourseRing(tn.net);
+    });
+    afterAll(stopNetworks);
 
-  it('Peer 0 joins through Peer 2 (which owns key 0 but not the ID): accepted by Peer 19', async () => {
-    const marks = tn.net.marks();
-    tn.net.join(0, 2);
-    const expected = {
-      2: [fwdJoin(0)],
-      4: [fwdJoin(0)],
-      5: [fwdJoin(0)],
-      8: [fwdJoin(0)],
-      9: [fwdJoin(0)],
-      14: [fwdJoin(0), 'Successor Change request received', ...newSucc(19, 0)],
-      19: ['Peer 0 Join request received', ...newSucc(0, 2)],
-      0: ['Join request has been accepted', 'My first successor is Peer 2', 'My second successor is Peer 4'],
-    };
-    expect(await printedBy(tn.net, marks, expected)).toEqual(expected);
-    // Peer 0 is pinged by its two predecessors, and pings its successors.
-    await settled(tn.net, tn.net.marks());
-  });
+    it('Peer 0 joins through Peer 2 (which owns key 0 but not the ID): accepted by Peer 19', async () => {
+      const expected = await routedLines(tn, { kind: 'join', peer: 0, via: 2 }, {
+        2: [fwdJoin(0)],
+        4: [fwdJoin(0)],
+        5: [fwdJoin(0)],
+        8: [fwdJoin(0)],
+        9: [fwdJoin(0)],
+        14: [fwdJoin(0), 'Successor Change request received', ...newSucc(19, 0)],
+        19: ['Peer 0 Join request received', ...newSucc(0, 2)],
+        0: ['Join request has been accepted', 'My first successor is Peer 2', 'My second successor is Peer 4'],
+      });
+      const marks = tn.net.marks();
+      tn.net.join(0, 2);
+      expect(await printedBy(tn.net, marks, expected)).toEqual(expected);
+      // Peer 0 is pinged by its two predecessors, and pings its successors.
+      await settled(tn.net, tn.net.marks());
+    });
 
-  it('Peer 255 joins through Peer 9: accepted by Peer 19, between 19 and 0', async () => {
-    const marks = tn.net.marks();
-    tn.net.join(255, 9);
-    const expected = {
-      9: [fwdJoin(255)],
-      14: [fwdJoin(255), 'Successor Change request received', ...newSucc(19, 255)],
-      19: ['Peer 255 Join request received', ...newSucc(255, 0)],
-      255: ['Join request has been accepted', 'My first successor is Peer 0', 'My second successor is Peer 2'],
-    };
-    expect(await printedBy(tn.net, marks, expected)).toEqual(expected);
-    await settled(tn.net, tn.net.marks());
-    expect(tn.net.ring()).toEqual([0, 2, 4, 5, 8, 9, 14, 19, 255]);
-  });
+    it('Peer 255 joins through Peer 9: accepted by Peer 19, between 19 and 0', async () => {
+      const expected = await routedLines(tn, { kind: 'join', peer: 255, via: 9 }, {
+        9: [fwdJoin(255)],
+        14: [fwdJoin(255), 'Successor Change request received', ...newSucc(19, 255)],
+        19: ['Peer 255 Join request received', ...newSucc(255, 0)],
+        255: ['Join request has been accepted', 'My first successor is Peer 0', 'My second successor is Peer 2'],
+      });
+      const marks = tn.net.marks();
+      tn.net.join(255, 9);
+      expect(await printedBy(tn.net, marks, expected)).toEqual(expected);
+      await settled(tn.net, tn.net.marks());
+      expect(tn.net.ring()).toEqual([0, 2, 4, 5, 8, 9, 14, 19, 255]);
+    });
 
-  it('Store 0256 (key 0) at Peer 8 walks 8, 9, 14, 19, 255 and is accepted at Peer 0', async () => {
-    const marks = tn.net.marks();
-    tn.net.get(8).type('Store 0256');
-    const expected = {
-      8: [fwdStore('0256'), noBytes('0256')],
-      9: [fwdStore('0256')],
-      14: [fwdStore('0256')],
-      19: [fwdStore('0256')],
-      255: [fwdStore('0256')],
-      0: ['Store 0256 request accepted'],
-    };
-    expect(await printedBy(tn.net, marks, expected)).toEqual(expected);
-  });
+    it('Store 0256 (key 0) at Peer 8 is accepted at Peer 0', async () => {
+      const expected = await routedLines(tn, { kind: 'store', at: 8, file: '0256' }, {
+        8: [fwdStore('0256'), noBytes('0256')],
+        9: [fwdStore('0256')],
+        14: [fwdStore('0256')],
+        19: [fwdStore('0256')],
+        255: [fwdStore('0256')],
+        0: ['Store 0256 request accepted'],
+      });
+      const marks = tn.net.marks();
+      tn.net.get(8).type('Store 0256');
+      expect(await printedBy(tn.net, marks, expected)).toEqual(expected);
+    });
 
-  it('Store 0020 (key 20, above 19) at Peer 19 is accepted at Peer 255', async () => {
-    const marks = tn.net.marks();
-    tn.net.get(19).type('Store 0020');
-    const expected = { 19: [fwdStore('0020'), noBytes('0020')], 255: ['Store 0020 request accepted'] };
-    expect(await printedBy(tn.net, marks, expected)).toEqual(expected);
-  });
+    it('Store 0020 (key 20, above 19) at Peer 19 is accepted at Peer 255', async () => {
+      const expected = await routedLines(tn, { kind: 'store', at: 19, file: '0020' }, {
+        19: [fwdStore('0020'), noBytes('0020')],
+        255: ['Store 0020 request accepted'],
+      });
+      const marks = tn.net.marks();
+      tn.net.get(19).type('Store 0020');
+      expect(await printedBy(tn.net, marks, expected)).toEqual(expected);
+    });
 
-  it('Store 0255 (key 255) at Peer 255 is its own: only the accepted line', async () => {
-    const marks = tn.net.marks();
-    tn.net.get(255).type('Store 0255');
-    const expected = { 255: ['Store 0255 request accepted', noBytes('0255')] };
-    expect(await printedBy(tn.net, marks, expected)).toEqual(expected);
-  });
+    it('Store 0255 (key 255) at Peer 255 is its own: only the accepted line', async () => {
+      const marks = tn.net.marks();
+      tn.net.get(255).type('Store 0255');
+      const expected = { 255: ['Store 0255 request accepted', noBytes('0255')] };
+      expect(await printedBy(tn.net, marks, expected)).toEqual(expected);
+    });
 
-  it('Store 0513 (key 1) at Peer 0 is accepted at Peer 2', async () => {
-    const marks = tn.net.marks();
-    tn.net.get(0).type('Store 0513');
-    const expected = { 0: [fwdStore('0513'), noBytes('0513')], 2: ['Store 0513 request accepted'] };
-    expect(await printedBy(tn.net, marks, expected)).toEqual(expected);
+    it('Store 0513 (key 1) at Peer 0 is accepted at Peer 2', async () => {
+      const expected = await routedLines(tn, { kind: 'store', at: 0, file: '0513' }, {
+        0: [fwdStore('0513'), noBytes('0513')],
+        2: ['Store 0513 request accepted'],
+      });
+      const marks = tn.net.marks();
+      tn.net.get(0).type('Store 0513');
+      expect(await printedBy(tn.net, marks, expected)).toEqual(expected);
+    });
   });
-});
+}

@@ -1,78 +1,94 @@
 /**
  * Keys above every peer wrap round to the smallest peer: on the course ring
  * (2 4 5 8 9 14 19) file 2012 (key 220) and file 0256 (key 0) belong to
- * Peer 2. Store and Request walk there with the spec's lines.
+ * Peer 2. Store and Request reach it with the spec's lines, under the ring
+ * (the walks written out below) and under Chord (the same lines, printed by
+ * the peers on the finger route).
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { printedBy, startCourseRing, startNetwork, stopNetworks, type TestNetwork } from '../fixtures/network.js';
+import {
+  portBaseFor,
+  printedBy,
+  routedLines,
+  ROUTINGS,
+  startCourseRing,
+  startNetwork,
+  stopNetworks,
+  type TestNetwork,
+} from '../fixtures/network.js';
 import { fwdStore, noBytes, notHere } from '../fixtures/lines.js';
 
-// This file's ports: 14300..14599.
+// This file's ports: 14300..14599 (ring) and 23300..23599 (Chord).
 const PORT_BASE = 14300;
 
-describe('keys that wrap round the ring', () => {
-  let tn: TestNetwork;
-  beforeAll(async () => {
-    tn = await startNetwork({ portBase: PORT_BASE });
-    await fs.writeFile(path.join(tn.dir, '2012.pdf'), 'file 2012, key 220\n');
-    await startCourseRing(tn.net);
-  });
-  afterAll(stopNetworks);
+for (const routing of ROUTINGS) {
+  describe(`keys that wrap round the ring, ${routing} routing`, () => {
+    let tn: TestNetwork;
+    beforeAll(async () => {
+      tn = await startNetwork({ portBase: portBaseFor(PORT_BASE, routing), routing });
+      await fs.writeFile(path.join(tn.dir, '2012.pdf'), 'file 2012, key 220\n');
+      await startCourseRing(tn.net);
+    });
+    afterAll(stopNetworks);
 
-  it('Store 2012 (key 220) at Peer 19 is forwarded once and accepted at Peer 2', async () => {
-    const marks = tn.net.marks();
-    tn.net.get(19).type('Store 2012');
-    const expected = { 19: [fwdStore('2012')], 2: ['Store 2012 request accepted'] };
-    expect(await printedBy(tn.net, marks, expected)).toEqual(expected);
-  });
+    it('Store 2012 (key 220) at Peer 19 is forwarded once and accepted at Peer 2', async () => {
+      const expected = await routedLines(tn, { kind: 'store', at: 19, file: '2012' }, {
+        19: [fwdStore('2012')],
+        2: ['Store 2012 request accepted'],
+      });
+      const marks = tn.net.marks();
+      tn.net.get(19).type('Store 2012');
+      expect(await printedBy(tn.net, marks, expected)).toEqual(expected);
+    });
 
-  it('Store 0256 (key 0) at Peer 8 walks 8, 9, 14, 19 and is accepted at Peer 2; no bytes, so Peer 8 says so', async () => {
-    const marks = tn.net.marks();
-    tn.net.get(8).type('Store 0256');
-    const expected = {
-      8: [fwdStore('0256'), noBytes('0256')],
-      9: [fwdStore('0256')],
-      14: [fwdStore('0256')],
-      19: [fwdStore('0256')],
-      2: ['Store 0256 request accepted'],
-    };
-    expect(await printedBy(tn.net, marks, expected)).toEqual(expected);
-  });
+    it('Store 0256 (key 0) at Peer 8 is accepted at Peer 2; no bytes, so Peer 8 says so', async () => {
+      const expected = await routedLines(tn, { kind: 'store', at: 8, file: '0256' }, {
+        8: [fwdStore('0256'), noBytes('0256')],
+        9: [fwdStore('0256')],
+        14: [fwdStore('0256')],
+        19: [fwdStore('0256')],
+        2: ['Store 0256 request accepted'],
+      });
+      const marks = tn.net.marks();
+      tn.net.get(8).type('Store 0256');
+      expect(await printedBy(tn.net, marks, expected)).toEqual(expected);
+    });
 
-  it('Store 0020 (key 20, above every peer) at Peer 19 is accepted at Peer 2', async () => {
-    const marks = tn.net.marks();
-    tn.net.get(19).type('Store 0020');
-    const expected = {
-      19: [fwdStore('0020'), noBytes('0020')],
-      2: ['Store 0020 request accepted'],
-    };
-    expect(await printedBy(tn.net, marks, expected)).toEqual(expected);
-  });
+    it('Store 0020 (key 20, above every peer) at Peer 19 is accepted at Peer 2', async () => {
+      const expected = await routedLines(tn, { kind: 'store', at: 19, file: '0020' }, {
+        19: [fwdStore('0020'), noBytes('0020')],
+        2: ['Store 0020 request accepted'],
+      });
+      const marks = tn.net.marks();
+      tn.net.get(19).type('Store 0020');
+      expect(await printedBy(tn.net, marks, expected)).toEqual(expected);
+    });
 
-  it('Request 2012 at Peer 4 walks the whole ring to Peer 2, which sends the file back to Peer 4', async () => {
-    const marks = tn.net.marks();
-    tn.net.get(4).type('Request 2012');
-    const expected = {
-      4: [
-        'File request for 2012 has been sent to my successor',
-        'Peer 2 had File 2012',
-        'Receiving File 2012 from Peer 2',
-        'File 2012 received',
-      ],
-      5: [notHere('2012')],
-      8: [notHere('2012')],
-      9: [notHere('2012')],
-      14: [notHere('2012')],
-      19: [notHere('2012')],
-      2: ['File 2012 is stored here', 'Sending file 2012 to Peer 4', 'The file has been sent'],
-    };
-    expect(await printedBy(tn.net, marks, expected)).toEqual(expected);
-    const [original, copy] = await Promise.all([
-      fs.readFile(path.join(tn.dir, '2012.pdf')),
-      fs.readFile(path.join(tn.dir, 'received_2012.pdf')),
-    ]);
-    expect(copy.equals(original)).toBe(true);
+    it('Request 2012 at Peer 4 reaches Peer 2, which sends the file back to Peer 4', async () => {
+      const expected = await routedLines(tn, { kind: 'request', at: 4, file: '2012' }, {
+        4: [
+          'File request for 2012 has been sent to my successor',
+          'Peer 2 had File 2012',
+          'Receiving File 2012 from Peer 2',
+          'File 2012 received',
+        ],
+        5: [notHere('2012')],
+        8: [notHere('2012')],
+        9: [notHere('2012')],
+        14: [notHere('2012')],
+        19: [notHere('2012')],
+        2: ['File 2012 is stored here', 'Sending file 2012 to Peer 4', 'The file has been sent'],
+      });
+      const marks = tn.net.marks();
+      tn.net.get(4).type('Request 2012');
+      expect(await printedBy(tn.net, marks, expected)).toEqual(expected);
+      const [original, copy] = await Promise.all([
+        fs.readFile(path.join(tn.dir, '2012.pdf')),
+        fs.readFile(path.join(tn.dir, 'received_2012.pdf')),
+      ]);
+      expect(copy.equals(original)).toBe(true);
+    });
   });
-});
+}

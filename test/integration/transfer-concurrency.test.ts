@@ -13,7 +13,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { PeerNetwork } from '../../src/example/network.js';
 import { createPrng } from '../../src/routing/prng.js';
 
-const PORT_BASE = 19400;
+// This file's ports: 20300..20599.
+const PORT_BASE = 20300;
 const SIZE = 256 * 1024 * 1024;
 let net: PeerNetwork | undefined;
 let dir = '';

@@ -1,0 +1,65 @@
+/**
+ * Test files run in parallel, so each binds its own ports: every
+ * integration test file that starts peers declares its ranges in a
+ * "This file's ports: A..B" comment, its port bases lie inside them, and no
+ * two files' ranges overlap. (Two files once shared 19400..19699 unnoticed.)
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { packageRoot } from '../../src/runtime/worker-path.js';
+
+const DIR = path.join(packageRoot(), 'test', 'integration');
+
+interface Declared {
+  readonly file: string;
+  readonly from: number;
+  readonly to: number;
+}
+
+/** Ranges declared by each file, and the port-base literals it uses. */
+function scan(): { ranges: Declared[]; bases: Map<string, number[]>; starters: string[] } {
+  const ranges: Declared[] = [];
+  const bases = new Map<string, number[]>();
+  const starters: string[] = [];
+  for (const file of readdirSync(DIR).filter((f) => f.endsWith('.test.ts'))) {
+    const text = readFileSync(path.join(DIR, file), 'utf8');
+    if (/portBase|PORT_BASE/.test(text)) starters.push(file);
+    for (const line of text.split('\n').filter((l) => l.includes("This file's ports:"))) {
+      for (const m of line.matchAll(/(\d{4,5})\.\.(\d{4,5})/g)) ranges.push({ file, from: Number(m[1]), to: Number(m[2]) });
+    }
+    const literals = [...text.matchAll(/PORT_BASE = (\d+)|runChurn\('\w+', (\d+)/g)].map((m) => Number(m[1] ?? m[2]));
+    bases.set(file, literals);
+  }
+  return { ranges, bases, starters };
+}
+
+describe('the port plan of the integration tests', () => {
+  const { ranges, bases, starters } = scan();
+
+  it('every file that starts peers declares its ports, below the ephemeral range', () => {
+    const declaring = new Set(ranges.map((r) => r.file));
+    expect(starters.filter((f) => !declaring.has(f))).toEqual([]);
+    for (const r of ranges) {
+      expect(r.from, r.file).toBeLessThan(r.to);
+      expect(r.to, r.file).toBeLessThan(32768);
+    }
+  });
+
+  it("each file's port bases lie in its declared ranges", () => {
+    for (const [file, literals] of bases) {
+      const own = ranges.filter((r) => r.file === file);
+      for (const base of literals) expect(own.some((r) => base >= r.from && base <= r.to), `${file}: ${base}`).toBe(true);
+    }
+  });
+
+  it('no two files share a port', () => {
+    const clashes: string[] = [];
+    ranges.forEach((a, i) => {
+      for (const b of ranges.slice(i + 1)) {
+        if (a.file !== b.file && a.from <= b.to && b.from <= a.to) clashes.push(`${a.file} ${a.from}..${a.to} / ${b.file} ${b.from}..${b.to}`);
+      }
+    });
+    expect(clashes).toEqual([]);
+  });
+});

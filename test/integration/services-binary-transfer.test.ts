@@ -10,7 +10,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPrng, testSeed } from '../fixtures/prng.js';
 import {
   errorLines,
-  portBaseFor,
   printedBy,
   routedLines,
   ROUTINGS,
@@ -21,7 +20,7 @@ import {
 } from '../fixtures/network.js';
 
 // This file's ports: 15200..15499 (ring) and 24200..24499 (Chord).
-const PORT_BASE = 15200;
+const PORT_BASES = { ring: 15200, chord: 24200 } as const;
 const SEED = testSeed(0x5eed_f11e);
 
 /** `size` pseudo-random bytes from `seed`. */
@@ -45,7 +44,7 @@ for (const routing of ROUTINGS) {
     let tn: TestNetwork;
     const originals = new Map<string, Buffer>();
     beforeAll(async () => {
-      tn = await startNetwork({ portBase: portBaseFor(PORT_BASE, routing), routing });
+      tn = await startNetwork({ portBase: PORT_BASES[routing], routing });
       for (const [i, f] of FILES.entries()) {
         const bytes = randomBytes(f.size, SEED + i);
         originals.set(f.name, bytes);

@@ -12,7 +12,6 @@ import { createPrng, testSeed } from '../fixtures/prng.js';
 import {
   errorLines,
   eventOf,
-  portBaseFor,
   printedBy,
   routedLines,
   ROUTINGS,
@@ -25,7 +24,7 @@ import {
 import { fwdStore, noBytes, notHere } from '../fixtures/lines.js';
 
 // This file's ports: 15500..15799 (ring) and 24500..24799 (Chord).
-const PORT_BASE = 15500;
+const PORT_BASES = { ring: 15500, chord: 24500 } as const;
 const SEED = testSeed(0xda7a_d125);
 const SIZE = 300 * 1024 + 7;
 
@@ -35,7 +34,7 @@ for (const routing of ROUTINGS) {
     const dirs = new Map<number, string>();
     let original: Buffer;
     beforeAll(async () => {
-      tn = await startNetwork({ portBase: portBaseFor(PORT_BASE, routing), routing });
+      tn = await startNetwork({ portBase: PORT_BASES[routing], routing });
       for (const id of [2, 4, 5]) dirs.set(id, await tempDir(`p2p-peer${id}-`));
       const prng = createPrng(SEED);
       original = Buffer.from(Array.from({ length: SIZE }, () => prng.nextU32() & 0xff));

@@ -4,7 +4,8 @@
  * codec's error code) and closed by the peer; a bad datagram is logged and
  * dropped; a well-framed request a service cannot handle is reported. The
  * peer keeps running: it still forwards a Store and answers pings.
- * Ring 2 -> 4 -> 5 -> 2; the garbage goes to Peer 2.
+ * Ring 2 -> 4 -> 5 -> 2, under ring and under Chord routing; the garbage
+ * goes to Peer 2.
  */
 import dgram from 'node:dgram';
 import net from 'node:net';
@@ -16,6 +17,8 @@ import {
   errorLines,
   eventOf,
   printedBy,
+  routedLines,
+  ROUTINGS,
   startNetwork,
   startRing,
   stopNetworks,
@@ -24,8 +27,8 @@ import {
 } from '../fixtures/network.js';
 import { fwdStore, noBytes } from '../fixtures/lines.js';
 
-// This file's ports: 17300..17599.
-const PORT_BASE = 17300;
+// This file's ports: 17300..17599 (ring) and 28300..28599 (Chord).
+const PORT_BASES = { ring: 17300, chord: 28300 } as const;
 const TARGET = 2;
 const SEED = testSeed(0x9a7b_a6e5);
 
@@ -52,86 +55,89 @@ function framed(body: readonly number[]): Uint8Array {
   return out;
 }
 
-describe(`garbage sent to a live peer (seed ${SEED})`, () => {
-  let tn: TestNetwork;
-  beforeAll(async () => {
-    tn = await startNetwork({ portBase: PORT_BASE });
-    await startRing(tn.net, [
-      [2, 4, 5],
-      [4, 5, 2],
-      [5, 2, 4],
-    ]);
-  });
-  afterAll(stopNetworks);
+for (const routing of ROUTINGS) {
+  describe(`garbage sent to a live peer, ${routing} routing (seed ${SEED})`, () => {
+    let tn: TestNetwork;
+    const targetPort = PORT_BASES[routing] + TARGET;
+    beforeAll(async () => {
+      tn = await startNetwork({ portBase: PORT_BASES[routing], routing });
+      await startRing(tn.net, [
+        [2, 4, 5],
+        [4, 5, 2],
+        [5, 2, 4],
+      ]);
+    });
+    afterAll(stopNetworks);
 
-  const prng = createPrng(SEED);
-  const randomGarbage = Array.from({ length: 200 }, () => prng.nextU32() & 0xff);
-  const cases: readonly (readonly [string, Uint8Array, boolean, RegExp])[] = [
-    ['sixteen 0xff bytes (a huge declared length), left open', new Uint8Array(16).fill(0xff), false, /^ERR_FRAME_OVERSIZED$/],
-    ['an HTTP request, left open', Buffer.from('GET / HTTP/1.1\r\nHost: peer\r\n\r\n'), false, /^ERR_FRAME_OVERSIZED$/],
-    ['a short frame with protocol version 99', framed([99, 1, 0, 0, 0, 2, 0, 0, 0, 2, 1, 0x41, 0, 0]), false, /^ERR_FRAME_VERSION$/],
-    ['a short frame with request type 42', framed([1, 42, 0, 0, 0, 2, 0, 0, 0, 2, 1, 0x41, 0, 0]), false, /^ERR_FRAME_TYPE$/],
-    ['a frame cut short by the end of the connection', Buffer.from([0, 0, 0, 100, 1, 1, 0, 0, 0, 0]), true, /^ERR_FRAME_TRUNCATED$/],
-    ['200 seeded pseudo-random bytes', Buffer.from(randomGarbage), true, /^ERR_FRAME_[A-Z]+$/],
-  ];
+    const prng = createPrng(SEED);
+    const randomGarbage = Array.from({ length: 200 }, () => prng.nextU32() & 0xff);
+    const cases: readonly (readonly [string, Uint8Array, boolean, RegExp])[] = [
+      ['sixteen 0xff bytes (a huge declared length), left open', new Uint8Array(16).fill(0xff), false, /^ERR_FRAME_OVERSIZED$/],
+      ['an HTTP request, left open', Buffer.from('GET / HTTP/1.1\r\nHost: peer\r\n\r\n'), false, /^ERR_FRAME_OVERSIZED$/],
+      ['a short frame with protocol version 99', framed([99, 1, 0, 0, 0, 2, 0, 0, 0, 2, 1, 0x41, 0, 0]), false, /^ERR_FRAME_VERSION$/],
+      ['a short frame with request type 42', framed([1, 42, 0, 0, 0, 2, 0, 0, 0, 2, 1, 0x41, 0, 0]), false, /^ERR_FRAME_TYPE$/],
+      ['a frame cut short by the end of the connection', Buffer.from([0, 0, 0, 100, 1, 1, 0, 0, 0, 0]), true, /^ERR_FRAME_TRUNCATED$/],
+      ['200 seeded pseudo-random bytes', Buffer.from(randomGarbage), true, /^ERR_FRAME_[A-Z]+$/],
+    ];
 
-  for (const [what, bytes, end, code] of cases) {
-    it(`${what}: logged with its code on stderr, and the connection is closed`, async () => {
+    for (const [what, bytes, end, code] of cases) {
+      it(`${what}: logged with its code on stderr, and the connection is closed`, async () => {
+        const peer = tn.net.get(TARGET);
+        const since = peer.mark();
+        const conn = await sendRaw(targetPort, bytes, end);
+        const e = await eventOf(tn.net, peer, 'frame-error', since, { from: `127.0.0.1:${conn.localPort}` });
+        expect(e.stream).toBe('stderr');
+        expect(String(e.fields?.['code'])).toMatch(code);
+        expect(e.line).toContain(String(e.fields?.['code']));
+        await within(conn.closed, DEADLINE_MS, 'close of the garbage connection by the peer');
+        expect(peer.running).toBe(true);
+      });
+    }
+
+    it('a bad datagram on the UDP port is logged with its code and dropped', async () => {
       const peer = tn.net.get(TARGET);
       const since = peer.mark();
-      const conn = await sendRaw(PORT_BASE + TARGET, bytes, end);
-      const e = await eventOf(tn.net, peer, 'frame-error', since, { from: `127.0.0.1:${conn.localPort}` });
-      expect(e.stream).toBe('stderr');
-      expect(String(e.fields?.['code'])).toMatch(code);
-      expect(e.line).toContain(String(e.fields?.['code']));
-      await within(conn.closed, DEADLINE_MS, 'close of the garbage connection by the peer');
-      expect(peer.running).toBe(true);
+      const socket = dgram.createSocket('udp4');
+      try {
+        await new Promise<void>((resolve, reject) => {
+          socket.once('error', reject);
+          socket.send(Buffer.from('hello, peer'), targetPort, '127.0.0.1', (err) => (err ? reject(err) : resolve()));
+        });
+        const e = await eventOf(tn.net, peer, 'datagram-error', since);
+        expect(e.stream).toBe('stderr');
+        expect(String(e.fields?.['code'])).toMatch(/^ERR_FRAME_[A-Z]+$/);
+      } finally {
+        await new Promise<void>((resolve) => socket.close(() => resolve()));
+      }
     });
-  }
 
-  it('a bad datagram on the UDP port is logged with its code and dropped', async () => {
-    const peer = tn.net.get(TARGET);
-    const since = peer.mark();
-    const socket = dgram.createSocket('udp4');
-    try {
-      await new Promise<void>((resolve, reject) => {
-        socket.once('error', reject);
-        socket.send(Buffer.from('hello, peer'), PORT_BASE + TARGET, '127.0.0.1', (err) => (err ? reject(err) : resolve()));
-      });
-      const e = await eventOf(tn.net, peer, 'datagram-error', since);
+    it('a well-framed store without a valid file name is reported on stderr, not obeyed', async () => {
+      const peer = tn.net.get(TARGET);
+      const since = peer.mark();
+      const frame = encodeRequest({ type: 'store', source: 5, destination: TARGET, stamp: 'garbage-1', content: { filename: 'abcd' } });
+      const conn = await sendRaw(targetPort, frame, true);
+      await within(conn.closed, DEADLINE_MS, 'close of the connection');
+      const e = await eventOf(tn.net, peer, 'request-failed', since);
       expect(e.stream).toBe('stderr');
-      expect(String(e.fields?.['code'])).toMatch(/^ERR_FRAME_[A-Z]+$/);
-    } finally {
-      await new Promise<void>((resolve) => socket.close(() => resolve()));
-    }
-  });
+      expect(e.fields?.['code']).toBe('ERR_BAD_FILENAME');
+      expect(peer.events.slice(since).filter((x) => x.kind.startsWith('store-'))).toEqual([]);
+    });
 
-  it('a well-framed store without a valid file name is reported on stderr, not obeyed', async () => {
-    const peer = tn.net.get(TARGET);
-    const since = peer.mark();
-    const frame = encodeRequest({ type: 'store', source: 5, destination: TARGET, stamp: 'garbage-1', content: { filename: 'abcd' } });
-    const conn = await sendRaw(PORT_BASE + TARGET, frame, true);
-    await within(conn.closed, DEADLINE_MS, 'close of the connection');
-    const e = await eventOf(tn.net, peer, 'request-failed', since);
-    expect(e.stream).toBe('stderr');
-    expect(e.fields?.['code']).toBe('ERR_BAD_FILENAME');
-    expect(peer.events.slice(since).filter((x) => x.kind.startsWith('store-'))).toEqual([]);
+    it('afterwards the peer still forwards a Store and answers pings', async () => {
+      const peer = tn.net.get(TARGET);
+      const expected = await routedLines(tn, { kind: 'store', at: 5, file: '0004' }, {
+        5: [fwdStore('0004'), noBytes('0004')],
+        2: [fwdStore('0004')],
+        4: ['Store 0004 request accepted'],
+      });
+      const marks = tn.net.marks();
+      tn.net.get(5).type('Store 0004');
+      expect(await printedBy(tn.net, marks, expected)).toEqual(expected);
+      // Peer 5 (its first predecessor) still gets Peer 2's ping responses; Peer 2 still pings Peer 4.
+      await eventOf(tn.net, tn.net.get(5), 'ping-response', marks.get(5), { from: TARGET });
+      await eventOf(tn.net, tn.net.get(4), 'ping-request', marks.get(4), { from: TARGET });
+      expect(errorLines(peer, marks.get(TARGET))).toEqual([]);
+      expect(tn.net.ring()).toEqual([2, 4, 5]);
+    });
   });
-
-  it('afterwards the peer still forwards a Store and answers pings', async () => {
-    const peer = tn.net.get(TARGET);
-    const marks = tn.net.marks();
-    tn.net.get(5).type('Store 0004');
-    const expected = {
-      5: [fwdStore('0004'), noBytes('0004')],
-      2: [fwdStore('0004')],
-      4: ['Store 0004 request accepted'],
-    };
-    expect(await printedBy(tn.net, marks, expected)).toEqual(expected);
-    // Peer 5 (its first predecessor) still gets Peer 2's ping responses; Peer 2 still pings Peer 4.
-    await eventOf(tn.net, tn.net.get(5), 'ping-response', marks.get(5), { from: TARGET });
-    await eventOf(tn.net, tn.net.get(4), 'ping-request', marks.get(4), { from: TARGET });
-    expect(errorLines(peer, marks.get(TARGET))).toEqual([]);
-    expect(tn.net.ring()).toEqual([2, 4, 5]);
-  });
-});
+}

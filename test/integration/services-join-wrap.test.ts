@@ -7,7 +7,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  portBaseFor,
   printedBy,
   routedLines,
   ROUTINGS,
@@ -20,13 +19,13 @@ import {
 import { fwdJoin, fwdStore, newSucc, noBytes } from '../fixtures/lines.js';
 
 // This file's ports: 15800..16099 (ring) and 24800..25099 (Chord); peer 255 uses 16055 and 25055.
-const PORT_BASE = 15800;
+const PORT_BASES = { ring: 15800, chord: 24800 } as const;
 
 for (const routing of ROUTINGS) {
   describe(`joining at the wrap of the ring, ${routing} routing`, () => {
     let tn: TestNetwork;
     beforeAll(async () => {
-      tn = await startNetwork({ portBase: portBaseFor(PORT_BASE, routing), routing });
+      tn = await startNetwork({ portBase: PORT_BASES[routing], routing });
       await startCourseRing(tn.net);
     });
     afterAll(stopNetworks);

@@ -9,7 +9,6 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  portBaseFor,
   printedBy,
   routedLines,
   ROUTINGS,
@@ -21,13 +20,13 @@ import {
 import { fwdStore, noBytes, notHere } from '../fixtures/lines.js';
 
 // This file's ports: 14300..14599 (ring) and 23300..23599 (Chord).
-const PORT_BASE = 14300;
+const PORT_BASES = { ring: 14300, chord: 23300 } as const;
 
 for (const routing of ROUTINGS) {
   describe(`keys that wrap round the ring, ${routing} routing`, () => {
     let tn: TestNetwork;
     beforeAll(async () => {
-      tn = await startNetwork({ portBase: portBaseFor(PORT_BASE, routing), routing });
+      tn = await startNetwork({ portBase: PORT_BASES[routing], routing });
       await fs.writeFile(path.join(tn.dir, '2012.pdf'), 'file 2012, key 220\n');
       await startCourseRing(tn.net);
     });

@@ -11,7 +11,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   describeNetwork,
   eventOf,
-  portBaseFor,
   printedBy,
   routedLines,
   ROUTINGS,
@@ -25,13 +24,13 @@ import {
 import { fwdStore, newSucc, noBytes } from '../fixtures/lines.js';
 
 // This file's ports: 16100..16399 (ring) and 25100..25399 (Chord).
-const PORT_BASE = 16100;
+const PORT_BASES = { ring: 16100, chord: 25100 } as const;
 
 for (const routing of ROUTINGS) {
   describe(`a newcomer killed right after its join, ${routing} routing`, () => {
     let tn: TestNetwork;
     beforeAll(async () => {
-      tn = await startNetwork({ portBase: portBaseFor(PORT_BASE, routing), routing, courseFiles: true });
+      tn = await startNetwork({ portBase: PORT_BASES[routing], routing, courseFiles: true });
       await startCourseRing(tn.net);
     });
     afterAll(stopNetworks);

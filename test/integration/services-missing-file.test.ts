@@ -9,7 +9,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   errorLines,
   eventOf,
-  portBaseFor,
   printedBy,
   routedLines,
   ROUTINGS,
@@ -21,13 +20,13 @@ import {
 import { notHere } from '../fixtures/lines.js';
 
 // This file's ports: 14900..15199 (ring) and 23900..24199 (Chord).
-const PORT_BASE = 14900;
+const PORT_BASES = { ring: 14900, chord: 23900 } as const;
 
 for (const routing of ROUTINGS) {
   describe(`a request for a file nobody has, ${routing} routing`, () => {
     let tn: TestNetwork;
     beforeAll(async () => {
-      tn = await startNetwork({ portBase: portBaseFor(PORT_BASE, routing), routing });
+      tn = await startNetwork({ portBase: PORT_BASES[routing], routing });
       await startCourseRing(tn.net);
     });
     afterAll(stopNetworks);

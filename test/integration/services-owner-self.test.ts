@@ -12,7 +12,6 @@ import {
   courseLines,
   errorLines,
   linesAfter,
-  portBaseFor,
   ROUTINGS,
   startCourseRing,
   startNetwork,
@@ -22,13 +21,13 @@ import {
 import { noBytes } from '../fixtures/lines.js';
 
 // This file's ports: 14600..14899 (ring) and 23600..23899 (Chord).
-const PORT_BASE = 14600;
+const PORT_BASES = { ring: 14600, chord: 23600 } as const;
 
 for (const routing of ROUTINGS) {
   describe(`the owner of a key typing the command itself, ${routing} routing`, () => {
     let tn: TestNetwork;
     beforeAll(async () => {
-      tn = await startNetwork({ portBase: portBaseFor(PORT_BASE, routing), routing, courseFiles: true });
+      tn = await startNetwork({ portBase: PORT_BASES[routing], routing, courseFiles: true });
       await startCourseRing(tn.net);
     });
     afterAll(stopNetworks);

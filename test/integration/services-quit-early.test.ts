@@ -11,7 +11,6 @@ import {
   DEADLINE_MS,
   describeNetwork,
   eventOf,
-  portBaseFor,
   printedBy,
   routedLines,
   ROUTINGS,
@@ -26,14 +25,14 @@ import {
 import { newSucc } from '../fixtures/lines.js';
 
 // This file's ports: 16400..16699 (ring) and 25400..25699 (Chord).
-const PORT_BASE = 16400;
+const PORT_BASES = { ring: 16400, chord: 25400 } as const;
 
 for (const routing of ROUTINGS) {
   describe(`Quit before the predecessors are known, ${routing} routing`, () => {
     let tn: TestNetwork;
     beforeAll(async () => {
       // A long interval (2 s) so that Quit surely comes before the pings.
-      tn = await startNetwork({ portBase: portBaseFor(PORT_BASE, routing), routing, pingSeconds: 2 });
+      tn = await startNetwork({ portBase: PORT_BASES[routing], routing, pingSeconds: 2 });
       await startCourseRing(tn.net);
     });
     afterAll(stopNetworks);

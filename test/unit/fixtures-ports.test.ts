@@ -2,7 +2,8 @@
  * Test files run in parallel, so each binds its own ports: every
  * integration test file that starts peers declares its ranges in a
  * "This file's ports: A..B" comment, its port bases lie inside them, and no
- * two files' ranges overlap. (Two files once shared 19400..19699 unnoticed.)
+ * two files' ranges overlap. (Two files once shared 19400..19699 unnoticed.) Bases are written
+ * `PORT_BASE = N` or `PORT_BASES = { ring: N, chord: M }`.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -28,7 +29,10 @@ function scan(): { ranges: Declared[]; bases: Map<string, number[]>; starters: s
     for (const line of text.split('\n').filter((l) => l.includes("This file's ports:"))) {
       for (const m of line.matchAll(/(\d{4,5})\.\.(\d{4,5})/g)) ranges.push({ file, from: Number(m[1]), to: Number(m[2]) });
     }
-    const literals = [...text.matchAll(/PORT_BASE = (\d+)|runChurn\('\w+', (\d+)/g)].map((m) => Number(m[1] ?? m[2]));
+    const literals = [
+      ...[...text.matchAll(/PORT_BASE = (\d+)|runChurn\('\w+', (\d+)/g)].map((m) => Number(m[1] ?? m[2])),
+      ...[...text.matchAll(/PORT_BASES = \{ ring: (\d+), chord: (\d+) \}/g)].flatMap((m) => [Number(m[1]), Number(m[2])]),
+    ];
     bases.set(file, literals);
   }
   return { ranges, bases, starters };

@@ -22,10 +22,10 @@ export const QUEUE_CAPACITY_BYTES = 1 << 20;
 export const PING_TIMEOUT_MS = 1000;
 /** Consecutive missed pings that mark a successor dead (never one alone). */
 export const PING_MISSES_DEAD = 3;
-/** A successor that has never answered is not declared dead during the first max(this many intervals, STARTUP_GRACE_MIN_MS) after start. */
+/** A successor named on the command line that has never answered is not declared dead during the first max(this many intervals, STARTUP_GRACE_MIN_MS) after start. */
 export const STARTUP_GRACE_INTERVALS = 4;
 /** Lower bound of that grace period. */
-export const STARTUP_GRACE_MIN_MS = 10_000;
+export const STARTUP_GRACE_MIN_MS = 30_000;
 /** First pings go out this soon after start. */
 export const PING_FIRST_DELAY_MS = 50;
 

@@ -70,13 +70,19 @@ export function startConsumer(ctx: RoleContext): RunningRole {
     }
   };
   const running = loop();
-  const chord = config.routing === 'chord' ? startChordMaintenance(node) : undefined;
-  const replication = startReplication(node);
+  let chord: { stop(): void } | undefined;
+  let replication: { stop(): void } | undefined;
   return {
+    // Maintenance sends to other peers: it waits until every role is up.
+    begin: () => {
+      if (node.stopping || replication !== undefined) return;
+      chord = config.routing === 'chord' ? startChordMaintenance(node) : undefined;
+      replication = startReplication(node);
+    },
     close: async () => {
       node.stopping = true;
       chord?.stop();
-      replication.stop();
+      replication?.stop();
       ctx.queue.close();
       await running;
       controlPort?.close();

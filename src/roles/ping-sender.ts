@@ -5,9 +5,12 @@
  * timeout is retried at once; PING_MISSES_DEAD consecutive misses (never one
  * alone) mark the successor dead and queue an `abrupt` request for the
  * consumer, which repairs the ring. Detection therefore takes at most one
- * interval plus PING_MISSES_DEAD timeouts, except for a successor that has
- * never answered, which is given a grace period after start (peers of the
- * course are started by hand, one after another).
+ * interval plus PING_MISSES_DEAD timeouts, except for a successor named on
+ * the command line that has never answered: it is given a grace period after
+ * start (peers of the course are started by hand, one after another). A
+ * successor learnt later (from a join, a departure, a repair) was alive when
+ * it was learnt, so it gets no grace: a newcomer killed before its first
+ * ping answer is found as fast as any other death.
  */
 import dgram from 'node:dgram';
 import { PING_FIRST_DELAY_MS, PING_MISSES_DEAD, STARTUP_GRACE_INTERVALS, STARTUP_GRACE_MIN_MS } from '../constants.js';
@@ -33,6 +36,8 @@ interface Target {
   slot: number;
   /** It has answered at least once. */
   answered: boolean;
+  /** Named on the command line: a successor of the peer's start, perhaps not started yet. */
+  initial: boolean;
   misses: number;
   timer: NodeJS.Timeout | undefined;
   reported: boolean;
@@ -45,7 +50,7 @@ export function listPeers(ids: readonly number[]): string {
 }
 
 /** Starts pinging; returns a handle that stops every timer and the socket. */
-export async function startPingSender(opts: PingSenderOptions): Promise<{ close(): Promise<void> }> {
+export async function startPingSender(opts: PingSenderOptions): Promise<{ begin(): void; close(): Promise<void> }> {
   const socket = dgram.createSocket('udp4');
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
@@ -54,11 +59,13 @@ export async function startPingSender(opts: PingSenderOptions): Promise<{ close(
   socket.removeAllListeners('error');
   socket.on('error', () => undefined); // unreachable successors show up as missed pings
   const stamps = new StampSource(`${opts.self.id}.ping`);
-  const startedAt = Date.now();
+  let startedAt = Date.now();
   const graceMs = Math.max(STARTUP_GRACE_INTERVALS * opts.intervalMs, STARTUP_GRACE_MIN_MS);
   const targets = new Map<number, Target>();
   let closed = false;
   let started = false;
+  /** Set once `begin` has recorded the command line's successors. */
+  let begun = false;
 
   const send = (t: Target): void => {
     const frame = encodeRequest({
@@ -79,7 +86,7 @@ export async function startPingSender(opts: PingSenderOptions): Promise<{ close(
     // In the course, peers are started by hand one after another: a
     // successor named on the command line may not be up yet. Until it has
     // answered once, and for a grace period after start, silence is not death.
-    if (!t.answered && Date.now() - startedAt < graceMs) return;
+    if (!t.answered && t.initial && Date.now() - startedAt < graceMs) return;
     t.misses += 1;
     if (t.misses < PING_MISSES_DEAD) {
       send(t); // retry at once: one lost datagram never condemns a peer
@@ -110,8 +117,9 @@ export async function startPingSender(opts: PingSenderOptions): Promise<{ close(
     }
     succ.forEach((ref, slot) => {
       const t = targets.get(ref.id);
-      if (t === undefined) targets.set(ref.id, { ref, slot, answered: false, misses: 0, timer: undefined, reported: false });
-      else {
+      if (t === undefined) {
+        targets.set(ref.id, { ref, slot, answered: false, initial: !begun, misses: 0, timer: undefined, reported: false });
+      } else {
         t.ref = ref;
         t.slot = slot;
       }
@@ -171,9 +179,19 @@ export async function startPingSender(opts: PingSenderOptions): Promise<{ close(
   };
   void watchEpoch();
 
-  const first = setTimeout(tick, PING_FIRST_DELAY_MS);
-  const every = setInterval(tick, opts.intervalMs);
+  let first: NodeJS.Timeout | undefined;
+  let every: NodeJS.Timeout | undefined;
   return {
+    begin: () => {
+      if (closed || first !== undefined) return;
+      // The successors held now are the command line's (a joining peer has
+      // none yet): they are the ones given the start-up grace.
+      startedAt = Date.now();
+      reconcile();
+      begun = true;
+      first = setTimeout(tick, PING_FIRST_DELAY_MS);
+      every = setInterval(tick, opts.intervalMs);
+    },
     close: () => {
       closed = true;
       clearTimeout(first);

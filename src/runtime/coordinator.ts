@@ -147,7 +147,11 @@ export class Peer {
               this.emit(msg.event);
               return;
             case 'ready':
-              if (++ready === ROLES.length) resolve();
+              if (++ready === ROLES.length) {
+                // Every socket is bound: only now may roles start sending.
+                for (const w of this.workers.values()) w.postMessage({ kind: 'go' });
+                resolve();
+              }
               return;
             case 'fatal':
               if (ready < ROLES.length) {

@@ -39,8 +39,11 @@ export type RoleMessage =
   | { readonly kind: 'fatal'; readonly role: Role; readonly error: SerializedError }
   | { readonly kind: 'exit'; readonly code: number; readonly reason: string };
 
-/** Messages the coordinator posts to a role worker. */
-export type CoordinatorMessage = { readonly kind: 'stop' };
+/**
+ * Messages the coordinator posts to a role worker: `go` once every role has
+ * said ready (sockets bound, queue attached), `stop` at the end.
+ */
+export type CoordinatorMessage = { readonly kind: 'go' } | { readonly kind: 'stop' };
 
 /** What a role calls to report something. */
 export interface Emit {

@@ -1,7 +1,8 @@
 /**
  * What every role worker does around its role: read workerData, attach to
  * the shared queue and state, record its thread ID, start the role, say
- * `ready` (or `fatal` with the error), and stop on the coordinator's word.
+ * `ready` (or `fatal` with the error), begin on the coordinator's `go`, and
+ * stop on its `stop`.
  */
 import { parentPort, threadId, workerData, type MessagePort } from 'node:worker_threads';
 import { serializeError } from '../errors.js';
@@ -31,6 +32,12 @@ export interface RoleContext {
 
 /** A running role. */
 export interface RunningRole {
+  /**
+   * Starts what the role does on its own (timers that send): called once
+   * every role of the peer is ready, so that a peer whose other socket
+   * cannot be bound never pings anyone before it ends.
+   */
+  begin?(): void;
   close(): Promise<void> | void;
 }
 
@@ -50,8 +57,9 @@ export function hostRole(start: (ctx: RoleContext) => Promise<RunningRole> | Run
   ctx.state.registerRole(data.role, threadId);
   let running: RunningRole | undefined;
   port.on('message', (message: CoordinatorMessage) => {
-    if (message.kind !== 'stop') return;
-    void Promise.resolve(running?.close()).finally(() => port.close());
+    // `go` comes only after this role's `ready`, so `running` is set by then.
+    if (message.kind === 'go') running?.begin?.();
+    else void Promise.resolve(running?.close()).finally(() => port.close());
   });
   Promise.resolve()
     .then(() => start(ctx))

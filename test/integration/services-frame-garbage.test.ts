@@ -16,8 +16,7 @@ import {
   DEADLINE_MS,
   errorLines,
   eventOf,
-  printedBy,
-  routedLines,
+  runStep,
   ROUTINGS,
   startNetwork,
   startRing,
@@ -125,14 +124,12 @@ for (const routing of ROUTINGS) {
 
     it('afterwards the peer still forwards a Store and answers pings', async () => {
       const peer = tn.net.get(TARGET);
-      const expected = await routedLines(tn, { kind: 'store', at: 5, file: '0004' }, {
+      const { expected, printed, marks } = await runStep(tn, { kind: 'store', at: 5, file: '0004' }, {
         5: [fwdStore('0004'), noBytes('0004')],
         2: [fwdStore('0004')],
         4: ['Store 0004 request accepted'],
       });
-      const marks = tn.net.marks();
-      tn.net.get(5).type('Store 0004');
-      expect(await printedBy(tn.net, marks, expected)).toEqual(expected);
+      expect(printed).toEqual(expected);
       // Peer 5 (its first predecessor) still gets Peer 2's ping responses; Peer 2 still pings Peer 4.
       await eventOf(tn.net, tn.net.get(5), 'ping-response', marks.get(5), { from: TARGET });
       await eventOf(tn.net, tn.net.get(4), 'ping-request', marks.get(4), { from: TARGET });

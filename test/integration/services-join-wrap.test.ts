@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   printedBy,
-  routedLines,
+  runStep,
   ROUTINGS,
   settled,
   startCourseRing,
@@ -31,7 +31,7 @@ for (const routing of ROUTINGS) {
     afterAll(stopNetworks);
 
     it('Peer 0 joins through Peer 2 (which owns key 0 but not the ID): accepted by Peer 19', async () => {
-      const expected = await routedLines(tn, { kind: 'join', peer: 0, via: 2 }, {
+      const { expected, printed } = await runStep(tn, { kind: 'join', peer: 0, via: 2 }, {
         2: [fwdJoin(0)],
         4: [fwdJoin(0)],
         5: [fwdJoin(0)],
@@ -41,29 +41,25 @@ for (const routing of ROUTINGS) {
         19: ['Peer 0 Join request received', ...newSucc(0, 2)],
         0: ['Join request has been accepted', 'My first successor is Peer 2', 'My second successor is Peer 4'],
       });
-      const marks = tn.net.marks();
-      tn.net.join(0, 2);
-      expect(await printedBy(tn.net, marks, expected)).toEqual(expected);
+      expect(printed).toEqual(expected);
       // Peer 0 is pinged by its two predecessors, and pings its successors.
       await settled(tn.net, tn.net.marks());
     });
 
     it('Peer 255 joins through Peer 9: accepted by Peer 19, between 19 and 0', async () => {
-      const expected = await routedLines(tn, { kind: 'join', peer: 255, via: 9 }, {
+      const { expected, printed } = await runStep(tn, { kind: 'join', peer: 255, via: 9 }, {
         9: [fwdJoin(255)],
         14: [fwdJoin(255), 'Successor Change request received', ...newSucc(19, 255)],
         19: ['Peer 255 Join request received', ...newSucc(255, 0)],
         255: ['Join request has been accepted', 'My first successor is Peer 0', 'My second successor is Peer 2'],
       });
-      const marks = tn.net.marks();
-      tn.net.join(255, 9);
-      expect(await printedBy(tn.net, marks, expected)).toEqual(expected);
+      expect(printed).toEqual(expected);
       await settled(tn.net, tn.net.marks());
       expect(tn.net.ring()).toEqual([0, 2, 4, 5, 8, 9, 14, 19, 255]);
     });
 
     it('Store 0256 (key 0) at Peer 8 is accepted at Peer 0', async () => {
-      const expected = await routedLines(tn, { kind: 'store', at: 8, file: '0256' }, {
+      const { expected, printed } = await runStep(tn, { kind: 'store', at: 8, file: '0256' }, {
         8: [fwdStore('0256'), noBytes('0256')],
         9: [fwdStore('0256')],
         14: [fwdStore('0256')],
@@ -71,19 +67,15 @@ for (const routing of ROUTINGS) {
         255: [fwdStore('0256')],
         0: ['Store 0256 request accepted'],
       });
-      const marks = tn.net.marks();
-      tn.net.get(8).type('Store 0256');
-      expect(await printedBy(tn.net, marks, expected)).toEqual(expected);
+      expect(printed).toEqual(expected);
     });
 
     it('Store 0020 (key 20, above 19) at Peer 19 is accepted at Peer 255', async () => {
-      const expected = await routedLines(tn, { kind: 'store', at: 19, file: '0020' }, {
+      const { expected, printed } = await runStep(tn, { kind: 'store', at: 19, file: '0020' }, {
         19: [fwdStore('0020'), noBytes('0020')],
         255: ['Store 0020 request accepted'],
       });
-      const marks = tn.net.marks();
-      tn.net.get(19).type('Store 0020');
-      expect(await printedBy(tn.net, marks, expected)).toEqual(expected);
+      expect(printed).toEqual(expected);
     });
 
     it('Store 0255 (key 255) at Peer 255 is its own: only the accepted line', async () => {
@@ -94,13 +86,11 @@ for (const routing of ROUTINGS) {
     });
 
     it('Store 0513 (key 1) at Peer 0 is accepted at Peer 2', async () => {
-      const expected = await routedLines(tn, { kind: 'store', at: 0, file: '0513' }, {
+      const { expected, printed } = await runStep(tn, { kind: 'store', at: 0, file: '0513' }, {
         0: [fwdStore('0513'), noBytes('0513')],
         2: ['Store 0513 request accepted'],
       });
-      const marks = tn.net.marks();
-      tn.net.get(0).type('Store 0513');
-      expect(await printedBy(tn.net, marks, expected)).toEqual(expected);
+      expect(printed).toEqual(expected);
     });
   });
 }

@@ -9,8 +9,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  printedBy,
-  routedLines,
+  runStep,
   ROUTINGS,
   startCourseRing,
   startNetwork,
@@ -33,40 +32,34 @@ for (const routing of ROUTINGS) {
     afterAll(stopNetworks);
 
     it('Store 2012 (key 220) at Peer 19 is forwarded once and accepted at Peer 2', async () => {
-      const expected = await routedLines(tn, { kind: 'store', at: 19, file: '2012' }, {
+      const { expected, printed } = await runStep(tn, { kind: 'store', at: 19, file: '2012' }, {
         19: [fwdStore('2012')],
         2: ['Store 2012 request accepted'],
       });
-      const marks = tn.net.marks();
-      tn.net.get(19).type('Store 2012');
-      expect(await printedBy(tn.net, marks, expected)).toEqual(expected);
+      expect(printed).toEqual(expected);
     });
 
     it('Store 0256 (key 0) at Peer 8 is accepted at Peer 2; no bytes, so Peer 8 says so', async () => {
-      const expected = await routedLines(tn, { kind: 'store', at: 8, file: '0256' }, {
+      const { expected, printed } = await runStep(tn, { kind: 'store', at: 8, file: '0256' }, {
         8: [fwdStore('0256'), noBytes('0256')],
         9: [fwdStore('0256')],
         14: [fwdStore('0256')],
         19: [fwdStore('0256')],
         2: ['Store 0256 request accepted'],
       });
-      const marks = tn.net.marks();
-      tn.net.get(8).type('Store 0256');
-      expect(await printedBy(tn.net, marks, expected)).toEqual(expected);
+      expect(printed).toEqual(expected);
     });
 
     it('Store 0020 (key 20, above every peer) at Peer 19 is accepted at Peer 2', async () => {
-      const expected = await routedLines(tn, { kind: 'store', at: 19, file: '0020' }, {
+      const { expected, printed } = await runStep(tn, { kind: 'store', at: 19, file: '0020' }, {
         19: [fwdStore('0020'), noBytes('0020')],
         2: ['Store 0020 request accepted'],
       });
-      const marks = tn.net.marks();
-      tn.net.get(19).type('Store 0020');
-      expect(await printedBy(tn.net, marks, expected)).toEqual(expected);
+      expect(printed).toEqual(expected);
     });
 
     it('Request 2012 at Peer 4 reaches Peer 2, which sends the file back to Peer 4', async () => {
-      const expected = await routedLines(tn, { kind: 'request', at: 4, file: '2012' }, {
+      const { expected, printed } = await runStep(tn, { kind: 'request', at: 4, file: '2012' }, {
         4: [
           'File request for 2012 has been sent to my successor',
           'Peer 2 had File 2012',
@@ -80,9 +73,7 @@ for (const routing of ROUTINGS) {
         19: [notHere('2012')],
         2: ['File 2012 is stored here', 'Sending file 2012 to Peer 4', 'The file has been sent'],
       });
-      const marks = tn.net.marks();
-      tn.net.get(4).type('Request 2012');
-      expect(await printedBy(tn.net, marks, expected)).toEqual(expected);
+      expect(printed).toEqual(expected);
       const [original, copy] = await Promise.all([
         fs.readFile(path.join(tn.dir, '2012.pdf')),
         fs.readFile(path.join(tn.dir, 'received_2012.pdf')),

@@ -67,6 +67,8 @@ export async function onFindSuccessor(node: PeerNode, req: RequestOf<'update'>, 
       // A finger that points at a departed peer: forget it and route again.
       if (!isP2PError(err, 'ERR_UNREACHABLE') || attempt >= MAX_LOOKUP_RETRIES) throw err;
       node.forgetFinger(to.id);
+      // Counted like forwardToward's reroutes of Store and Request.
+      node.note('rerouted', { fields: { unreachable: to.id, key, request: 'lookup' }, ...trail });
       await onFindSuccessor(node, req, attempt + 1);
     }
     return;

@@ -315,7 +315,7 @@ export class PeerNode {
       } catch (err) {
         if (!(err instanceof P2PError) || err.code !== 'ERR_UNREACHABLE' || attempt >= MAX_REROUTES) throw err;
         this.forgetFinger(to.id);
-        this.note('rerouted', { fields: { unreachable: to.id, key } });
+        this.note('rerouted', { fields: { unreachable: to.id, key, request: req.type } });
         next = this.route(key);
       }
     }

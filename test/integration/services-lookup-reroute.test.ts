@@ -14,6 +14,7 @@ import { FakePeer } from '../fixtures/fake-peer.js';
 import { testNode } from '../fixtures/peer-node.js';
 import { portsFree } from '../fixtures/ports.js';
 
+// This file's ports: 26600..26899.
 const PORT_BASE = 26600;
 const SELF = 10;
 const ALIVE = 80;

@@ -10,11 +10,12 @@
  * successors boot right behind it (a successor that never answered is given
  * a grace period, STARTUP_GRACE_*, but a crowded machine can outlast it).
  *
- * Successor lists longer than two: `init` takes two successors and no live
- * mechanism grows the list in ring or ring-list mode (only Chord's stabilize
- * merges lists), so for r > 2 the harness hands each peer its true list with
- * the protocol's own `update`/`successor-change` message, the one a peer
- * receives when the ring changes around it. The same message repairs a list
+ * Successor lists longer than two: peers start with the course's form of
+ * `init` (two successors) and, for r > 2, the harness hands each peer its
+ * true list at once with the protocol's own `update`/`successor-change`
+ * message, the one a peer receives when the ring changes around it (peers
+ * would also fill their lists themselves, quietly, within about r - 2 ping
+ * intervals: src/services/successor-list.ts). The same message repairs a list
  * that start-up broke (a successor declared dead while still booting); both
  * are counted in `setup`.
  */

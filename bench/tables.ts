@@ -67,8 +67,7 @@ export function hopsTables(result: HopsBenchResult): Table[] {
       note:
         `Real peer processes (8-bit IDs, ping every ${l?.pingSeconds ?? '?'} s), ${l?.lookups ?? '?'} fixed (origin, key) pairs per N, ` +
         `each looked up ${l?.repeats ?? '?'} times, once every view was perfect (true successors and predecessor; Chord: every finger). ` +
-        'The ring runs with --successors 1. Successor lists of 4 are handed to each peer by the harness in a successor-change update: ' +
-        '`init` names two successors and, outside Chord, nothing lengthens the list. ' +
+        'The ring runs with --successors 1. Successor lists of 4 are handed to each peer by the harness in a successor-change update. ' +
         'Parity: every lookup ended at the owner in exactly the hops and along exactly the path of the simulator. ' +
         'A lookup that differs is repeated once every view is perfect again; "after re-settling" counts those that then matched ' +
         '(a peer too slow to answer on a loaded machine is routed around for a few intervals; hops.json lists the events).',

@@ -12,6 +12,11 @@ export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_ID_BITS = 8;
 /** Default length of the successor list (the course's two successors). */
 export const DEFAULT_SUCCESSORS = 2;
+/**
+ * Successors the course's lines name ("My new first/second successor is ..."),
+ * whatever the list's length; beyond them, a list is kept quietly.
+ */
+export const PRINTED_SUCCESSORS = 2;
 /** Most successors a peer keeps (sizes the shared state block). */
 export const MAX_SUCCESSORS = 8;
 

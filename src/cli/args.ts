@@ -17,13 +17,16 @@ export interface PeerCommand {
 
 /** Help text of `p2p`. */
 export const USAGE = `Usage:
-  p2p init PEER FIRST_SUCCESSOR SECOND_SUCCESSOR PING_INTERVAL [options]
+  p2p init PEER FIRST_SUCCESSOR SECOND_SUCCESSOR [MORE_SUCCESSORS...] PING_INTERVAL [options]
   p2p join PEER KNOWN_PEER PING_INTERVAL [options]
   p2p example [--interactive] [--ping SECONDS] [--port-base N] [--dir DIR]
 
 A peer listens on TCP and UDP port PORT_BASE + PEER. PEER and the others are
 IDs in 0..2^m-1 (m = --id-bits, 8 by default: 0..255); a peer on another host
 is written ID@HOST:PORT. PING_INTERVAL is in seconds (fractions allowed).
+init names the peer's successors, closest first: two, as in the course, or up
+to R with --successors R (distinct, none of them PEER). A list shorter than R
+is filled from the successors' own lists.
 
 Options:
   --port-base N     base of the ports (default 12000, or $P2P_PORT_BASE)
@@ -33,7 +36,8 @@ Options:
   --events FILE     append every event as a JSON line to FILE (or fd:N)
   --routing MODE    ring (the course's, default), ring-list (skip through the
                     successor list) or chord
-  --successors R    successors kept (default 2)
+  --successors R    successors kept, 1 to 8 (default 2); outside Chord, the
+                    first two are the course's, the rest kept quietly
   --id-bits M       ID width in bits, 8 to 32 (default 8)
   -h, --help        this text
 
@@ -41,6 +45,8 @@ Once running, type: Store NNNN, Request NNNN, Quit, status [--json], fingers, he
 
 Examples:
   p2p init 2 4 5 30          the course's first peer
+  p2p init 2 4 5 8 30 --successors 3 --routing ring-list
+                             peer 2 with three successors, lookups skip through them
   p2p join 15 4 30           join through peer 4
   p2p example                start the course's seven-peer ring and run its walkthrough`;
 
@@ -90,6 +96,13 @@ function integer(text: string | undefined, what: string, min: number, max: numbe
   return n;
 }
 
+const ORDINAL_NAMES = ['FIRST', 'SECOND', 'THIRD', 'FOURTH', 'FIFTH', 'SIXTH', 'SEVENTH', 'EIGHTH', 'NINTH'];
+
+/** `FIRST_SUCCESSOR`, `SECOND_SUCCESSOR`, ... for the successor at index `i`. */
+function successorArgName(i: number): string {
+  return `${ORDINAL_NAMES[i] ?? `#${i + 1}`}_SUCCESSOR`;
+}
+
 /** Parses `init` or `join` arguments (everything after the subcommand). */
 export function parsePeerCommand(kind: 'init' | 'join', argv: readonly string[], env: NodeJS.ProcessEnv = process.env): PeerCommand {
   const { positionals, options } = splitArgs(argv, VALUE_OPTIONS);
@@ -104,10 +117,24 @@ export function parsePeerCommand(kind: 'init' | 'join', argv: readonly string[],
     throw badArgument(`--routing must be ring, ring-list or chord, got "${routingText}"`);
   }
   const routing: LiveRouting = routingText;
-  const expected = kind === 'init' ? 4 : 3;
-  if (positionals.length !== expected) {
-    const usage = kind === 'init' ? 'p2p init PEER FIRST_SUCCESSOR SECOND_SUCCESSOR PING_INTERVAL' : 'p2p join PEER KNOWN_PEER PING_INTERVAL';
-    throw badArgument(`${kind} takes ${expected} arguments, got ${positionals.length}: ${usage}`);
+  // init: PEER, its successors closest first, PING_INTERVAL last. Two
+  // successors (the course's form) are accepted whatever R is; more, up to R.
+  const mostSuccessors = Math.max(2, successors);
+  const initUsage = 'p2p init PEER FIRST_SUCCESSOR SECOND_SUCCESSOR PING_INTERVAL';
+  if (kind === 'join' && positionals.length !== 3) {
+    throw badArgument(`join takes 3 arguments, got ${positionals.length}: p2p join PEER KNOWN_PEER PING_INTERVAL`);
+  }
+  if (kind === 'init' && positionals.length < 4) {
+    const takes = mostSuccessors === 2 ? '4' : `4 to ${2 + mostSuccessors}`;
+    throw badArgument(`init takes ${takes} arguments, got ${positionals.length}: ${initUsage}`);
+  }
+  if (kind === 'init' && positionals.length - 2 > mostSuccessors) {
+    const named = positionals.length - 2;
+    const hint = named <= MAX_SUCCESSORS ? `pass --successors ${named} to keep them all` : `no peer keeps more than ${MAX_SUCCESSORS}`;
+    throw badArgument(
+      `${successorArgName(mostSuccessors)} "${positionals[1 + mostSuccessors] ?? ''}" is one successor too many: this peer keeps ` +
+        `${successors} (--successors ${successors}), so init names at most ${mostSuccessors}; ${hint}`,
+    );
   }
   const id = integer(positionals[0], 'PEER', 0, maxId);
   const portOf = (peer: number): number => {
@@ -127,19 +154,28 @@ export function parsePeerCommand(kind: 'init' | 'join', argv: readonly string[],
     const peer = integer(text, what, 0, maxId);
     return { id: peer, host, port: portOf(peer) };
   };
-  const interval = Number(positionals[kind === 'init' ? 3 : 2]);
+  const intervalText = positionals[positionals.length - 1];
+  const interval = Number(intervalText);
   if (!Number.isFinite(interval) || interval < 0.05 || interval > 3600) {
-    throw badArgument(`PING_INTERVAL must be a number of seconds from 0.05 to 3600, got "${positionals[kind === 'init' ? 3 : 2] ?? ''}"`);
+    throw badArgument(`PING_INTERVAL must be a number of seconds from 0.05 to 3600, got "${intervalText ?? ''}"`);
   }
   const pingIntervalMs = Math.round(interval * 1000);
   let initialSuccessors: PeerRef[] = [];
   let knownPeer: PeerRef | undefined;
   if (kind === 'init') {
-    const first = refArg(positionals[1], 'FIRST_SUCCESSOR');
-    const second = refArg(positionals[2], 'SECOND_SUCCESSOR');
-    if (first.id === id || second.id === id) throw badArgument(`a peer cannot be its own successor (peer ${id})`);
-    if (first.id === second.id) throw badArgument(`the two successors must differ (both are ${first.id})`);
-    initialSuccessors = [first, second];
+    const texts = positionals.slice(1, -1);
+    initialSuccessors = texts.map((text, i) => refArg(text, successorArgName(i)));
+    initialSuccessors.forEach((ref, i) => {
+      if (ref.id === id) throw badArgument(`a peer cannot be its own successor (peer ${id} is ${successorArgName(i)})`);
+      const earlier = initialSuccessors.findIndex((r) => r.id === ref.id);
+      if (earlier < i) {
+        throw badArgument(
+          texts.length === 2
+            ? `the two successors must differ (both are ${ref.id})`
+            : `the successors must differ (peer ${ref.id} is both ${successorArgName(earlier)} and ${successorArgName(i)})`,
+        );
+      }
+    });
   } else {
     knownPeer = refArg(positionals[1], 'KNOWN_PEER');
     if (knownPeer.id === id) throw badArgument(`a peer cannot join through itself (peer ${id})`);

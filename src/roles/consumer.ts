@@ -18,6 +18,7 @@ import { startJoin } from '../services/join.js';
 import { lookup, type LookupResult } from '../services/lookup.js';
 import { PeerNode } from '../services/peer-node.js';
 import { startReplication } from '../services/replication.js';
+import { startSuccessorListUpkeep } from '../services/successor-list.js';
 import { snapshotOf, type PeerSnapshot, type QueueStats } from '../services/snapshot.js';
 import { TransferPool } from '../transfer/pool.js';
 
@@ -72,16 +73,19 @@ export function startConsumer(ctx: RoleContext): RunningRole {
   const running = loop();
   let chord: { stop(): void } | undefined;
   let replication: { stop(): void } | undefined;
+  let successorList: { stop(): void } | undefined;
   return {
     // Maintenance sends to other peers: it waits until every role is up.
     begin: () => {
       if (node.stopping || replication !== undefined) return;
       chord = config.routing === 'chord' ? startChordMaintenance(node) : undefined;
       replication = startReplication(node);
+      successorList = startSuccessorListUpkeep(node);
     },
     close: async () => {
       node.stopping = true;
       chord?.stop();
+      successorList?.stop();
       replication?.stop();
       ctx.queue.close();
       await running;

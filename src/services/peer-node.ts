@@ -5,6 +5,7 @@
  * The services (one file per request type) are functions over it.
  */
 import { randomUUID } from 'node:crypto';
+import { PING_MISSES_DEAD, PRINTED_SUCCESSORS } from '../constants.js';
 import { P2PError } from '../errors.js';
 import { defaultRef, formatPeerRef, formatPeerRefs, parsePeerRef, parsePeerRefs, type PeerRef } from '../net/peer-ref.js';
 import type { Endpoint } from '../net/tcp.js';
@@ -36,7 +37,7 @@ const SUSPECT_INTERVALS = 4;
 /** Ping intervals during which a dead or departed peer is not taken back as a successor. */
 const GONE_INTERVALS = 20;
 
-const ORDINALS = ['first', 'second', 'third', 'fourth', 'fifth', 'sixth', 'seventh', 'eighth'];
+const ORDINALS = ['first', 'second'];
 
 /** One peer's state and shared operations. */
 export class PeerNode {
@@ -218,6 +219,22 @@ export class PeerNode {
   }
 
   /**
+   * True when `id` was declared dead or departed here so recently that a
+   * neighbour may not have noticed yet: within two detection bounds (one
+   * ping interval plus PING_MISSES_DEAD ping timeouts each: ours, then
+   * theirs). A successor list from someone else that names such a peer is
+   * stale about it. Shorter than isGone, so that a peer that died and has
+   * joined again is taken back by the successor-list upkeep and repairs.
+   */
+  recentlyGone(id: number): boolean {
+    const until = this.gone.get(id);
+    if (until === undefined) return false;
+    const c = this.config;
+    const since = until - GONE_INTERVALS * c.pingIntervalMs;
+    return Date.now() - since <= 2 * (c.pingIntervalMs + PING_MISSES_DEAD * c.pingTimeoutMs);
+  }
+
+  /**
    * Resolves with the answer to the request stamped `stamp` (see
    * settleAnswer); rejects with ERR_TIMEOUT after `ms`.
    */
@@ -248,9 +265,14 @@ export class PeerNode {
     clearTimeout(waiting.timer);
   }
 
-  /** Prints "My new first successor is Peer X", one line per successor. */
+  /**
+   * Prints "My new first successor is Peer X" and "My new second successor
+   * is Peer Y": the course's lines name the first two successors only,
+   * whatever the list's length (the whole list is in the event stream, as
+   * 'successors-changed').
+   */
   announceSuccessors(prefix = 'My new'): void {
-    this.successors.forEach((ref, i) => {
+    this.successors.slice(0, PRINTED_SUCCESSORS).forEach((ref, i) => {
       this.say('successor', `${prefix} ${ORDINALS[i] ?? `#${i + 1}`} successor is Peer ${ref.id}`, {
         fields: { position: i + 1, peer: ref.id },
       });

@@ -1,13 +1,16 @@
 /**
  * `update`: a peer is told its new successors (join accepted, successor
- * change, a repair answer), and Chord's maintenance and lookups.
+ * change, a repair answer, the quiet upkeep of a list longer than two), and
+ * Chord's maintenance and lookups.
  */
+import { PRINTED_SUCCESSORS } from '../constants.js';
 import { ERROR_CODES, P2PError, type ErrorCode } from '../errors.js';
 import type { RequestOf } from '../protocol/types.js';
 import { askSuccessors, completeRepair } from './abrupt.js';
 import { onGetPredecessor, onNotify, onPredecessorReply } from './chord.js';
 import { onFindSuccessor, onFound } from './lookup.js';
 import { onSyncAck } from './replication.js';
+import { keepsLongList, onSuccessorList, onSuccessorsQuery, pullFromLastLive } from './successor-list.js';
 import type { PeerNode } from './peer-node.js';
 
 /** An answer to a join we never sent (or already had answered): ignored, loudly. */
@@ -28,8 +31,13 @@ export function onUpdate(node: PeerNode, req: RequestOf<'update'>): void | Promi
       node.setSuccessors(node.refsFrom(req.content._succ));
       node.say('join-accepted', 'Join request has been accepted', { fields: { by: req.source } });
       node.announceSuccessors('My');
-      // Accepted during a repair, with a short list: ask the last successor for the rest.
-      if (node.successors.length < node.config.successors) return askSuccessors(node, node.successors.at(-1));
+      // Accepted with a short list (during a repair, or in a ring smaller than
+      // the list): ask the last successor for the rest. Beyond the first two,
+      // quietly, as the rest of a long list is kept (successor-list.ts).
+      if (node.successors.length < node.config.successors) {
+        if (keepsLongList(node) && node.successors.length >= PRINTED_SUCCESSORS) return pullFromLastLive(node, node.successors);
+        return askSuccessors(node, node.successors.at(-1));
+      }
       return;
     case 'successor-change':
       node.say('successor-change', 'Successor Change request received', { fields: { from: req.source } });
@@ -50,6 +58,11 @@ export function onUpdate(node: PeerNode, req: RequestOf<'update'>): void | Promi
       return onPredecessorReply(node, req);
     case 'notify':
       onNotify(node, req);
+      return;
+    case 'get-successors':
+      return onSuccessorsQuery(node, req);
+    case 'successor-list':
+      onSuccessorList(node, req);
       return;
     case 'sync-ack':
       onSyncAck(node, req);

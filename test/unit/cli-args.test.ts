@@ -22,6 +22,58 @@ describe('peer arguments', () => {
     expect(config.self.host).toBe('10.0.0.1');
   });
 
+  it('takes the course form (two successors) whatever --successors is', () => {
+    for (const r of ['1', '2', '3', '8']) {
+      const { config } = parsePeerCommand('init', ['2', '4', '5', '30', '--successors', r], {});
+      expect(config.initialSuccessors.map((s) => s.id)).toEqual([4, 5]);
+      expect(config.successors).toBe(Number(r));
+      expect(config.pingIntervalMs).toBe(30_000);
+    }
+  });
+
+  it('takes up to R successors, closest first, with PING_INTERVAL last', () => {
+    const { config } = parsePeerCommand('init', ['2', '4', '5', '8', '9@10.0.0.9:13009', '0.5', '--successors', '4'], {});
+    expect(config.initialSuccessors).toEqual([
+      { id: 4, host: '127.0.0.1', port: 12004 },
+      { id: 5, host: '127.0.0.1', port: 12005 },
+      { id: 8, host: '127.0.0.1', port: 12008 },
+      { id: 9, host: '10.0.0.9', port: 13009 },
+    ]);
+    expect(config.pingIntervalMs).toBe(500);
+    // Fewer than R is fine: the list is filled from the successors' own lists.
+    expect(parsePeerCommand('init', ['2', '4', '5', '8', '1', '--successors', '8'], {}).config.initialSuccessors).toHaveLength(3);
+  });
+
+  it.each([
+    [['2', '4', '5', '8', '30'], 'THIRD_SUCCESSOR "8" is one successor too many', 'pass --successors 3'],
+    [['2', '4', '5', '8', '30', '--successors', '1'], 'THIRD_SUCCESSOR "8"', 'keeps 1 (--successors 1)'],
+    [['2', '4', '5', '8', '9', '30', '--successors', '3'], 'FOURTH_SUCCESSOR "9"', 'init names at most 3'],
+    [['2', '1', '3', '4', '5', '6', '7', '8', '9', '10', '30', '--successors', '8'], 'NINTH_SUCCESSOR "10"', 'no peer keeps more than 8'],
+  ])('refuses more successors than R: init %j', (argv, names, explains) => {
+    for (const words of [names, explains]) {
+      expect(() => parsePeerCommand('init', argv, {})).toThrow(expect.objectContaining({ code: 'ERR_BAD_ARGUMENT', message: expect.stringContaining(words) }));
+    }
+  });
+
+  it.each([
+    [['2', '4', '5', '2', '30', '--successors', '3'], 'a peer cannot be its own successor (peer 2 is THIRD_SUCCESSOR)'],
+    [['2', '4', '5', '4', '30', '--successors', '3'], 'the successors must differ (peer 4 is both FIRST_SUCCESSOR and THIRD_SUCCESSOR)'],
+    [['2', '4', '5', '8', '5@10.0.0.5:1', '30', '--successors', '4'], 'peer 5 is both SECOND_SUCCESSOR and FOURTH_SUCCESSOR'],
+    [['2', '4', '5', 'x', '30', '--successors', '3'], 'THIRD_SUCCESSOR must be an integer from 0 to 255, got "x"'],
+    [['2', '4', '5', '256', '30', '--successors', '3'], 'THIRD_SUCCESSOR must be an integer from 0 to 255, got "256"'],
+    [['2', '4', '5', '8', 'soon', '--successors', '3'], 'PING_INTERVAL must be a number of seconds'],
+    [['2', '4', '30', '--successors', '3'], 'init takes 4 to 5 arguments, got 3'],
+  ])('refuses a bad list of successors: init %j', (argv, words) => {
+    expect(() => parsePeerCommand('init', argv, {})).toThrow(expect.objectContaining({ code: 'ERR_BAD_ARGUMENT', message: expect.stringContaining(words) }));
+  });
+
+  it('keeps the course-form messages unchanged with the default of two successors', () => {
+    expect(() => parsePeerCommand('init', ['2', '4', '5'], {})).toThrow(
+      'init takes 4 arguments, got 3: p2p init PEER FIRST_SUCCESSOR SECOND_SUCCESSOR PING_INTERVAL',
+    );
+    expect(() => parsePeerCommand('init', ['2', '4', '4', '30'], {})).toThrow('the two successors must differ (both are 4)');
+  });
+
   it.each([
     [['2', '2', '5', '30'], 'its own successor'],
     [['2', '4', '4', '30'], 'must differ'],

@@ -195,8 +195,12 @@ export class PeerNode {
    * predecessor's, will confirm the death and repair the successor lists).
    */
   forgetFinger(id: number): void {
+    const had = this.fingers.some((f) => f?.id === id);
     this.fingers = this.fingers.map((f) => (f?.id === id ? undefined : f));
     this.suspects.set(id, Date.now() + SUSPECT_INTERVALS * this.config.pingIntervalMs);
+    // Whoever follows 'fingers-changed' (the tests, the benchmarks) must see
+    // this too: until fix-fingers fills the gap, routes go round the peer.
+    if (had) this.note('fingers-changed', { fields: { fingers: this.fingers.map((f) => f?.id ?? -1) } });
   }
 
   /**

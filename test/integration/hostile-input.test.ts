@@ -56,6 +56,7 @@ import {
   startRing,
   statusOf,
   stopNetworks,
+  THREE_PEERS,
   tempDir,
   within,
   type TestNetwork,
@@ -140,11 +141,7 @@ describe(`hostile input at a live 3-peer ring (seed ${SEED}; replay with TEST_SE
     // A file for the Store and Request at the end, seeded like the rest.
     fileBytes = Buffer.from(Array.from({ length: 100_000 }, () => prng.nextU32() & 0xff));
     await fs.writeFile(path.join(tn.dir, '0004.bin'), fileBytes);
-    await startRing(tn.net, [
-      [2, 4, 5],
-      [4, 5, 2],
-      [5, 2, 4],
-    ]);
+    await startRing(tn.net, THREE_PEERS);
     before = await statusOf(tn.net.get(TARGET));
   });
   afterAll(stopNetworks);

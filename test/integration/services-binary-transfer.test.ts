@@ -16,6 +16,7 @@ import {
   startNetwork,
   startRing,
   stopNetworks,
+  THREE_PEERS,
   type TestNetwork,
 } from '../fixtures/network.js';
 
@@ -50,11 +51,7 @@ for (const routing of ROUTINGS) {
         originals.set(f.name, bytes);
         await fs.writeFile(path.join(tn.dir, `${f.name}.bin`), bytes);
       }
-      await startRing(tn.net, [
-        [2, 4, 5],
-        [4, 5, 2],
-        [5, 2, 4],
-      ]);
+      await startRing(tn.net, THREE_PEERS);
     });
     afterAll(stopNetworks);
 

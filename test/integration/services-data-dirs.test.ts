@@ -19,6 +19,7 @@ import {
   startNetwork,
   startRing,
   stopNetworks,
+  THREE_PEERS,
   tempDir,
   type TestNetwork,
 } from '../fixtures/network.js';
@@ -39,12 +40,7 @@ for (const routing of ROUTINGS) {
       for (const id of [2, 4, 5]) dirs.set(id, await tempDir(`p2p-peer${id}-`));
       const prng = createPrng(SEED);
       original = Buffer.from(Array.from({ length: SIZE }, () => prng.nextU32() & 0xff));
-      const ring = [
-        [2, 4, 5],
-        [4, 5, 2],
-        [5, 2, 4],
-      ] as const;
-      await startRing(tn.net, ring, (id) => ['--data-dir', dirs.get(id) ?? '']);
+      await startRing(tn.net, THREE_PEERS, (id) => ['--data-dir', dirs.get(id) ?? '']);
     });
     afterAll(stopNetworks);
 

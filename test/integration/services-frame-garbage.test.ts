@@ -21,6 +21,7 @@ import {
   startNetwork,
   startRing,
   stopNetworks,
+  THREE_PEERS,
   within,
   type TestNetwork,
 } from '../fixtures/network.js';
@@ -60,11 +61,7 @@ for (const routing of ROUTINGS) {
     const targetPort = PORT_BASES[routing] + TARGET;
     beforeAll(async () => {
       tn = await startNetwork({ portBase: PORT_BASES[routing], routing });
-      await startRing(tn.net, [
-        [2, 4, 5],
-        [4, 5, 2],
-        [5, 2, 4],
-      ]);
+      await startRing(tn.net, THREE_PEERS);
     });
     afterAll(stopNetworks);
 

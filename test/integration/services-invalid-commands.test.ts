@@ -16,6 +16,7 @@ import {
   startNetwork,
   startRing,
   stopNetworks,
+  THREE_PEERS,
   type TestNetwork,
 } from '../fixtures/network.js';
 import { fwdStore, noBytes } from '../fixtures/lines.js';
@@ -28,11 +29,7 @@ for (const routing of ROUTINGS) {
     let tn: TestNetwork;
     beforeAll(async () => {
       tn = await startNetwork({ portBase: PORT_BASES[routing], routing });
-      await startRing(tn.net, [
-        [2, 4, 5],
-        [4, 5, 2],
-        [5, 2, 4],
-      ]);
+      await startRing(tn.net, THREE_PEERS);
     });
     afterAll(stopNetworks);
 

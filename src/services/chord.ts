@@ -65,7 +65,7 @@ export async function stabilize(node: PeerNode): Promise<void> {
 export async function onGetPredecessor(node: PeerNode, req: RequestOf<'update'>): Promise<void> {
   const asker = node.refFrom(req.content._origin, req.source);
   const pred = node.predecessors[0];
-  await node.sendTo(asker, 'update', {
+  await node.answer(asker, {
     reason: 'predecessor',
     _pred: pred === undefined ? '' : formatPeerRef(pred),
     ...node.successorContent(),

@@ -318,6 +318,20 @@ export class PeerNode {
     await this.deps.send(to, this.request(type, to.id, content));
   }
 
+  /**
+   * Answers a maintenance query (stabilize, successor-list upkeep) with an
+   * `update`. An asker that died or left since it asked is routine there:
+   * noted in the event stream, not warned about on stderr.
+   */
+  async answer(to: PeerRef, content: Content): Promise<void> {
+    try {
+      await this.sendTo(to, 'update', content);
+    } catch (err) {
+      if (!(err instanceof P2PError) || err.code !== 'ERR_UNREACHABLE') throw err;
+      this.note('answer-undelivered', { fields: { to: to.id, reason: content.reason ?? '' } });
+    }
+  }
+
   /** Forwards a received request one hop on, keeping its stamp (so a lookup is one request end to end). */
   async forward(req: Request, to: PeerRef, content: Content): Promise<void> {
     await this.deps.send(to, { ...req, source: this.id, destination: to.id, content } as Request);

@@ -92,7 +92,7 @@ export function mergeTail<T extends { readonly id: number }>(
 export async function onSuccessorsQuery(node: PeerNode, req: RequestOf<'update'>): Promise<void> {
   if (node.successors.length === 0) return; // nothing worth taking yet
   const asker = node.refFrom(req.content._origin, req.source);
-  await node.sendTo(asker, 'update', { reason: 'successor-list', ...node.successorContent() });
+  await node.answer(asker, { reason: 'successor-list', ...node.successorContent() });
 }
 
 /** `successor-list`: a successor's list, pushed or pulled; merged in quietly. */

@@ -74,6 +74,8 @@ export function startConsumer(ctx: RoleContext): RunningRole {
   let chord: { stop(): void } | undefined;
   let replication: { stop(): void } | undefined;
   let successorList: { stop(): void } | undefined;
+  // Predecessors that stopped pinging are forgotten (PeerNode.expirePredecessors), in every routing mode.
+  let expiry: NodeJS.Timeout | undefined;
   return {
     // Maintenance sends to other peers: it waits until every role is up.
     begin: () => {
@@ -81,10 +83,12 @@ export function startConsumer(ctx: RoleContext): RunningRole {
       chord = config.routing === 'chord' ? startChordMaintenance(node) : undefined;
       replication = startReplication(node);
       successorList = startSuccessorListUpkeep(node);
+      expiry = setInterval(() => node.expirePredecessors(), config.pingIntervalMs);
     },
     close: async () => {
       node.stopping = true;
       chord?.stop();
+      clearInterval(expiry);
       successorList?.stop();
       replication?.stop();
       ctx.queue.close();

@@ -43,6 +43,9 @@ interface Target {
   reported: boolean;
 }
 
+/** This process's incarnation, carried by its pings (a restart under the same ID has another). */
+const INCARNATION = `${process.pid}-${Math.round(performance.timeOrigin)}`;
+
 /** "Peer 4", "Peers 4 and 5", "Peers 4, 5 and 8". */
 export function listPeers(ids: readonly number[]): string {
   if (ids.length === 1) return `Peer ${ids[0]}`;
@@ -73,7 +76,9 @@ export async function startPingSender(opts: PingSenderOptions): Promise<{ begin(
       source: opts.self.id,
       destination: t.ref.id,
       stamp: stamps.stamp(),
-      content: { phase: 'req', slot: String(t.slot), seq: String(t.misses), _addr: formatPeerRef(opts.self) },
+      // `inc`: this process, so that a peer restarted under the same ID is
+      // told apart from a late ping of the one that left.
+      content: { phase: 'req', slot: String(t.slot), seq: String(t.misses), _addr: formatPeerRef(opts.self), inc: INCARNATION },
     });
     socket.send(frame, t.ref.port, t.ref.host);
     clearTimeout(t.timer);
@@ -106,7 +111,7 @@ export async function startPingSender(opts: PingSenderOptions): Promise<{ begin(
 
   // Keeps one Target per current successor; a successor that left the list
   // loses its timers, a new one starts with a clean record.
-  const reconcile = (): PeerRef[] => {
+  const reconcile = (): { succ: PeerRef[]; moved: Target[] } => {
     const succ = opts.state.successors();
     const ids = new Set(succ.map((r) => r.id));
     for (const [id, t] of targets) {
@@ -115,22 +120,39 @@ export async function startPingSender(opts: PingSenderOptions): Promise<{ begin(
         targets.delete(id);
       }
     }
+    const moved: Target[] = [];
     succ.forEach((ref, slot) => {
       const t = targets.get(ref.id);
       if (t === undefined) {
-        targets.set(ref.id, { ref, slot, answered: false, initial: !begun, misses: 0, timer: undefined, reported: false });
+        const fresh: Target = { ref, slot, answered: false, initial: !begun, misses: 0, timer: undefined, reported: false };
+        targets.set(ref.id, fresh);
+        moved.push(fresh);
       } else {
+        if (t.slot !== slot) moved.push(t);
         t.ref = ref;
         t.slot = slot;
       }
     });
-    return succ;
+    return { succ, moved };
+  };
+
+  // A successor that is new, or whose place in our list changed, is pinged
+  // at once rather than at the next tick: its predecessors are then right
+  // within a round trip, and the course's ping lines show the new
+  // neighbours at the change.
+  const pingMoved = (moved: readonly Target[]): void => {
+    const now = moved.filter((t) => t.timer === undefined && !t.reported);
+    if (now.length === 0) return;
+    for (const t of now) send(t);
+    opts.emit('ping-sent', `Ping requests sent to ${listPeers(now.map((t) => t.ref.id))}`, {
+      fields: { to: now.map((t) => t.ref.id) },
+    });
   };
 
   const tick = (): void => {
     if (closed) return;
     started = true;
-    const succ = reconcile();
+    const { succ } = reconcile();
     if (succ.length === 0) return;
     for (const ref of succ) {
       const t = targets.get(ref.id);
@@ -174,7 +196,10 @@ export async function startPingSender(opts: PingSenderOptions): Promise<{ begin(
       await opts.state.waitEpochChange(seen);
       if (closed) return;
       if (hadNone && started) tick();
-      else reconcile();
+      else {
+        const { moved } = reconcile();
+        if (started) pingMoved(moved);
+      }
     }
   };
   void watchEpoch();

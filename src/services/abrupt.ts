@@ -18,6 +18,7 @@ import { PRINTED_SUCCESSORS } from '../constants.js';
 import { isP2PError } from '../errors.js';
 import type { PeerRef } from '../net/peer-ref.js';
 import type { RequestOf } from '../protocol/types.js';
+import { tellPredecessors } from './membership.js';
 import type { PeerNode } from './peer-node.js';
 import { keepsLongList, pullFromLastLive } from './successor-list.js';
 
@@ -45,6 +46,16 @@ export async function onAbrupt(node: PeerNode, req: RequestOf<'abrupt'>): Promis
   node.say('peer-dead', `Peer ${dead} is no longer alive`, { fields: { peer: dead } });
   node.setSuccessors(remaining);
   node.markGone(dead);
+  // Our first successor died: the next one owns its keys now, and is told
+  // so before the repair prints our new successors (membership.ts); the one
+  // after it has us as its second predecessor.
+  if (at === 0) {
+    const [s1, s2] = remaining;
+    await Promise.all([
+      tellPredecessors(node, s1, [node.config.self, node.predecessors[0]], dead),
+      tellPredecessors(node, s2, [s1, node.config.self], dead),
+    ]);
+  }
   await askSuccessorsOfLastLive(node, remaining, dead);
 }
 
@@ -104,6 +115,11 @@ export function completeRepair(node: PeerNode, req: RequestOf<'update'>): void {
   const theirs = node.refsFrom(req.content._succ).filter((r) => r.id !== node.id && r.id !== dead && !node.recentlyGone(r.id));
   const upTo = node.successors.findIndex((s) => s.id === req.source);
   const base = upTo < 0 ? node.successors : node.successors.slice(0, upTo + 1);
+  const before = node.successors.slice(0, PRINTED_SUCCESSORS).map((r) => r.id);
   node.setSuccessors([...base, ...theirs]);
   node.announceSuccessors();
+  // Whoever moved into our first two places learns where we stand, in place
+  // of the dead peer (the first one was told already when it moved up).
+  const [s1, s2] = node.successors;
+  if (s2 !== undefined && !before.includes(s2.id)) void tellPredecessors(node, s2, [s1, node.config.self], dead);
 }

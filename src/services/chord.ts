@@ -4,16 +4,18 @@
  * for its predecessor and successor list, adopt a closer successor, notify
  * it), notify (a peer that thinks it is our predecessor), fix-fingers (every
  * finger while the ring around us moves, then one lookup per round; see
- * fixFingers) and check-predecessor (a predecessor that has stopped pinging
- * is forgotten).
+ * fixFingers). Check-predecessor is not Chord's alone: every peer forgets
+ * a predecessor that stopped pinging (PeerNode.expirePredecessors).
  *
- * One departure from the paper, to keep the course's lines: a successor
- * list entry is removed only by this peer's own failure detection (which
+ * One departure from the paper, to keep the course's lines: the first two
+ * successors are removed only by this peer's own failure detection (which
  * prints the repair lines) or by a graceful quit, never silently because a
- * successor's list no longer names it. Entries learnt from the successor
- * are merged in, closest first.
+ * successor's list no longer names them. From the third on, the list is the
+ * paper's: the first successor's list, so that an entry that left or died
+ * three or more places away (whose Quit reached only its two predecessors)
+ * disappears at the next round instead of being declared dead later.
  */
-import { LOOKUP_TIMEOUT_MS, PING_MISSES_DEAD } from '../constants.js';
+import { LOOKUP_TIMEOUT_MS, PRINTED_SUCCESSORS } from '../constants.js';
 import { isP2PError } from '../errors.js';
 import { formatPeerRef, type PeerRef } from '../net/peer-ref.js';
 import type { RequestOf } from '../protocol/types.js';
@@ -29,7 +31,6 @@ export function startChordMaintenance(node: PeerNode): { stop(): void } {
     if (running || node.stopping) return; // a slow round never overlaps the next
     running = true;
     try {
-      checkPredecessor(node);
       await stabilize(node);
       await fixFingers(node, schedule);
     } catch (err) {
@@ -77,7 +78,7 @@ export async function onPredecessorReply(node: PeerNode, req: RequestOf<'update'
   const first = node.successors[0];
   if (first === undefined || first.id !== req.source) return; // stale answer
   const m = node.config.idBits;
-  const candidates: PeerRef[] = [...node.successors, ...node.refsFrom(req.content._succ)];
+  const candidates: PeerRef[] = [...node.successors.slice(0, PRINTED_SUCCESSORS), ...node.refsFrom(req.content._succ)];
   const pred = req.content._pred ? node.refFrom(req.content._pred, -1) : undefined;
   if (pred !== undefined && inOpen(pred.id, node.id, first.id, m)) candidates.push(pred);
   // A peer we saw die or leave is never taken back from someone's stale view.
@@ -94,28 +95,17 @@ export async function onPredecessorReply(node: PeerNode, req: RequestOf<'update'
   }
 }
 
-/** A peer thinks it might be our predecessor. */
+/**
+ * A peer thinks it might be our predecessor: weighed as a ping for the
+ * first slot would be (routing/predecessors.ts): it fills an empty slot or
+ * replaces a farther peer, never a closer one that still pings, so notify
+ * and pings cannot undo each other.
+ */
 export function onNotify(node: PeerNode, req: RequestOf<'update'>): void {
   const candidate = node.refFrom(req.content._origin, req.source);
-  const pred = node.predecessors[0];
   if (candidate.id === node.id) return;
-  if (pred === undefined || inOpen(candidate.id, pred.id, node.id, node.config.idBits)) {
-    node.setPredecessor(0, candidate);
-    node.note('predecessor-notified', { fields: { peer: candidate.id } });
-  }
-}
-
-/** Forgets a first predecessor that has not pinged for several intervals. */
-export function checkPredecessor(node: PeerNode): void {
-  const c = node.config;
-  const silentMs = (PING_MISSES_DEAD + 1) * c.pingIntervalMs + PING_MISSES_DEAD * c.pingTimeoutMs;
-  for (const slot of [0, 1] as const) {
-    const pred = node.predecessors[slot];
-    if (pred !== undefined && Date.now() - node.predecessorSeenAt[slot] > silentMs) {
-      node.clearPredecessor(slot);
-      node.note('predecessor-silent', { fields: { peer: pred.id, slot } });
-    }
-  }
+  const { verdict } = node.predecessorPinged(0, candidate, undefined);
+  if (verdict === 'filled' || verdict === 'closer') node.note('predecessor-notified', { fields: { peer: candidate.id } });
 }
 
 /** Where the next fix-fingers round starts, and whether it refreshes every finger. */

@@ -8,6 +8,7 @@ import { JOIN_RETRY_SLACK_MS, JOIN_TRIES, PING_MISSES_DEAD } from '../constants.
 import { P2PError, type ErrorCode } from '../errors.js';
 import { parsePeerRef, type PeerRef } from '../net/peer-ref.js';
 import type { RequestOf } from '../protocol/types.js';
+import { predecessorContent, tellPredecessors } from './membership.js';
 import { lookupTrail, nextTrail, type PeerNode } from './peer-node.js';
 
 /** Sends this peer's join request to `known`; rejects with ERR_UNREACHABLE. */
@@ -69,6 +70,16 @@ export async function onJoin(node: PeerNode, req: RequestOf<'join'>): Promise<vo
     await refuse(`Peer ${n} is already in the network`, 'ERR_DUPLICATE_ID');
     return;
   }
+  if (first === undefined && node.joining) {
+    // We are being accepted ourselves (a burst of joins: the peer that
+    // accepted us already routes this one to us). Hold it until we are in,
+    // rather than refuse a newcomer that did nothing wrong.
+    const c = node.config;
+    if (await node.waitForMembership(() => node.successors.length > 0, 2 * c.pingIntervalMs + c.pingTimeoutMs)) {
+      await onJoin(node, req);
+      return;
+    }
+  }
   if (first === undefined) {
     await refuse('this peer has not joined a ring yet', 'ERR_NOT_RUNNING');
     return;
@@ -76,7 +87,7 @@ export async function onJoin(node: PeerNode, req: RequestOf<'join'>): Promise<vo
   const newcomer = node.refFrom(req.content._origin, n);
   const hop = node.route(n);
   if (hop.kind === 'forward' && hop.final && hop.to === first.id) {
-    await accept(node, req, newcomer, trail);
+    await accept(node, newcomer, trail);
     return;
   }
   // Not ours to accept. A local answer means our predecessor should have
@@ -91,10 +102,20 @@ export async function onJoin(node: PeerNode, req: RequestOf<'join'>): Promise<vo
 
 async function accept(
   node: PeerNode,
-  req: RequestOf<'join'>,
   newcomer: PeerRef,
   trail: { hops: number; path: number[] },
 ): Promise<void> {
+  // Our first predecessor must hear of the newcomer (it becomes its second
+  // successor). A peer started a moment ago may not have been pinged yet:
+  // wait for it, a bounded while, rather than guess it from whoever
+  // forwarded the join (with Chord's fingers that is rarely our predecessor).
+  if (node.predecessors[0] === undefined) {
+    const c = node.config;
+    const deadline = Date.now() + 2 * c.pingIntervalMs + c.pingTimeoutMs;
+    while (node.predecessors[0] === undefined && Date.now() < deadline) await node.waitForPredecessor(deadline - Date.now());
+    // Meanwhile the newcomer may have been accepted through a retry.
+    if (node.successors.some((s) => s.id === newcomer.id)) return;
+  }
   node.say('join-received', `Peer ${newcomer.id} Join request received`, { fields: { peer: newcomer.id }, ...trail });
   const old = node.liveSuccessors();
   // A successor that just proved unreachable is dropped here, as the
@@ -103,21 +124,42 @@ async function accept(
     node.say('peer-dead', `Peer ${gone.id} is no longer alive`, { fields: { peer: gone.id } });
     node.markGone(gone.id);
   }
+  node.readmit(newcomer.id); // it may come back under an ID that died here
   node.setSuccessors([newcomer, ...old]);
   node.announceSuccessors();
-  // Our first predecessor, as pings taught us; failing that, the peer that
-  // forwarded the join to us (it is our predecessor on the ring walk).
-  const fromRing = req.source !== newcomer.id && req.source !== node.id ? node.refFor(req.source) : undefined;
-  const pred = node.predecessors[0] ?? fromRing;
-  const sends = [node.sendTo(newcomer, 'update', { reason: 'join-accepted', ...node.successorContent(old) })];
+  const pred = node.predecessors[0];
+  const [s1, s2] = old;
+  // Before the newcomer is accepted, everyone whose view it changes is
+  // told (membership.ts): our old first successor no longer owns the
+  // newcomer's keys from the moment the newcomer says it is in.
+  const told: Promise<unknown>[] = [
+    tellPredecessors(node, s1, [newcomer, node.config.self]),
+    s2 !== undefined && s2.id !== newcomer.id ? tellPredecessors(node, s2, [s1, newcomer]) : Promise.resolve(),
+  ];
   if (pred !== undefined && pred.id !== newcomer.id) {
-    sends.push(
-      node.sendTo(pred, 'update', {
-        reason: 'successor-change',
-        ...node.successorContent([node.config.self, ...node.successors]),
-      }),
+    told.push(
+      node
+        .sendTo(pred, 'update', {
+          reason: 'successor-change',
+          ...node.successorContent([node.config.self, ...node.successors]),
+        })
+        .catch((err: unknown) => node.warn('join-notify-failed', err, 'Join')),
     );
+  } else if (pred === undefined) {
+    node.note('join-pred-unknown', { fields: { peer: newcomer.id } });
   }
-  const results = await Promise.allSettled(sends);
-  for (const r of results) if (r.status === 'rejected') node.warn('join-notify-failed', r.reason, 'Join');
+  await Promise.all(told);
+  await node
+    .sendTo(newcomer, 'update', {
+      reason: 'join-accepted',
+      ...node.successorContent(old),
+      ...predecessorFields([node.config.self, pred?.id === newcomer.id ? undefined : pred]),
+    })
+    .catch((err: unknown) => node.warn('join-notify-failed', err, 'Join'));
+}
+
+/** `_pred` and `_pred2` of a predecessor list (the `reason` of predecessorContent left out). */
+function predecessorFields(list: readonly (PeerRef | undefined)[]): Record<string, string> {
+  const { _pred = '', _pred2 = '' } = predecessorContent(list);
+  return { _pred, _pred2 };
 }

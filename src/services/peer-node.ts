@@ -12,6 +12,16 @@ import type { Endpoint } from '../net/tcp.js';
 import type { Content, Request, RequestType } from '../protocol/types.js';
 import { StampSource } from '../protocol/types.js';
 import { nextHop } from '../routing/next-hop.js';
+import {
+  applyPing,
+  applyTold,
+  emptyPredecessors,
+  expirePredecessors,
+  predecessorRefs,
+  withoutPredecessor,
+  type PingVerdict,
+  type PredecessorTable,
+} from '../routing/predecessors.js';
 import type { Hop, RoutingView } from '../routing/types.js';
 import type { Emit, EventDetails, FieldValue } from '../runtime/events.js';
 import type { PeerState } from '../runtime/peer-state.js';
@@ -32,8 +42,11 @@ export interface PeerDeps {
 /** Times a forwarded request is routed around unreachable peers before it fails. */
 const MAX_REROUTES = 3;
 
-/** Ping intervals during which an unreachable peer is routed around. */
-const SUSPECT_INTERVALS = 4;
+/**
+ * Ping intervals during which an unreachable peer is routed around: one, so
+ * that a peer that was only slow is tried again at the next interval.
+ */
+const SUSPECT_INTERVALS = 1;
 /** Ping intervals during which a dead or departed peer is not taken back as a successor. */
 const GONE_INTERVALS = 20;
 
@@ -42,8 +55,8 @@ const ORDINALS = ['first', 'second'];
 /** One peer's state and shared operations. */
 export class PeerNode {
   successors: PeerRef[] = [];
-  /** [first, second] predecessor, learnt from pings. */
-  predecessors: [PeerRef | undefined, PeerRef | undefined] = [undefined, undefined];
+  /** [first, second] predecessor and when each was last heard from (see routing/predecessors.ts). */
+  private preds: PredecessorTable<PeerRef> = emptyPredecessors();
   /** Keys stored here by Store (filename -> key), whether or not bytes came. */
   readonly storedKeys = new Map<string, number>();
   /** Chord fingers (undefined where unknown). */
@@ -51,14 +64,14 @@ export class PeerNode {
   readonly stamps: StampSource;
   /** Address book: every peer we have heard of, by ID. */
   private readonly book = new Map<number, PeerRef>();
-  /** Waiters for the next predecessor learnt from a ping. */
+  /** The incarnation (process) each peer last pinged us from: a restarted peer has a new one. */
+  private readonly incarnations = new Map<number, string>();
+  /** Waiters for the next predecessor learnt. */
   private readonly predecessorWaiters: (() => void)[] = [];
-  /** When each predecessor slot was last heard from (ms since epoch). */
-  readonly predecessorSeenAt: [number, number] = [0, 0];
   /** Peers that recently could not be reached, until when to route around them. */
   private readonly suspects = new Map<number, number>();
-  /** Peers declared dead or departed, until when not to take them back. */
-  private readonly gone = new Map<number, number>();
+  /** Peers declared dead or departed: since when, until when not to take them back, and the incarnation that went. */
+  private readonly gone = new Map<number, { since: number; until: number; incarnation: string | undefined }>();
   /** Answers awaited, by the stamp of the request they answer. */
   private readonly answers = new Map<string, { settle: (value: unknown) => void; timer: NodeJS.Timeout }>();
   stopping = false;
@@ -156,18 +169,102 @@ export class PeerNode {
     for (const listener of this.membershipListeners) listener();
   }
 
-  /** Sets a predecessor slot (0 first, 1 second) learnt from a ping. */
-  setPredecessor(slot: number, ref: PeerRef): void {
-    if (slot !== 0 && slot !== 1) return;
-    const old = this.predecessors[slot];
+  /** [first, second] predecessor (undefined where unknown). */
+  get predecessors(): [PeerRef | undefined, PeerRef | undefined] {
+    return predecessorRefs(this.preds);
+  }
+
+  /**
+   * A ping from `ref` says we are its successor number `slot` + 1 (see
+   * routing/predecessors.ts for what it may change). A ping from a peer
+   * declared dead or departed is taken only from a new incarnation of it (it
+   * restarted): a late ping of a peer that has just quit must not make it our
+   * predecessor again.
+   */
+  predecessorPinged(slot: 0 | 1, ref: PeerRef, incarnation: string | undefined): { verdict: PingVerdict; displaced?: PeerRef } {
+    if (this.isGone(ref.id)) {
+      const went = this.gone.get(ref.id);
+      const restarted =
+        incarnation !== undefined && went?.incarnation !== undefined ? incarnation !== went.incarnation : !this.recentlyGone(ref.id);
+      if (!restarted) return { verdict: 'ignored' };
+      this.readmit(ref.id);
+      this.note('peer-readmitted', { fields: { peer: ref.id } });
+    }
+    if (incarnation !== undefined) this.incarnations.set(ref.id, incarnation);
     this.learn(ref);
-    this.predecessorSeenAt[slot] = Date.now();
-    if (old?.id === ref.id && old.host === ref.host && old.port === ref.port) return;
-    this.predecessors[slot] = ref;
+    const out = applyPing(this.preds, ref, slot, this.ctx());
+    this.setPreds(out.table, 'ping');
+    return out.displaced === undefined ? { verdict: out.verdict } : { verdict: out.verdict, displaced: out.displaced };
+  }
+
+  /**
+   * Our predecessors as told by `source` (a join accepted before us, a quit,
+   * a repair), `gone` being the peer the change removes. Taken only from one
+   * of our predecessors, or when `gone` is one of them, or when we know none;
+   * returns false when refused.
+   */
+  predecessorsTold(list: readonly (PeerRef | undefined)[], source: number, gone?: number): boolean {
+    const next = applyTold(this.preds, list, source, gone, this.ctx());
+    if (next === undefined) {
+      this.note('predecessors-refused', { fields: { from: source, peers: list.map((r) => r?.id ?? -1) } });
+      return false;
+    }
+    for (const r of list) if (r !== undefined) this.learn(r);
+    this.setPreds(next, 'told');
+    return true;
+  }
+
+  /** Forgets `id` as a predecessor (it departed, or died). */
+  dropPredecessor(id: number): void {
+    this.setPreds(withoutPredecessor(this.preds, id), 'dropped');
+  }
+
+  /**
+   * Forgets predecessors that have not pinged for as long as it takes our
+   * own ping sender to declare a successor dead (one interval, then
+   * PING_MISSES_DEAD timeouts), with one more interval of slack: a
+   * predecessor that is merely slow keeps its place.
+   */
+  expirePredecessors(now = Date.now()): void {
+    const c = this.config;
+    const silentMs = 2 * c.pingIntervalMs + PING_MISSES_DEAD * c.pingTimeoutMs;
+    const { table, dropped } = expirePredecessors(this.preds, silentMs, now);
+    if (dropped.length === 0) return;
+    for (const r of dropped) this.note('predecessor-silent', { fields: { peer: r.id } });
+    this.setPreds(table, 'expired');
+  }
+
+  private ctx(): { self: number; idBits: number; now: number } {
+    return { self: this.id, idBits: this.config.idBits, now: Date.now() };
+  }
+
+  private setPreds(table: PredecessorTable<PeerRef>, how: string): void {
+    const ids = (t: PredecessorTable<PeerRef>): string => `${t[0]?.ref.id ?? ''},${t[1]?.ref.id ?? ''}`;
+    const changed = ids(table) !== ids(this.preds);
+    this.preds = table;
+    if (!changed) return;
     this.publish();
-    this.note('predecessor-changed', { fields: { slot, peer: ref.id } });
+    this.note('predecessor-changed', { fields: { predecessors: this.predecessors.map((p) => p?.id ?? -1), how } });
     this.membershipChanged();
     for (const wake of this.predecessorWaiters.splice(0)) wake();
+  }
+
+  /** Resolves when `ready()` holds after a membership change (at once if it holds now), or after `ms` (false). */
+  waitForMembership(ready: () => boolean, ms: number): Promise<boolean> {
+    if (ready()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const listener = (): void => {
+        if (!ready()) return;
+        clearTimeout(timer);
+        this.membershipListeners.delete(listener);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        this.membershipListeners.delete(listener);
+        resolve(false);
+      }, ms);
+      this.membershipListeners.add(listener);
+    });
   }
 
   /** Resolves when a predecessor is next learnt, or after `ms`. */
@@ -179,14 +276,6 @@ export class PeerNode {
         resolve();
       });
     });
-  }
-
-  /** Forgets a predecessor slot (it stopped pinging, or left). */
-  clearPredecessor(slot: 0 | 1): void {
-    if (this.predecessors[slot] === undefined) return;
-    this.predecessors[slot] = undefined;
-    this.publish();
-    this.membershipChanged();
   }
 
   /**
@@ -210,14 +299,21 @@ export class PeerNode {
    */
   markGone(id: number): void {
     this.forgetFinger(id);
-    this.gone.set(id, Date.now() + GONE_INTERVALS * this.config.pingIntervalMs);
+    const now = Date.now();
+    this.gone.set(id, { since: now, until: now + GONE_INTERVALS * this.config.pingIntervalMs, incarnation: this.incarnations.get(id) });
+    this.dropPredecessor(id);
+  }
+
+  /** A peer declared dead or departed is alive again (it restarted, or joined again): forget that it went. */
+  readmit(id: number): void {
+    this.gone.delete(id);
   }
 
   /** True while `id` is remembered as dead or departed. */
   isGone(id: number): boolean {
-    const until = this.gone.get(id);
-    if (until === undefined) return false;
-    if (until >= Date.now()) return true;
+    const went = this.gone.get(id);
+    if (went === undefined) return false;
+    if (went.until >= Date.now()) return true;
     this.gone.delete(id);
     return false;
   }
@@ -231,11 +327,10 @@ export class PeerNode {
    * joined again is taken back by the successor-list upkeep and repairs.
    */
   recentlyGone(id: number): boolean {
-    const until = this.gone.get(id);
-    if (until === undefined) return false;
+    const went = this.gone.get(id);
+    if (went === undefined) return false;
     const c = this.config;
-    const since = until - GONE_INTERVALS * c.pingIntervalMs;
-    return Date.now() - since <= 2 * (c.pingIntervalMs + PING_MISSES_DEAD * c.pingTimeoutMs);
+    return Date.now() - went.since <= 2 * (c.pingIntervalMs + PING_MISSES_DEAD * c.pingTimeoutMs);
   }
 
   /**
@@ -354,6 +449,19 @@ export class PeerNode {
         return 'sent';
       } catch (err) {
         if (!(err instanceof P2PError) || err.code !== 'ERR_UNREACHABLE' || attempt >= MAX_REROUTES) throw err;
+        if (next.final && this.successors.some((s) => s.id === to.id)) {
+          // The owner itself did not answer. It may only be slow (starting,
+          // paused for a moment): its keys pass to another peer only when our
+          // failure detection declares it dead and the repair drops it from
+          // our successors. Wait for that, at most one detection bound, then
+          // decide again (the same owner, tried again, if it is still ours).
+          const c = this.config;
+          const boundMs = c.pingIntervalMs + PING_MISSES_DEAD * c.pingTimeoutMs;
+          this.note('owner-unreachable', { fields: { owner: to.id, key, request: req.type } });
+          await this.waitForMembership(() => !this.successors.some((s) => s.id === to.id), boundMs);
+          next = this.route(key);
+          continue;
+        }
         this.forgetFinger(to.id);
         this.note('rerouted', { fields: { unreachable: to.id, key, request: req.type } });
         next = this.route(key);

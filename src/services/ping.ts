@@ -1,12 +1,23 @@
-/** `ping` records from the ping listener: the sender is one of our predecessors. */
+/**
+ * `ping` records from the ping listener: the sender is one of our
+ * predecessors. A ping confirms, fills or (from a closer peer) replaces a
+ * predecessor slot (routing/predecessors.ts). A closer first predecessor
+ * that nobody told us about is a peer that came back under its old ID (it
+ * restarted with `init`, or resumed after a freeze, after its neighbours
+ * had declared it dead): the predecessor it displaced still has us as its
+ * first successor, so we tell it (membership.ts, letBackIn).
+ */
 import type { RequestOf } from '../protocol/types.js';
+import { letBackIn } from './membership.js';
 import type { PeerNode } from './peer-node.js';
 
 /** Learns a predecessor from a ping request and prints the course's line. */
-export function onPing(node: PeerNode, req: RequestOf<'ping'>): void {
+export async function onPing(node: PeerNode, req: RequestOf<'ping'>): Promise<void> {
   const slot = Number(req.content.slot ?? '0');
-  node.setPredecessor(slot, node.refFrom(req.content._addr, req.source));
+  const ref = node.refFrom(req.content._addr, req.source);
+  const seen = slot === 0 || slot === 1 ? node.predecessorPinged(slot, ref, req.content.inc) : undefined;
   node.say('ping-request', `Ping request message received from Peer ${req.source}`, {
     fields: { from: req.source, slot },
   });
+  if (seen?.verdict === 'closer' && slot === 0 && seen.displaced !== undefined) await letBackIn(node, ref, seen.displaced);
 }

@@ -4,8 +4,8 @@
  */
 import { P2PError } from '../errors.js';
 import type { PeerRef } from '../net/peer-ref.js';
-import { formatPeerRef } from '../net/peer-ref.js';
 import type { RequestOf } from '../protocol/types.js';
+import { tellPredecessors } from './membership.js';
 import type { PeerNode } from './peer-node.js';
 import { handOverAll } from './replication.js';
 
@@ -26,17 +26,17 @@ export async function quitCommand(node: PeerNode): Promise<void> {
   // Our files go to our successor before anyone is told we are leaving.
   const moved = await handOverAll(node);
   node.note('quit-start', { fields: { predecessors: preds.map((p) => p.id), handedOver: moved } });
+  // Our successors learn their new predecessors first (membership.ts): from
+  // the moment our predecessors print that we depart, our first successor
+  // owns our keys.
+  const [p0, p1] = node.predecessors;
+  const [s1, s2] = node.successors;
+  await Promise.all([
+    tellPredecessors(node, s1, [p0, p1], node.id),
+    s2 !== undefined && s2.id !== p0?.id ? tellPredecessors(node, s2, [s1, p0], node.id) : Promise.resolve(),
+  ]);
   const content = { _nodeID: String(node.id), _origin: node.selfRef, ...node.successorContent() };
   const results = await Promise.allSettled(preds.map((p) => node.sendTo(p, 'quit', content)));
-  // Our successor's predecessor becomes ours (quietly: the course prints
-  // nothing there), so that nobody's stabilization finds us there again.
-  const successor = node.successors[0];
-  const pred = node.predecessors[0];
-  if (successor !== undefined && pred !== undefined) {
-    await node
-      .sendTo(successor, 'update', { reason: 'predecessor-leaving', _nodeID: String(node.id), _pred: formatPeerRef(pred) })
-      .catch(() => undefined);
-  }
   results.forEach((r, i) => {
     if (r.status === 'rejected') node.warn('quit-notify-failed', r.reason, `Telling Peer ${preds[i]?.id} of our departure`);
   });
@@ -55,7 +55,6 @@ export function onQuit(node: PeerNode, req: RequestOf<'quit'>): void {
   node.markGone(leaving);
   const theirs = node.refsFrom(req.content._succ).filter((r) => r.id !== node.id && r.id !== leaving);
   node.setSuccessors([...node.successors.slice(0, at), ...theirs]);
-  node.predecessors = node.predecessors.map((p) => (p?.id === leaving ? undefined : p)) as typeof node.predecessors;
   node.announceSuccessors();
 }
 

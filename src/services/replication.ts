@@ -8,7 +8,7 @@
  * that holds a file it neither owns nor replicates offers it to the owner
  * (so a joining peer takes over its keys from its successor, and a repaired
  * ring moves files whose owner changed). A quitting peer hands everything it
- * owns to its successor before it leaves.
+ * holds, owned or replicated, to its successor before it leaves.
  *
  * An offer is a `store` with `_sync` (`replica` or `handover`) sent straight
  * to the target; the target answers `have` at once when it holds a file of
@@ -219,15 +219,23 @@ async function answer(node: PeerNode, to: PeerRef, stamp: string, filename: stri
   await node.sendTo(to, 'update', { reason: 'sync-ack', filename, status, _answers: stamp }).catch(() => undefined);
 }
 
-/** Before a graceful departure: hand every file we own to our first successor. */
+/**
+ * Before a graceful departure: hand every file we hold to our first
+ * successor, the replicas we keep for the peers before us as well as the
+ * files we own. The successor owns our keys once we are gone; and if the
+ * peers before us die just after our Quit, it is the owner of their keys
+ * too, so our copies of their files must not leave with us.
+ */
 export async function handOverAll(node: PeerNode): Promise<number> {
   const first = node.successors[0];
   if (first === undefined) return 0;
   let moved = 0;
-  for (const { filename, file } of await localFiles(node)) {
-    if (node.route(keyOf(filename, node.config.idBits)).kind !== 'local') continue;
-    const outcome = await offer(node, filename, file, first, 'handover');
-    if (outcome !== 'failed') moved += 1;
+  const files = await localFiles(node);
+  for (let i = 0; i < files.length; i += RECONCILE_PARALLEL) {
+    const outcomes = await Promise.all(
+      files.slice(i, i + RECONCILE_PARALLEL).map(({ filename, file }) => offer(node, filename, file, first, 'handover')),
+    );
+    moved += outcomes.filter((o) => o !== 'failed').length;
   }
   return moved;
 }

@@ -1,5 +1,5 @@
 /**
- * The successor list beyond the course's two, outside Chord mode.
+ * The successor list beyond the course's two.
  *
  * `--successors R` promises a list of R successors. The course's own
  * messages already keep the first two right and print every change to them:
@@ -32,8 +32,11 @@
  * ("My new first successor ..."), and a push that overtakes such a message
  * must not pre-empt its lines. (A list shorter than two, the remains of a
  * repair that found too few live peers, may grow, and then says so with the
- * course's two lines.) With R <= 2, or in Chord mode, none of this runs, so
- * the course's transcript is exactly what it was. (A third or later
+ * course's two lines.) With R <= 2 none of this runs, so the course's
+ * transcript is exactly what it was. Under Chord the push runs too (a Quit
+ * reaches only two predecessors: the third learns of it from the push, not
+ * from a failure detection that would call the departure a death), and the
+ * pull is stabilize's. (A third or later
  * successor that dies is likewise dropped quietly by the peer that pings it:
  * see abrupt.ts.)
  */
@@ -42,9 +45,12 @@ import { formatPeerRefs, type PeerRef } from '../net/peer-ref.js';
 import type { RequestOf } from '../protocol/types.js';
 import type { PeerNode } from './peer-node.js';
 
-/** True when this peer keeps successors beyond the course's two by push and pull. */
+/**
+ * True when this peer keeps successors beyond the course's two quietly (by
+ * push, and outside Chord by pull: Chord's stabilize pulls every round).
+ */
 export function keepsLongList(node: PeerNode): boolean {
-  return node.config.successors > PRINTED_SUCCESSORS && node.config.routing !== 'chord';
+  return node.config.successors > PRINTED_SUCCESSORS;
 }
 
 /** What a merge is allowed to take. */
@@ -131,8 +137,8 @@ export async function pullFromLastLive(node: PeerNode, remaining: readonly PeerR
 }
 
 /**
- * Starts the push and the pull (only with R > 2 outside Chord mode; otherwise
- * a no-op); returns a stopper.
+ * Starts the push and the pull (only with R > 2; the pull outside Chord
+ * mode only); returns a stopper.
  */
 export function startSuccessorListUpkeep(node: PeerNode): { stop(): void } {
   if (!keepsLongList(node)) return { stop: () => undefined };
@@ -163,6 +169,7 @@ export function startSuccessorListUpkeep(node: PeerNode): { stop(): void } {
       .sendTo(first, 'update', { reason: 'get-successors', _origin: node.selfRef })
       .catch((err: unknown) => node.note('successor-list-pull-failed', { fields: { from: first.id, message: String(err) } }));
   };
-  const timer = setInterval(pull, node.config.pingIntervalMs);
+  // Under Chord, stabilize asks the first successor for its list every round already.
+  const timer = node.config.routing === 'chord' ? undefined : setInterval(pull, node.config.pingIntervalMs);
   return { stop: () => clearInterval(timer) };
 }

@@ -10,6 +10,7 @@ import { askSuccessors, completeRepair } from './abrupt.js';
 import { onGetPredecessor, onNotify, onPredecessorReply } from './chord.js';
 import { onFindSuccessor, onFound } from './lookup.js';
 import { onSyncAck } from './replication.js';
+import { onPredecessors, onSuccessorRejoined, predecessorsFrom } from './membership.js';
 import { keepsLongList, onSuccessorList, onSuccessorsQuery, pullFromLastLive } from './successor-list.js';
 import type { PeerNode } from './peer-node.js';
 
@@ -28,6 +29,9 @@ export function onUpdate(node: PeerNode, req: RequestOf<'update'>): void | Promi
     case 'join-accepted':
       if (!node.joining) return refuseForged(node, req);
       node.joining = false;
+      // Our predecessors come from the peer that accepted us, never from
+      // whoever forwarded the join.
+      node.predecessorsTold(predecessorsFrom(node, req.content), req.source);
       node.setSuccessors(node.refsFrom(req.content._succ));
       node.say('join-accepted', 'Join request has been accepted', { fields: { by: req.source } });
       node.announceSuccessors('My');
@@ -39,11 +43,26 @@ export function onUpdate(node: PeerNode, req: RequestOf<'update'>): void | Promi
         return askSuccessors(node, node.successors.at(-1));
       }
       return;
-    case 'successor-change':
+    case 'successor-change': {
+      // Only our first successor may change our successors (it accepted a
+      // join, or let a peer back in, right after us).
+      const first = node.successors[0];
+      if (first !== undefined && first.id !== req.source) {
+        node.note('successor-change-ignored', { fields: { from: req.source, first: first.id } });
+        return;
+      }
+      const list = node.refsFrom(req.content._succ);
+      for (const r of list) node.readmit(r.id);
       node.say('successor-change', 'Successor Change request received', { fields: { from: req.source } });
-      node.setSuccessors(node.refsFrom(req.content._succ));
+      node.setSuccessors(list);
       node.announceSuccessors();
       return;
+    }
+    case 'predecessors':
+      onPredecessors(node, req);
+      return;
+    case 'successor-rejoined':
+      return onSuccessorRejoined(node, req);
     case 'successors':
       completeRepair(node, req);
       return;
@@ -67,13 +86,6 @@ export function onUpdate(node: PeerNode, req: RequestOf<'update'>): void | Promi
     case 'sync-ack':
       onSyncAck(node, req);
       return;
-    case 'predecessor-leaving': {
-      // Our predecessor quits: its predecessor is ours now.
-      const leaving = Number(req.content._nodeID);
-      node.markGone(leaving);
-      if (node.predecessors[0]?.id === leaving && req.content._pred) node.setPredecessor(0, node.refFrom(req.content._pred, -1));
-      return;
-    }
     case 'join-refused': {
       if (!node.joining) return refuseForged(node, req);
       const code = (ERROR_CODES as readonly string[]).includes(req.content.error ?? '') ? (req.content.error as ErrorCode) : 'ERR_DUPLICATE_ID';

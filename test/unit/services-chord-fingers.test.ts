@@ -38,7 +38,7 @@ const fingerIds = (node: PeerNode): number[] => node.fingers.map((f) => f?.id ??
 function setup() {
   const config = { ...initConfig(SELF, successorList(IDS, SELF, 2), PORT_BASE, 1000), routing: 'chord' as const };
   const { node, events } = testNode(config);
-  node.setPredecessor(0, node.refFor(predecessorOf(IDS, SELF)));
+  node.predecessorPinged(0, node.refFor(predecessorOf(IDS, SELF)), undefined);
   const world = { ring: [...IDS], failNext: false };
   const schedule = newFingerSchedule();
   const round = async (): Promise<number[]> => {
@@ -129,7 +129,7 @@ describe('fix-fingers', () => {
     expect(await t.round(), why).toEqual(starts);
     await t.round();
     expect(await t.round(), why).toHaveLength(1);
-    t.node.setPredecessor(0, t.node.refFor(IDS[3] as number)); // any change of neighbours
+    t.node.predecessorsTold([t.node.refFor(IDS[3] as number)], t.node.predecessors[0]?.id ?? -1); // any change of neighbours
     expect(await t.round(), why).toEqual(starts);
     expect(await t.round(), why).toHaveLength(1);
     t.world.failNext = true;

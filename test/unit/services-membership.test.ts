@@ -1,0 +1,190 @@
+/**
+ * Membership is told, not guessed (services/membership.ts): each change is
+ * pushed, in the exchange that makes it, to the peers whose predecessors it
+ * changes, before the line that announces it. In-process: PeerNodes with a
+ * recording `send`, no threads or sockets.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Endpoint } from '../../src/net/tcp.js';
+import type { Request, RequestOf } from '../../src/protocol/types.js';
+import type { PeerConfig } from '../../src/services/config.js';
+import { HANDLERS, runCommand } from '../../src/services/dispatch.js';
+import type { PeerNode } from '../../src/services/peer-node.js';
+import { initConfig } from '../fixtures/config.js';
+import { testNode, type NodeEvent } from '../fixtures/peer-node.js';
+
+const PORT_BASE = 40000; // never bound: nothing here opens a socket
+const DIR = mkdtempSync(path.join(os.tmpdir(), 'p2p-membership-'));
+afterAll(() => rmSync(DIR, { recursive: true, force: true }));
+
+interface Sent {
+  readonly to: number;
+  readonly req: Request;
+}
+
+/** A node whose sends are recorded (and delivered at once). */
+function recorded(config: PeerConfig): { node: PeerNode; sent: Sent[]; events: NodeEvent[] } {
+  const sent: Sent[] = [];
+  const send = (to: Endpoint, req: Request): Promise<void> => {
+    sent.push({ to: to.port - PORT_BASE, req });
+    return Promise.resolve();
+  };
+  const { node, events } = testNode(config, send);
+  return { node, sent, events };
+}
+
+const config = (id: number, successors: readonly number[]): PeerConfig => ({ ...initConfig(id, successors, PORT_BASE, 500, DIR) });
+const ref = (node: PeerNode, id: number) => node.refFor(id);
+const refText = (id: number): string => `${id}@127.0.0.1:${PORT_BASE + id}`;
+
+/** Runs one request's handler from the dispatch table and waits for it to finish. */
+async function deliver(node: PeerNode, req: Request): Promise<void> {
+  const handler = HANDLERS[req.type] as (n: PeerNode, r: Request) => void | Promise<void>;
+  await handler(node, req);
+}
+
+function update(from: number, to: number, content: Record<string, string>): RequestOf<'update'> {
+  return { type: 'update', source: from, destination: to, stamp: `${from}-t`, content };
+}
+
+const reasonOf = (s: Sent): string => `${s.req.type}:${s.req.content.reason ?? ''}`;
+
+describe('a join', () => {
+  it('tells the old successors their predecessors before the newcomer is accepted', async () => {
+    // Ring 5 -> 10 -> 20 -> 30; 15 joins and 10 accepts it.
+    const { node, sent } = recorded(config(10, [20, 30]));
+    node.predecessorPinged(0, ref(node, 5), undefined);
+    node.predecessorPinged(1, ref(node, 1), undefined);
+    await deliver(node, {
+      type: 'join',
+      source: 5,
+      destination: 10,
+      stamp: '5-1',
+      content: { _nodeID: '15', _origin: refText(15), _hops: '1', _path: '15.10' },
+    });
+    const order = sent.map((s) => `${s.to} ${reasonOf(s)}`);
+    expect(order.at(-1)).toBe('15 update:join-accepted');
+    expect(order.slice(0, -1).sort()).toEqual(['20 update:predecessors', '30 update:predecessors', '5 update:successor-change']);
+    const told = (to: number) => sent.find((s) => s.to === to && s.req.content.reason === 'predecessors')?.req.content;
+    expect([told(20)?._pred, told(20)?._pred2]).toEqual([refText(15), refText(10)]);
+    expect([told(30)?._pred, told(30)?._pred2]).toEqual([refText(20), refText(15)]);
+    const accepted = sent.at(-1)?.req.content;
+    expect([accepted?._pred, accepted?._pred2]).toEqual([refText(10), refText(5)]);
+  });
+
+  it('a newcomer owns its keys from its acceptance, and its successor no longer does', async () => {
+    const joiner = recorded({ ...config(15, []), knownPeer: { id: 5, host: '127.0.0.1', port: PORT_BASE + 5 } });
+    joiner.node.joining = true;
+    await deliver(
+      joiner.node,
+      update(10, 15, { reason: 'join-accepted', _succ: `${refText(20)},${refText(30)}`, _pred: refText(10), _pred2: refText(5) }),
+    );
+    expect(joiner.node.predecessors.map((p) => p?.id)).toEqual([10, 5]);
+    expect(joiner.node.route(12).kind).toBe('local');
+
+    const successor = recorded(config(20, [30, 5]));
+    successor.node.predecessorPinged(0, ref(successor.node, 10), undefined);
+    successor.node.predecessorPinged(1, ref(successor.node, 5), undefined);
+    expect(successor.node.route(12).kind).toBe('local'); // before: 12 is ours
+    await deliver(successor.node, update(10, 20, { reason: 'predecessors', _pred: refText(15), _pred2: refText(10) }));
+    expect(successor.node.route(12)).toEqual({ kind: 'forward', to: 30, final: false });
+    expect(successor.node.route(17).kind).toBe('local');
+    // A ping from 10 that left before it heard of 15 changes nothing.
+    successor.node.predecessorPinged(0, ref(successor.node, 10), undefined);
+    expect(successor.node.predecessors.map((p) => p?.id)).toEqual([15, 10]);
+  });
+
+  it('a predecessor list from a peer that is not a predecessor is refused', async () => {
+    const { node, events } = recorded(config(20, [30, 5]));
+    node.predecessorPinged(0, ref(node, 10), undefined);
+    await deliver(node, update(7, 20, { reason: 'predecessors', _pred: refText(7), _pred2: '' }));
+    expect(node.predecessors[0]?.id).toBe(10);
+    expect(events.some((e) => e.kind === 'predecessors-refused')).toBe(true);
+  });
+
+  it('a successor change from a peer that is not the first successor is ignored', async () => {
+    const { node, events } = recorded(config(10, [20, 30]));
+    await deliver(node, update(5, 10, { reason: 'successor-change', _succ: `${refText(5)},${refText(20)}` }));
+    expect(node.successors.map((s) => s.id)).toEqual([20, 30]);
+    expect(events.some((e) => e.kind === 'successor-change-ignored')).toBe(true);
+    await deliver(node, update(20, 10, { reason: 'successor-change', _succ: `${refText(20)},${refText(25)}` }));
+    expect(node.successors.map((s) => s.id)).toEqual([20, 25]);
+  });
+});
+
+describe('a quit', () => {
+  it('tells the successors their new predecessors before the predecessors hear of the departure', async () => {
+    const { node, sent } = recorded(config(10, [20, 30]));
+    node.predecessorPinged(0, ref(node, 5), undefined);
+    node.predecessorPinged(1, ref(node, 1), undefined);
+    await runCommand(node, { queueStats: () => ({ depthBytes: 0, highWaterBytes: 0, capacityBytes: 0, recordsPopped: 0 }) }, 'quit');
+    const order = sent.map((s) => `${s.to} ${reasonOf(s)}`);
+    expect(order.slice(0, 2).sort()).toEqual(['20 update:predecessors', '30 update:predecessors']);
+    expect(order.slice(2, 4).sort()).toEqual(['1 quit:', '5 quit:']);
+    const told = (to: number) => sent.find((s) => s.to === to && s.req.content.reason === 'predecessors')?.req.content;
+    expect([told(20)?._pred, told(20)?._pred2, told(20)?.gone]).toEqual([refText(5), refText(1), '10']);
+    expect([told(30)?._pred, told(30)?._pred2, told(30)?.gone]).toEqual([refText(20), refText(5), '10']);
+  });
+
+  it('is sent to the predecessors alive now: one that stopped pinging is forgotten', async () => {
+    const { node, sent } = recorded(config(10, [20, 30]));
+    node.predecessorPinged(0, ref(node, 5), undefined);
+    node.predecessorPinged(1, ref(node, 1), undefined); // 1 is then killed and never pings again
+    const c = node.config;
+    const bound = 2 * c.pingIntervalMs + 3 * c.pingTimeoutMs;
+    node.expirePredecessors(Date.now() + bound / 2);
+    expect(node.predecessors.map((p) => p?.id)).toEqual([5, 1]); // still within the bound
+    node.expirePredecessors(Date.now() + bound + 1);
+    expect(node.predecessors.map((p) => p?.id)).toEqual([undefined, undefined]);
+    // 5 keeps pinging; 0, which now has 10 second, pings too.
+    node.predecessorPinged(0, ref(node, 5), undefined);
+    node.predecessorPinged(1, ref(node, 0), undefined);
+    await runCommand(node, { queueStats: () => ({ depthBytes: 0, highWaterBytes: 0, capacityBytes: 0, recordsPopped: 0 }) }, 'quit');
+    expect(sent.filter((s) => s.req.type === 'quit').map((s) => s.to).sort()).toEqual([0, 5]);
+  });
+
+  it('a late ping from the peer that left does not make it a predecessor again', async () => {
+    const { node } = recorded(config(20, [30, 5]));
+    node.predecessorPinged(0, ref(node, 10), 'inc-a');
+    node.predecessorPinged(1, ref(node, 5), 'inc-b');
+    await deliver(node, update(10, 20, { reason: 'predecessors', _pred: refText(5), _pred2: refText(1), gone: '10' }));
+    expect(node.predecessors.map((p) => p?.id)).toEqual([5, 1]);
+    node.predecessorPinged(0, ref(node, 10), 'inc-a');
+    expect(node.predecessors.map((p) => p?.id)).toEqual([5, 1]);
+  });
+});
+
+describe('a peer that comes back', () => {
+  it('its successor tells the predecessor it displaced, which takes it back and tells its own predecessor', async () => {
+    // Ring 5 -> 10 -> 20; 15 was between 10 and 20, died, and was repaired out.
+    const s1 = recorded(config(20, [30, 5]));
+    s1.node.predecessorPinged(0, ref(s1.node, 15), 'old');
+    s1.node.markGone(15);
+    s1.node.predecessorPinged(0, ref(s1.node, 10), 'x');
+    s1.node.predecessorPinged(1, ref(s1.node, 5), 'y');
+    // 15 restarts (`init 15 20 30`): a new incarnation pings 20 as its first successor.
+    const verdict = s1.node.predecessorPinged(0, ref(s1.node, 15), 'new');
+    expect(verdict.verdict).toBe('closer');
+    await deliver(s1.node, { type: 'ping', source: 15, destination: 20, stamp: '15-p', content: { phase: 'req', slot: '0', seq: '0', _addr: refText(15), inc: 'new' } });
+    expect(s1.node.predecessors.map((p) => p?.id)).toEqual([15, 10]);
+
+    const p = recorded(config(10, [20, 30]));
+    p.node.predecessorPinged(0, ref(p.node, 5), undefined);
+    p.node.markGone(15);
+    await deliver(p.node, update(20, 10, { reason: 'successor-rejoined', _peer: refText(15) }));
+    expect(p.node.successors.map((s) => s.id)).toEqual([15, 20]);
+    expect(p.sent.map((s) => `${s.to} ${reasonOf(s)}`).sort()).toEqual(['15 update:predecessors', '5 update:successor-change']);
+    expect(p.node.isGone(15)).toBe(false);
+  });
+
+  it('a ping of the same incarnation soon after its death is not taken for a return', () => {
+    const { node } = recorded(config(20, [30, 5]));
+    node.predecessorPinged(0, ref(node, 15), 'same');
+    node.markGone(15);
+    expect(node.predecessorPinged(0, ref(node, 15), 'same').verdict).toBe('ignored');
+    expect(node.predecessors[0]).toBeUndefined();
+  });
+});

@@ -163,8 +163,10 @@ export async function runWalkthrough(opts: WalkthroughOptions): Promise<Walkthro
   const routing = opts.routing ?? 'ring';
   const net = new PeerNetwork({ ...opts, extraArgs: [...(opts.extraArgs ?? []), '--routing', routing] });
   const pingMs = opts.pingSeconds * 1000;
-  // Generous: a loaded two-core machine runs eight peers of six threads each.
-  const deadline = Math.max(15_000, 10 * pingMs + 10_000);
+  // Generous: a loaded two-core machine runs eight peers of six threads
+  // each, and starting or walking the ring costs CPU in proportion to its
+  // peers (1.5 s each leaves room for a load average of 10).
+  const deadline = Math.max(15_000, 10 * pingMs + 10_000) + 1500 * (COURSE_PEERS.length + 1);
   const steps: StepResult[] = [];
   for (const [id, s1, s2] of COURSE_PEERS) net.init(id, s1, s2);
   try {

@@ -149,11 +149,20 @@ async function accept(
     node.note('join-pred-unknown', { fields: { peer: newcomer.id } });
   }
   await Promise.all(told);
+  // What the newcomer is told is read now, not before the awaits: in a burst
+  // of joins another newcomer may have been accepted meanwhile between us
+  // and this one, and is then its predecessor (it was told so already).
+  const list = node.successors;
+  const at = list.findIndex((r) => r.id === newcomer.id);
+  const before = at > 0 ? [list[at - 1], at > 1 ? list[at - 2] : node.config.self] : [node.config.self, node.predecessors[0]];
+  // Its successors: ours after it, then the rest of our list before its
+  // acceptance cut it short (the course's two lines name two).
+  const after = [...new Map([...list.slice(at + 1), ...old].filter((r) => r.id !== newcomer.id).map((r) => [r.id, r])).values()];
   await node
     .sendTo(newcomer, 'update', {
       reason: 'join-accepted',
-      ...node.successorContent(old),
-      ...predecessorFields([node.config.self, pred?.id === newcomer.id ? undefined : pred]),
+      ...node.successorContent(after),
+      ...predecessorFields(before.map((r) => (r?.id === newcomer.id ? undefined : r))),
     })
     .catch((err: unknown) => node.warn('join-notify-failed', err, 'Join'));
 }

@@ -19,6 +19,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   courseLines,
+  deadlineFor,
   errorLines,
   printedBy,
   ROUTINGS,
@@ -70,16 +71,16 @@ for (const routing of ROUTINGS) {
       await makeFile(tn, '0527.bin', 64); // key 15 too
       const marks = tn.net.marks();
       const joiner = tn.net.join(15, 4);
-      await joiner.waitForKind('join-accepted', 20_000);
+      await joiner.waitForKind('join-accepted', deadlineFor(tn.net));
       tn.net.get(19).type('Request 0271');
       const requested = await printedBy(tn.net, marks, {
         15: ['Join request has been accepted', 'My first successor is Peer 19', 'My second successor is Peer 2'],
       });
       expect(requested[15]).toEqual(['Join request has been accepted', 'My first successor is Peer 19', 'My second successor is Peer 2']);
       // The owner is 15 now: 19 does not have it "here", and the file comes from 15.
-      const owner = await tn.net.get(15).waitForKind('request-found', 20_000, 0, { filename: '0271' });
+      const owner = await tn.net.get(15).waitForKind('request-found', deadlineFor(tn.net), 0, { filename: '0271' });
       expect(owner.fields?.origin).toBe(19);
-      await tn.net.get(19).waitForKind('file-received', 20_000, 0);
+      await tn.net.get(19).waitForKind('file-received', deadlineFor(tn.net), 0);
       expect(courseLines(tn.net.get(19), marks.get(19))).not.toContain('File 0271 is stored here');
       expect(courseLines(tn.net.get(19), marks.get(19)).slice(-3)).toEqual([
         'Peer 15 had File 0271',
@@ -97,7 +98,7 @@ for (const routing of ROUTINGS) {
       // A Store typed at once at 19 for key 15 is accepted by 15.
       const before = tn.net.marks();
       tn.net.get(19).type('Store 0527');
-      const stored = await tn.net.get(15).waitForKind('store-accepted', 20_000, before.get(15) ?? 0, { filename: '0527' });
+      const stored = await tn.net.get(15).waitForKind('store-accepted', deadlineFor(tn.net), before.get(15) ?? 0, { filename: '0527' });
       expect(stored.line).toBe('Store 0527 request accepted');
       expect(courseLines(tn.net.get(19), before.get(19))[0]).toBe(fwdStore('0527'));
       expect(courseLines(tn.net.get(19), before.get(19))).not.toContain('Store 0527 request accepted');
@@ -164,7 +165,7 @@ for (const routing of ROUTINGS) {
       // Key 60 is 90's again.
       const before = tn.net.marks();
       tn.net.get(160).type('Store 0060');
-      await tn.net.get(90).waitForKind('store-accepted', 20_000, before.get(90) ?? 0, { filename: '0060' });
+      await tn.net.get(90).waitForKind('store-accepted', deadlineFor(tn.net), before.get(90) ?? 0, { filename: '0060' });
     });
   });
 }

@@ -19,7 +19,7 @@ export function closestPrecedingNode(view: RoutingView, key: number): number | u
   let best: number | undefined;
   let bestDist = -1;
   const consider = (n: number | undefined): void => {
-    if (n === undefined || !inOpen(n, self, key, idBits)) return;
+    if (n === undefined || !inOpen(n, self, key, idBits) || view.avoid?.includes(n) === true) return;
     const d = distance(self, n, idBits);
     if (d > bestDist) {
       best = n;

@@ -47,7 +47,7 @@ export function ringListNextHop(view: RoutingView, key: number): Hop {
   for (const s of view.successors) {
     if (s === view.self) break;
     if (inOpenClosed(key, view.self, s, view.idBits)) return { kind: 'forward', to: s, final: true };
-    last = s;
+    if (view.avoid?.includes(s) !== true) last = s; // a jump, not a final hop: avoid the unanswering
   }
   return { kind: 'forward', to: last, final: false };
 }

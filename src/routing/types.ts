@@ -16,6 +16,12 @@ export interface RoutingView {
   readonly predecessor?: number | undefined;
   /** Chord: fingers[i] = successor(self + 2^i), i = 0..m-1; undefined where not yet known. */
   readonly fingers?: readonly (number | undefined)[];
+  /**
+   * Peers not to use as intermediate hops (they recently did not answer).
+   * Never consulted for a final hop: who owns a key does not change because
+   * its owner is slow.
+   */
+  readonly avoid?: readonly number[] | undefined;
 }
 
 /** How a peer picks its next hop: the course ring, the ring skipping through the successor list, or Chord. */

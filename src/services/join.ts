@@ -117,13 +117,9 @@ async function accept(
     if (node.successors.some((s) => s.id === newcomer.id)) return;
   }
   node.say('join-received', `Peer ${newcomer.id} Join request received`, { fields: { peer: newcomer.id }, ...trail });
+  // A successor that did not answer lately stays: only our failure
+  // detection declares a death (with its own lines).
   const old = node.liveSuccessors();
-  // A successor that just proved unreachable is dropped here, as the
-  // repair would drop it (the newcomer completes its list itself).
-  for (const gone of node.successors.filter((s) => !old.includes(s))) {
-    node.say('peer-dead', `Peer ${gone.id} is no longer alive`, { fields: { peer: gone.id } });
-    node.markGone(gone.id);
-  }
   node.readmit(newcomer.id); // it may come back under an ID that died here
   node.setSuccessors([newcomer, ...old]);
   node.announceSuccessors();

@@ -74,8 +74,10 @@ export function onPredecessors(node: PeerNode, req: RequestOf<'update'>): void {
   const list = predecessorsFrom(node, req.content);
   if (!node.predecessorsTold(list, req.source, gone)) return;
   // The peer the change removes died or left: route around it, and never
-  // take it back from a stale view (a restart readmits it).
-  if (gone !== undefined && gone !== node.id) node.markGone(gone);
+  // take it back from a stale view (a restart readmits it). Unless it is
+  // our successor too (a ring of two): then our own failure detection, or
+  // its `quit`, which follows, removes it with the course's lines.
+  if (gone !== undefined && gone !== node.id && !node.successors.some((s) => s.id === gone)) node.markGone(gone);
 }
 
 /**

@@ -5,7 +5,7 @@
  * The services (one file per request type) are functions over it.
  */
 import { randomUUID } from 'node:crypto';
-import { PING_MISSES_DEAD, PRINTED_SUCCESSORS } from '../constants.js';
+import { PING_MISSES_DEAD, PRINTED_SUCCESSORS, STARTUP_GRACE_INTERVALS, STARTUP_GRACE_MIN_MS } from '../constants.js';
 import { P2PError } from '../errors.js';
 import { defaultRef, formatPeerRef, formatPeerRefs, parsePeerRef, parsePeerRefs, type PeerRef } from '../net/peer-ref.js';
 import type { Endpoint } from '../net/tcp.js';
@@ -378,23 +378,28 @@ export class PeerNode {
     });
   }
 
-  /** The successor list without peers that recently proved unreachable (unless none would be left). */
+  /** The successor list (ownership never skips a successor that is merely slow: see view). */
   liveSuccessors(): PeerRef[] {
-    const ids = new Set(this.view().successors);
-    return this.successors.filter((s) => ids.has(s.id));
+    return [...this.successors];
   }
 
-  /** What routing sees now (recently unreachable peers left out while others remain). */
+  /**
+   * What routing sees now. The successor list is whole: it decides who owns
+   * a key, and a successor that did not answer still owns its keys until our
+   * failure detection declares it dead (forwardToward waits for that). Peers
+   * that recently could not be reached are only avoided as intermediate
+   * hops, for one ping interval.
+   */
   view(): RoutingView {
     const now = Date.now();
     for (const [id, until] of this.suspects) if (until < now) this.suspects.delete(id);
-    const live = this.successors.filter((r) => !this.suspects.has(r.id));
     return {
       self: this.id,
       idBits: this.config.idBits,
-      successors: (live.length > 0 ? live : this.successors).map((r) => r.id),
+      successors: this.successors.map((r) => r.id),
       predecessor: this.predecessors[0]?.id,
       fingers: this.config.routing === 'chord' ? this.fingers.map((f) => f?.id) : undefined,
+      avoid: this.suspects.size === 0 ? undefined : [...this.suspects.keys()],
     };
   }
 
@@ -441,27 +446,31 @@ export class PeerNode {
    */
   async forwardToward(req: Request, key: number, hop: Hop & { kind: 'forward' }): Promise<'sent' | 'local'> {
     let next: Hop = hop;
-    for (let attempt = 0; ; attempt++) {
+    const c = this.config;
+    // However long an owner that is still our successor is waited for: past
+    // the start-up grace of a successor named on the command line.
+    const giveUpAt = Date.now() + Math.max(STARTUP_GRACE_MIN_MS, STARTUP_GRACE_INTERVALS * c.pingIntervalMs) + c.pingIntervalMs;
+    for (let attempt = 0; ; ) {
       if (next.kind === 'local') return 'local';
       const to = this.refFor(next.to);
       try {
         await this.forward(req, to, nextTrail(req.content, to.id, next.final));
         return 'sent';
       } catch (err) {
-        if (!(err instanceof P2PError) || err.code !== 'ERR_UNREACHABLE' || attempt >= MAX_REROUTES) throw err;
-        if (next.final && this.successors.some((s) => s.id === to.id)) {
+        if (!(err instanceof P2PError) || err.code !== 'ERR_UNREACHABLE') throw err;
+        if (next.final && this.successors.some((s) => s.id === to.id) && Date.now() < giveUpAt) {
           // The owner itself did not answer. It may only be slow (starting,
           // paused for a moment): its keys pass to another peer only when our
           // failure detection declares it dead and the repair drops it from
           // our successors. Wait for that, at most one detection bound, then
           // decide again (the same owner, tried again, if it is still ours).
-          const c = this.config;
           const boundMs = c.pingIntervalMs + PING_MISSES_DEAD * c.pingTimeoutMs;
           this.note('owner-unreachable', { fields: { owner: to.id, key, request: req.type } });
           await this.waitForMembership(() => !this.successors.some((s) => s.id === to.id), boundMs);
           next = this.route(key);
           continue;
         }
+        if (attempt++ >= MAX_REROUTES) throw err;
         this.forgetFinger(to.id);
         this.note('rerouted', { fields: { unreachable: to.id, key, request: req.type } });
         next = this.route(key);

@@ -75,9 +75,10 @@ for (const routing of ['ring-list', 'chord'] as const) {
         await settleMembership(tn.net, r, false, deadlineFor(tn.net));
         // Eight joins at once, each through a random founder.
         for (const id of newcomers) tn.net.join(id, founders[prng.nextInt(founders.length)] as number);
-        await Promise.all(newcomers.map((id) => tn.net.get(id).waitForKind('join-accepted', deadlineFor(tn.net))));
-        const accepted = Date.now();
+        let accepted = Date.now();
         try {
+          await Promise.all(newcomers.map((id) => tn.net.get(id).waitForKind('join-accepted', deadlineFor(tn.net))));
+          accepted = Date.now();
           await settleMembership(tn.net, r, routing === 'chord', SETTLE_INTERVALS * PING_S * 1000 + deadlineFor(tn.net) - 20_000);
         } catch (err) {
           throw new Error(`seed ${SEED + run}: ${err instanceof Error ? err.message : String(err)}\n${describeNetwork(tn.net)}`);

@@ -32,7 +32,7 @@ import {
 } from '../fixtures/network.js';
 import { fwdJoin, fwdStore, newSucc, notHere } from '../fixtures/lines.js';
 
-// This file's ports: 20600..20899 (ring) and 20900..21199 (Chord).
+// This file's ports: 20600..20899 (ring) and 20900..21199 (Chord); its tests run one after another on them.
 const PORT_BASES = { ring: 20600, chord: 20900 } as const;
 
 /** The course's ring, whose walks the lines below are written for. */
@@ -64,15 +64,22 @@ afterEach(stopNetworks);
 
 for (const routing of ROUTINGS) {
   describe(`membership at each instant, ${routing} routing`, () => {
-    it('a Request and a Store typed at the successor the moment a join is accepted go to the newcomer', async () => {
+    it('a Request and a Store typed at the successor the moment a join is accepted go to the newcomer', { timeout: 180_000 }, async () => {
       const tn = await startNetwork({ portBase: PORT_BASES[routing], routing });
       await startRing(tn.net, RING);
       const bytes = await makeFile(tn, '0271.bin', 4096); // key 15: Peer 19's until 15 joins
       await makeFile(tn, '0527.bin', 64); // key 15 too
       const marks = tn.net.marks();
       const joiner = tn.net.join(15, 4);
-      await joiner.waitForKind('join-accepted', deadlineFor(tn.net));
+      const accepted = await joiner.waitForKind('join-accepted', deadlineFor(tn.net));
       tn.net.get(19).type('Request 0271');
+      // 19 knew its new predecessor before 15 said it was in (not from 15's
+      // first ping, which comes after).
+      const told = tn.net
+        .get(19)
+        .events.find((e) => e.kind === 'predecessor-changed' && (e.fields?.predecessors as number[] | undefined)?.[0] === 15);
+      expect(told, '19 learnt of 15 before 15 was accepted').toBeDefined();
+      expect(Date.parse(told?.time ?? '') <= Date.parse(accepted.time)).toBe(true);
       const requested = await printedBy(tn.net, marks, {
         15: ['Join request has been accepted', 'My first successor is Peer 19', 'My second successor is Peer 2'],
       });
@@ -104,36 +111,37 @@ for (const routing of ROUTINGS) {
       expect(courseLines(tn.net.get(19), before.get(19))).not.toContain('Store 0527 request accepted');
     });
 
-    it('a Quit after the second predecessor was killed reaches the live predecessor only', async () => {
-      const tn = await startNetwork({ portBase: PORT_BASES[routing] + 100, routing });
-      // 40 -> 130 -> 200 -> 40: 130 is 200's second predecessor.
+    it('a Quit after the second predecessor was killed reaches the live predecessor only', { timeout: 180_000 }, async () => {
+      const tn = await startNetwork({ portBase: PORT_BASES[routing], routing });
+      // 40 -> 130 -> 200 -> 40: 40 is 200's second predecessor.
       await startRing(tn.net, [
         [40, 130, 200],
         [130, 200, 40],
         [200, 40, 130],
       ]);
       let marks = tn.net.marks();
-      tn.net.get(130).kill();
-      tn.net.forget(130);
+      tn.net.get(40).kill();
+      tn.net.forget(40);
       await printedBy(tn.net, marks, {
-        40: ['Peer 130 is no longer alive', 'My new first successor is Peer 200'],
-        200: ['Peer 130 is no longer alive', 'My new first successor is Peer 40'],
+        130: ['Peer 40 is no longer alive', 'My new first successor is Peer 200'],
+        200: ['Peer 40 is no longer alive', 'My new first successor is Peer 130'],
       });
       await settled(tn.net, tn.net.marks());
       marks = tn.net.marks();
       tn.net.get(200).type('Quit');
-      const printed = await printedBy(tn.net, marks, { 40: ['Peer 200 will depart from the network'] });
-      expect(printed[40]).toEqual(['Peer 200 will depart from the network']);
+      const printed = await printedBy(tn.net, marks, { 130: ['Peer 200 will depart from the network'] });
+      expect(printed[130]).toEqual(['Peer 200 will depart from the network']);
       expect(await tn.net.get(200).exited).toBe(0);
+      // Nothing was sent to the dead 40 (no ERR_UNREACHABLE).
       expect(errorLines(tn.net.get(200), marks.get(200))).toEqual([]);
-      // 40 was told: it does not take the departure for a death.
-      const status = await statusOf(tn.net.get(40));
+      // 130 was told: it does not take the departure for a death.
+      const status = await statusOf(tn.net.get(130));
       expect(status.successors).toEqual([]);
-      expect(courseLines(tn.net.get(40), marks.get(40))).not.toContain('Peer 200 is no longer alive');
+      expect(courseLines(tn.net.get(130), marks.get(130))).not.toContain('Peer 200 is no longer alive');
     });
 
-    it('a peer killed and started again with init is let back in', async () => {
-      const tn = await startNetwork({ portBase: PORT_BASES[routing] + 200, routing });
+    it('a peer killed and started again with init is let back in', { timeout: 180_000 }, async () => {
+      const tn = await startNetwork({ portBase: PORT_BASES[routing], routing });
       await startRing(tn.net, [
         [30, 90, 160],
         [90, 160, 230],

@@ -13,13 +13,10 @@
  * runs two.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { PeerNetwork } from '../../src/example/network.js';
-import { predecessorsIn } from '../../src/example/walkthrough.js';
 import { createPrng } from '../../src/routing/prng.js';
 import { successorList } from '../../src/routing/ring.js';
 import { randomMembership } from '../../src/routing/simulator.js';
-import type { PeerEvent } from '../../src/runtime/events.js';
-import { deadlineFor, describeNetwork, startNetwork, stopNetworks } from '../fixtures/network.js';
+import { deadlineFor, describeNetwork, settleMembership, startNetwork, stopNetworks } from '../fixtures/network.js';
 
 // This file's ports: 21200..21499 (ring-list) and 21500..21799 (Chord).
 const PORT_BASES = { ring: 21200, chord: 21500 } as const;
@@ -27,33 +24,6 @@ const RUNS = Number(process.env.BURST_RUNS ?? '2');
 const SETTLE_INTERVALS = 40;
 const PING_S = 0.5;
 const SEED = 20261201;
-
-const ids = (v: unknown): string => (Array.isArray(v) ? v.join(',') : '');
-
-/** The last value of `field` on events of `kind`, as "a,b,c". */
-function latest(events: readonly PeerEvent[], kind: string, field: string): string {
-  const e = events.findLast((x) => x.kind === kind);
-  return ids(e?.fields?.[field]);
-}
-
-/** Waits until every running peer's successors, predecessors (and fingers) are those of the membership. */
-async function settleMembership(net: PeerNetwork, r: number, chord: boolean, timeoutMs: number): Promise<void> {
-  const ring = net.ring();
-  await Promise.all(
-    ring.map((id) => {
-      const peer = net.get(id);
-      const succ = successorList(ring, id, r).join(',');
-      const [p0, p1] = predecessorsIn(ring, id);
-      const preds = `${p0 ?? -1},${p1 ?? -1}`;
-      const right = (): boolean =>
-        latest(peer.events, 'successors-changed', 'successors') === succ &&
-        latest(peer.events, 'predecessor-changed', 'predecessors') === preds;
-      if (right()) return Promise.resolve();
-      return peer.waitFor(right, timeoutMs, `successors ${succ} and predecessors ${preds}`);
-    }),
-  );
-  if (chord) await net.settleFingers(timeoutMs);
-}
 
 afterEach(stopNetworks);
 

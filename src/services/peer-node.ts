@@ -44,8 +44,6 @@ export class PeerNode {
   successors: PeerRef[] = [];
   /** [first, second] predecessor, learnt from pings. */
   predecessors: [PeerRef | undefined, PeerRef | undefined] = [undefined, undefined];
-  /** Keys stored here by Store (filename -> key), whether or not bytes came. */
-  readonly storedKeys = new Map<string, number>();
   /** Chord fingers (undefined where unknown). */
   fingers: (PeerRef | undefined)[];
   readonly stamps: StampSource;

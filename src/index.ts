@@ -20,5 +20,6 @@ export type { ErrorCode } from './errors.js';
 export type { Command } from './cli/commands.js';
 export type { PeerConfig, LiveRouting } from './services/config.js';
 export type { PeerSnapshot } from './services/snapshot.js';
+export type { ServedFile, KeyRole } from './services/replication.js';
 export type { ConsumerApi } from './roles/consumer.js';
 export type { LookupResult as LiveLookupResult } from './services/lookup.js';

@@ -25,7 +25,7 @@ import { TransferPool } from '../transfer/pool.js';
 /** What the coordinator, tests, the CLI and the benchmarks may call on a running consumer. */
 export interface ConsumerApi {
   /** The peer's state now. */
-  snapshot(): PeerSnapshot;
+  snapshot(): Promise<PeerSnapshot>;
   /** Runs a typed command line, as if typed; resolves when its work is done. */
   run(line: string): Promise<void>;
   /** Sends this peer's join request to its known peer. */

@@ -79,7 +79,7 @@ export async function runCommand(node: PeerNode, ctx: DispatchContext, line: str
       case 'quit':
         return await quitCommand(node);
       case 'status': {
-        const snap = snapshotOf(node, ctx.queueStats());
+        const snap = await snapshotOf(node, ctx.queueStats());
         node.say('status', cmd.json ? JSON.stringify(snap) : formatSnapshot(snap));
         return;
       }

@@ -57,8 +57,6 @@ export class PeerNode {
   successors: PeerRef[] = [];
   /** [first, second] predecessor and when each was last heard from (see routing/predecessors.ts). */
   private preds: PredecessorTable<PeerRef> = emptyPredecessors();
-  /** Keys stored here by Store (filename -> key), whether or not bytes came. */
-  readonly storedKeys = new Map<string, number>();
   /** Chord fingers (undefined where unknown). */
   fingers: (PeerRef | undefined)[];
   readonly stamps: StampSource;

@@ -100,12 +100,50 @@ export function startReplication(node: PeerNode): { stop(): void } {
   };
 }
 
-/** Is this peer among the r-1 successors of the owner of `key`, as far as it knows its predecessors? */
-function holdsReplica(node: PeerNode, key: number): boolean {
+/**
+ * Is this peer among the r-1 successors of the owner of `key`? True when
+ * key ∈ (second predecessor, first predecessor]: the first predecessor's
+ * keys. (With r > 2 the keys of farther predecessors are replicated here
+ * too, but a peer knows only two predecessors.) Undefined while either
+ * predecessor is unknown.
+ */
+function replicaOf(node: PeerNode, key: number): boolean | undefined {
   const [first, second] = node.predecessors;
-  if (first === undefined) return true; // not known yet: keep, never hand away blindly
-  if (second === undefined) return true;
+  if (first === undefined || second === undefined) return undefined;
   return inOpenClosed(key, second.id, first.id, node.config.idBits);
+}
+
+/** Should this peer keep `key` as a replica? When it cannot tell yet, yes: never hand away blindly. */
+function holdsReplica(node: PeerNode, key: number): boolean {
+  return replicaOf(node, key) ?? true;
+}
+
+/** What this peer is to a key it holds: its owner, or a holder of one of its replicas. */
+export type KeyRole = 'owner' | 'replica';
+
+/** A file this peer would serve now (`status`'s stored keys). */
+export interface ServedFile {
+  readonly filename: string;
+  readonly key: number;
+  readonly role: KeyRole;
+}
+
+/**
+ * The files in the data directory that this peer would serve now, by key:
+ * those whose key it owns, and, with replication on (r >= 2), those it
+ * holds as a replica. Computed from the directory and the ring as they are,
+ * so a file handed over or replicated here counts, and a file of the course's
+ * shared directory that belongs elsewhere does not. Unlike `holdsReplica`, a
+ * peer that does not know its predecessors yet claims no replica.
+ */
+export async function servedFiles(node: PeerNode): Promise<ServedFile[]> {
+  const out: ServedFile[] = [];
+  for (const { filename } of await localFiles(node)) {
+    const key = keyOf(filename, node.config.idBits);
+    if (node.route(key).kind === 'local') out.push({ filename, key, role: 'owner' });
+    else if (node.config.successors >= 2 && replicaOf(node, key) === true) out.push({ filename, key, role: 'replica' });
+  }
+  return out.sort((a, b) => a.key - b.key || a.filename.localeCompare(b.filename));
 }
 
 /** One pass over the data directory: replicate what we own, hand over what we should not hold alone. */

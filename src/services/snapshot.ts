@@ -2,6 +2,7 @@
 import type { PeerRef } from '../net/peer-ref.js';
 import type { RoleCounters } from '../runtime/peer-state.js';
 import type { PeerNode } from './peer-node.js';
+import { servedFiles, type ServedFile } from './replication.js';
 
 /** Queue figures. */
 export interface QueueStats {
@@ -31,7 +32,11 @@ export interface PeerSnapshot {
   readonly pingIntervalMs: number;
   readonly successors: readonly PeerRef[];
   readonly predecessors: readonly (PeerRef | null)[];
-  readonly storedKeys: readonly { readonly filename: string; readonly key: number }[];
+  /**
+   * The files this peer would serve now, by key: in its data directory, and
+   * its own key or one it replicates (computed at each snapshot, not remembered).
+   */
+  readonly storedKeys: readonly ServedFile[];
   readonly fingers: readonly (number | null)[];
   readonly queue: QueueStats;
   readonly roles: readonly RoleCounters[];
@@ -39,9 +44,10 @@ export interface PeerSnapshot {
   readonly memory: MemoryStats;
 }
 
-/** Takes a snapshot of the node. */
-export function snapshotOf(node: PeerNode, queue: QueueStats): PeerSnapshot {
+/** Takes a snapshot of the node (it reads the data directory). */
+export async function snapshotOf(node: PeerNode, queue: QueueStats): Promise<PeerSnapshot> {
   const c = node.config;
+  const storedKeys = await servedFiles(node);
   return {
     peer: node.id,
     host: c.self.host,
@@ -52,7 +58,7 @@ export function snapshotOf(node: PeerNode, queue: QueueStats): PeerSnapshot {
     pingIntervalMs: c.pingIntervalMs,
     successors: node.successors,
     predecessors: node.predecessors.map((p) => p ?? null),
-    storedKeys: [...node.storedKeys].map(([filename, key]) => ({ filename, key })).sort((a, b) => a.key - b.key),
+    storedKeys,
     fingers: c.routing === 'chord' ? node.fingers.map((f) => f?.id ?? null) : [],
     queue,
     roles: node.deps.state.roles(),
@@ -74,7 +80,7 @@ export function formatSnapshot(s: PeerSnapshot): string {
     `Peer ${s.peer} at ${s.host}:${s.port} (${s.routing} routing, ${s.idBits}-bit IDs, ${s.successorsWanted} successors, ping every ${s.pingIntervalMs / 1000} s)`,
     `Successors: ${ids(s.successors)}`,
     `Predecessors: ${ids(s.predecessors)}`,
-    `Stored keys: ${s.storedKeys.length === 0 ? 'none' : s.storedKeys.map((k) => `${k.filename} (key ${k.key})`).join(', ')}`,
+    `Stored keys: ${s.storedKeys.length === 0 ? 'none' : s.storedKeys.map(formatStoredKey).join(', ')}`,
     `Queue: ${s.queue.depthBytes} bytes waiting, high-water mark ${s.queue.highWaterBytes} of ${s.queue.capacityBytes} bytes, ${s.queue.recordsPopped} records consumed`,
     `Transfers running: ${s.transfersActive}`,
     `Memory: ${mib(s.memory.rssBytes)} MiB resident (whole process), ${mib(s.memory.heapUsedBytes)} MiB heap (consumer thread)`,
@@ -84,6 +90,11 @@ export function formatSnapshot(s: PeerSnapshot): string {
     ),
   ];
   return lines.join('\n');
+}
+
+/** `2067 (key 19)`, or `4103 (key 7, replica)`. */
+function formatStoredKey(k: ServedFile): string {
+  return `${k.filename} (key ${k.key}${k.role === 'replica' ? ', replica' : ''})`;
 }
 
 const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(1);

@@ -1,7 +1,8 @@
 /**
- * Store: the request walks to the owner of NNNN mod 2^m. When the typing
- * peer has the file and the owner keeps another data directory, the owner
- * pulls the bytes through the transfer pool.
+ * Store: the request walks to the owner of NNNN mod 2^m. The typing peer
+ * must have the file: the owner pulls its bytes through the transfer pool
+ * when it keeps another data directory. A Store of a file the typing peer
+ * does not have is refused where it is typed, and nothing is sent.
  */
 import path from 'node:path';
 import type { Content, Request, RequestOf } from '../protocol/types.js';
@@ -13,24 +14,25 @@ import { onSyncOffer, replicate } from './replication.js';
 /** `Store NNNN` typed at this peer. */
 export async function storeCommand(node: PeerNode, filename: string): Promise<void> {
   const file = await findLocalFile(node.config.dataDir, filename);
-  const content: Record<string, string> = {
+  if (file === undefined) {
+    // Nothing could be served from an accepted Store without bytes: say so
+    // here, where it was typed, instead of walking the ring for nothing.
+    node.say('store-no-file', `File ${filename} is not in this peer's data directory, so it cannot be stored`, {
+      fields: { filename },
+    });
+    return;
+  }
+  const content: Content = {
     filename,
     _nodeID: String(node.id),
     _origin: node.selfRef,
     _hops: '0',
     _path: String(node.id),
     _dir: path.resolve(node.config.dataDir),
+    _ext: file.ext,
+    _size: String(file.size),
   };
-  if (file !== undefined) {
-    content._ext = file.ext;
-    content._size = String(file.size);
-  }
   await routeStore(node, node.request('store', node.id, content), true);
-  if (file === undefined) {
-    node.say('store-no-bytes', `File ${filename} is not in this peer's data directory, so no bytes were sent`, {
-      fields: { filename },
-    });
-  }
 }
 
 /** A store request arrives from another peer. */
@@ -54,7 +56,6 @@ async function routeStore(node: PeerNode, req: Request, atOrigin: boolean): Prom
     });
     if ((await node.forwardToward(req, key, hop)) === 'sent') return;
   }
-  node.storedKeys.set(filename, key);
   node.say('store-accepted', `Store ${filename} request accepted`, {
     fields: { filename, key, origin: Number(req.content._nodeID) },
     ...trail,

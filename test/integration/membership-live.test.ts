@@ -21,6 +21,7 @@ import {
   courseLines,
   deadlineFor,
   errorLines,
+  placeFile,
   printedBy,
   ROUTINGS,
   settled,
@@ -171,6 +172,7 @@ for (const routing of ROUTINGS) {
       expect((await statusOf(tn.net.get(160))).predecessors.map((p) => p?.id)).toEqual([90, 30]);
       expect((await statusOf(tn.net.get(90))).predecessors.map((p) => p?.id)).toEqual([30, 230]);
       // Key 60 is 90's again.
+      await placeFile(tn.dir, '0060');
       const before = tn.net.marks();
       tn.net.get(160).type('Store 0060');
       await tn.net.get(90).waitForKind('store-accepted', deadlineFor(tn.net), before.get(90) ?? 0, { filename: '0060' });

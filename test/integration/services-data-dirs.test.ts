@@ -23,7 +23,7 @@ import {
   tempDir,
   type TestNetwork,
 } from '../fixtures/network.js';
-import { fwdStore, noBytes, notHere } from '../fixtures/lines.js';
+import { fwdStore, noFile, notHere } from '../fixtures/lines.js';
 
 // This file's ports: 15500..15799 (ring) and 24500..24799 (Chord).
 const PORT_BASES = { ring: 15500, chord: 24500 } as const;
@@ -87,20 +87,17 @@ for (const routing of ROUTINGS) {
       expect(copy.equals(original), `received copy differs (seed ${SEED})`).toBe(true);
     });
 
-    it('Store at a peer without the file still walks to the owner, which is left without bytes', async () => {
+    it('Store at a peer without the file is refused there in one line: nothing walks, the owner gets nothing', async () => {
       let marks = tn.net.marks();
       tn.net.get(5).type('Store 0261'); // key 5: Peer 5's own
-      const own = { 5: ['Store 0261 request accepted', noBytes('0261')] };
+      const own = { 5: [noFile('0261')], 2: [], 4: [] };
       expect(await printedBy(tn.net, marks, own)).toEqual(own);
-      // Key 2: Peer 2's, by way of Peer 5 on the ring.
-      const walked = await routedLines(tn, { kind: 'store', at: 4, file: '0258' }, {
-        4: [fwdStore('0258'), noBytes('0258')],
-        5: [fwdStore('0258')],
-        2: ['Store 0258 request accepted'],
-      });
+      // Key 2: Peer 2's, by way of Peer 5 on the ring; refused at Peer 4 all the same.
       marks = tn.net.marks();
       tn.net.get(4).type('Store 0258');
-      expect(await printedBy(tn.net, marks, walked)).toEqual(walked);
+      const refused = { 4: [noFile('0258')], 5: [], 2: [] };
+      expect(await printedBy(tn.net, marks, refused)).toEqual(refused);
+      expect(tn.net.get(4).events.slice(marks.get(4)).map((e) => e.kind)).not.toContain('store-forwarded');
       expect((await fs.readdir(dirs.get(2) ?? '')).filter((n) => n.startsWith('0258'))).toEqual([]);
     });
   });

@@ -16,6 +16,7 @@ import {
   DEADLINE_MS,
   errorLines,
   eventOf,
+  placeFile,
   runStep,
   ROUTINGS,
   startNetwork,
@@ -25,7 +26,7 @@ import {
   within,
   type TestNetwork,
 } from '../fixtures/network.js';
-import { fwdStore, noBytes } from '../fixtures/lines.js';
+import { fwdStore } from '../fixtures/lines.js';
 
 // This file's ports: 17300..17599 (ring) and 28300..28599 (Chord).
 const PORT_BASES = { ring: 17300, chord: 28300 } as const;
@@ -121,8 +122,9 @@ for (const routing of ROUTINGS) {
 
     it('afterwards the peer still forwards a Store and answers pings', async () => {
       const peer = tn.net.get(TARGET);
+      await placeFile(tn.dir, '0004');
       const { expected, printed, marks } = await runStep(tn, { kind: 'store', at: 5, file: '0004' }, {
-        5: [fwdStore('0004'), noBytes('0004')],
+        5: [fwdStore('0004')],
         2: [fwdStore('0004')],
         4: ['Store 0004 request accepted'],
       });

@@ -9,6 +9,7 @@ import {
   courseLines,
   errorLines,
   eventOf,
+  placeFile,
   printedBy,
   routedLines,
   runStep,
@@ -19,7 +20,7 @@ import {
   THREE_PEERS,
   type TestNetwork,
 } from '../fixtures/network.js';
-import { fwdStore, noBytes } from '../fixtures/lines.js';
+import { fwdStore } from '../fixtures/lines.js';
 
 // This file's ports: 16700..16999 (ring) and 25700..25999 (Chord).
 const PORT_BASES = { ring: 16700, chord: 25700 } as const;
@@ -29,6 +30,8 @@ for (const routing of ROUTINGS) {
     let tn: TestNetwork;
     beforeAll(async () => {
       tn = await startNetwork({ portBase: PORT_BASES[routing], routing });
+      // The files the valid Stores below send (a Store of a file the peer lacks is refused where typed).
+      for (const name of ['0004', '0005']) await placeFile(tn.dir, name);
       await startRing(tn.net, THREE_PEERS);
     });
     afterAll(stopNetworks);
@@ -59,29 +62,30 @@ for (const routing of ROUTINGS) {
 
     it('after all of them, a valid Store typed at the same peer works', async () => {
       const { expected, printed } = await runStep(tn, { kind: 'store', at: 2, file: '0004' }, {
-        2: [fwdStore('0004'), noBytes('0004')],
+        2: [fwdStore('0004')],
         4: ['Store 0004 request accepted'],
       });
       expect(printed).toEqual(expected);
     });
 
-    it('commands are case-insensitive: "store 0005" and "REQUEST 0005"', async () => {
+    it('commands are case-insensitive: "store 0005" and "REQUEST 0261"', async () => {
       const stored = await routedLines(tn, { kind: 'store', at: 4, file: '0005' }, {
-        4: [fwdStore('0005'), noBytes('0005')],
+        4: [fwdStore('0005')],
         5: ['Store 0005 request accepted'],
       });
       let marks = tn.net.marks();
       tn.net.get(4).type('store 0005');
       expect(await printedBy(tn.net, marks, stored)).toEqual(stored);
-      const requested = await routedLines(tn, { kind: 'request', at: 4, file: '0005' }, {
+      // 0261 (key 5, Peer 5's too) is in no directory: the requester is told in one line.
+      const requested = await routedLines(tn, { kind: 'request', at: 4, file: '0261' }, {
         4: [
-          'File request for 0005 has been sent to my successor',
-          'File 0005 is not stored in the network: its owner, Peer 5, does not have it',
+          'File request for 0261 has been sent to my successor',
+          'File 0261 is not stored in the network: its owner, Peer 5, does not have it',
         ],
-        5: ['File 0005 is not stored here either; Peer 4 has been told'],
+        5: ['File 0261 is not stored here either; Peer 4 has been told'],
       });
       marks = tn.net.marks();
-      tn.net.get(4).type('REQUEST 0005');
+      tn.net.get(4).type('REQUEST 0261');
       expect(await printedBy(tn.net, marks, requested)).toEqual(requested);
     });
 

@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  placeFile,
   printedBy,
   runStep,
   ROUTINGS,
@@ -16,7 +17,7 @@ import {
   stopNetworks,
   type TestNetwork,
 } from '../fixtures/network.js';
-import { fwdJoin, fwdStore, newSucc, noBytes } from '../fixtures/lines.js';
+import { fwdJoin, fwdStore, newSucc } from '../fixtures/lines.js';
 
 // This file's ports: 15800..16099 (ring) and 24800..25099 (Chord); peer 255 uses 16055 and 25055.
 const PORT_BASES = { ring: 15800, chord: 24800 } as const;
@@ -26,6 +27,7 @@ for (const routing of ROUTINGS) {
     let tn: TestNetwork;
     beforeAll(async () => {
       tn = await startNetwork({ portBase: PORT_BASES[routing], routing });
+      for (const name of ['0256', '0020', '0255', '0513']) await placeFile(tn.dir, name);
       await startCourseRing(tn.net);
     });
     afterAll(stopNetworks);
@@ -60,7 +62,7 @@ for (const routing of ROUTINGS) {
 
     it('Store 0256 (key 0) at Peer 8 is accepted at Peer 0', async () => {
       const { expected, printed } = await runStep(tn, { kind: 'store', at: 8, file: '0256' }, {
-        8: [fwdStore('0256'), noBytes('0256')],
+        8: [fwdStore('0256')],
         9: [fwdStore('0256')],
         14: [fwdStore('0256')],
         19: [fwdStore('0256')],
@@ -72,7 +74,7 @@ for (const routing of ROUTINGS) {
 
     it('Store 0020 (key 20, above 19) at Peer 19 is accepted at Peer 255', async () => {
       const { expected, printed } = await runStep(tn, { kind: 'store', at: 19, file: '0020' }, {
-        19: [fwdStore('0020'), noBytes('0020')],
+        19: [fwdStore('0020')],
         255: ['Store 0020 request accepted'],
       });
       expect(printed).toEqual(expected);
@@ -81,13 +83,13 @@ for (const routing of ROUTINGS) {
     it('Store 0255 (key 255) at Peer 255 is its own: only the accepted line', async () => {
       const marks = tn.net.marks();
       tn.net.get(255).type('Store 0255');
-      const expected = { 255: ['Store 0255 request accepted', noBytes('0255')] };
+      const expected = { 255: ['Store 0255 request accepted'] };
       expect(await printedBy(tn.net, marks, expected)).toEqual(expected);
     });
 
     it('Store 0513 (key 1) at Peer 0 is accepted at Peer 2', async () => {
       const { expected, printed } = await runStep(tn, { kind: 'store', at: 0, file: '0513' }, {
-        0: [fwdStore('0513'), noBytes('0513')],
+        0: [fwdStore('0513')],
         2: ['Store 0513 request accepted'],
       });
       expect(printed).toEqual(expected);

@@ -9,6 +9,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  placeFile,
   runStep,
   ROUTINGS,
   startCourseRing,
@@ -16,7 +17,7 @@ import {
   stopNetworks,
   type TestNetwork,
 } from '../fixtures/network.js';
-import { fwdStore, noBytes, notHere } from '../fixtures/lines.js';
+import { fwdStore, notHere } from '../fixtures/lines.js';
 
 // This file's ports: 14300..14599 (ring) and 23300..23599 (Chord).
 const PORT_BASES = { ring: 14300, chord: 23300 } as const;
@@ -27,6 +28,7 @@ for (const routing of ROUTINGS) {
     beforeAll(async () => {
       tn = await startNetwork({ portBase: PORT_BASES[routing], routing });
       await fs.writeFile(path.join(tn.dir, '2012.pdf'), 'file 2012, key 220\n');
+      for (const name of ['0256', '0020']) await placeFile(tn.dir, name);
       await startCourseRing(tn.net);
     });
     afterAll(stopNetworks);
@@ -39,9 +41,9 @@ for (const routing of ROUTINGS) {
       expect(printed).toEqual(expected);
     });
 
-    it('Store 0256 (key 0) at Peer 8 is accepted at Peer 2; no bytes, so Peer 8 says so', async () => {
+    it('Store 0256 (key 0) at Peer 8 is accepted at Peer 2', async () => {
       const { expected, printed } = await runStep(tn, { kind: 'store', at: 8, file: '0256' }, {
-        8: [fwdStore('0256'), noBytes('0256')],
+        8: [fwdStore('0256')],
         9: [fwdStore('0256')],
         14: [fwdStore('0256')],
         19: [fwdStore('0256')],
@@ -52,7 +54,7 @@ for (const routing of ROUTINGS) {
 
     it('Store 0020 (key 20, above every peer) at Peer 19 is accepted at Peer 2', async () => {
       const { expected, printed } = await runStep(tn, { kind: 'store', at: 19, file: '0020' }, {
-        19: [fwdStore('0020'), noBytes('0020')],
+        19: [fwdStore('0020')],
         2: ['Store 0020 request accepted'],
       });
       expect(printed).toEqual(expected);

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   describeNetwork,
   eventOf,
+  placeFile,
   printedBy,
   routedLines,
   runStep,
@@ -22,7 +23,7 @@ import {
   stopNetworks,
   type TestNetwork,
 } from '../fixtures/network.js';
-import { fwdStore, newSucc, noBytes } from '../fixtures/lines.js';
+import { fwdStore, newSucc } from '../fixtures/lines.js';
 
 // This file's ports: 16100..16399 (ring) and 25100..25399 (Chord).
 const PORT_BASES = { ring: 16100, chord: 25100 } as const;
@@ -32,6 +33,7 @@ for (const routing of ROUTINGS) {
     let tn: TestNetwork;
     beforeAll(async () => {
       tn = await startNetwork({ portBase: PORT_BASES[routing], routing, courseFiles: true });
+      await placeFile(tn.dir, '0271');
       await startCourseRing(tn.net);
     });
     afterAll(stopNetworks);
@@ -77,7 +79,7 @@ for (const routing of ROUTINGS) {
 
     it("Store 0271 (key 15, the dead peer's) at Peer 14 is accepted at Peer 19", async () => {
       const { expected, printed } = await runStep(tn, { kind: 'store', at: 14, file: '0271' }, {
-        14: [fwdStore('0271'), noBytes('0271')],
+        14: [fwdStore('0271')],
         19: ['Store 0271 request accepted'],
       });
       expect(printed).toEqual(expected);

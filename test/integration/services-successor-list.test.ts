@@ -28,6 +28,7 @@ import {
   errorLines,
   eventOf,
   isCourseLine,
+  placeFile,
   printedBy,
   settled,
   startNetwork,
@@ -35,7 +36,7 @@ import {
   stopNetworks,
   type TestNetwork,
 } from '../fixtures/network.js';
-import { fwdJoin, fwdStore, newSucc, noBytes, storeAccepted } from '../fixtures/lines.js';
+import { fwdJoin, fwdStore, newSucc, storeAccepted } from '../fixtures/lines.js';
 
 // This file's ports: 26000..26599 (first network 26000..26255, second 26300..26555).
 const PORT_BASE = 26000;
@@ -156,10 +157,11 @@ describe('--successors 3: two adjacent peers die at once', () => {
   });
 
   it('Store 0075 (key 75, which 90 owned) at Peer 10 walks 10, 25, 40 and is accepted at Peer 130', async () => {
+    await placeFile(tn.dir, '0075');
     const marks = tn.net.marks();
     tn.net.get(10).type('Store 0075');
     const expected = {
-      10: [fwdStore('0075'), noBytes('0075')],
+      10: [fwdStore('0075')],
       25: [fwdStore('0075')],
       40: [fwdStore('0075')],
       130: [storeAccepted('0075')],

@@ -69,7 +69,7 @@ const SHAPES: ReadonlyMap<string, readonly [test: (v: string) => boolean, expect
   _pred: [(v) => v === '' || isRef(v), 'a peer reference or nothing'],
   _pred2: [(v) => v === '' || isRef(v), 'a peer reference or nothing'],
   _peer: [isRef, 'a peer reference id@a.b.c.d:port'],
-  gone: [isId, 'a peer ID'],
+  gone: [(v) => v.split(',').length <= 64 && v.split(',').every(isId), 'peer IDs joined by commas'],
   inc: [(v) => /^[0-9A-Za-z-]{1,40}$/.test(v), 'an incarnation (1 to 40 letters, digits or dashes)'],
   _succ: [(v) => v === '' || v.split(',').every(isRef), 'peer references joined by commas'],
   _replyHost: [(v) => ipv4ToU32(v) !== undefined, 'an IPv4 address'],

@@ -120,22 +120,23 @@ export function applyPing<T extends { readonly id: number }>(
 
 /**
  * Applies a told list from peer `source`: taken when `source` is one of our
- * predecessors now, when `gone` (a peer that died or departed) is one of
- * them, or when we know none. Returns undefined when it is not taken.
- * Entries equal to self are dropped (a ring of two).
+ * predecessors now, when one of `gone` (peers the teller knows died or
+ * departed: several, when neighbours die together) is one of them, or when
+ * we know none. Returns undefined when it is not taken. Entries equal to
+ * self or gone are dropped (a ring of two).
  */
 export function applyTold<T extends { readonly id: number }>(
   table: PredecessorTable<T>,
   list: readonly (T | undefined)[],
   source: number,
-  gone: number | undefined,
+  gone: readonly number[],
   ctx: PredecessorContext,
 ): PredecessorTable<T> | undefined {
   const held = table.filter((e) => e !== undefined).map((e) => e.ref.id);
-  const allowed = held.length === 0 || held.includes(source) || (gone !== undefined && held.includes(gone));
+  const allowed = held.length === 0 || held.includes(source) || held.some((id) => gone.includes(id));
   if (!allowed) return undefined;
   const keep = (r: T | undefined): PredecessorEntry<T> | undefined =>
-    r === undefined || r.id === ctx.self || r.id === gone ? undefined : { ref: r, seenAt: ctx.now };
+    r === undefined || r.id === ctx.self || gone.includes(r.id) ? undefined : { ref: r, seenAt: ctx.now };
   const first = keep(list[0]);
   const second = keep(list[1]);
   return [first, second?.ref.id === first?.ref.id ? undefined : second];

@@ -115,11 +115,15 @@ export function completeRepair(node: PeerNode, req: RequestOf<'update'>): void {
   const theirs = node.refsFrom(req.content._succ).filter((r) => r.id !== node.id && r.id !== dead && !node.recentlyGone(r.id));
   const upTo = node.successors.findIndex((s) => s.id === req.source);
   const base = upTo < 0 ? node.successors : node.successors.slice(0, upTo + 1);
-  const before = node.successors.slice(0, PRINTED_SUCCESSORS).map((r) => r.id);
   node.setSuccessors([...base, ...theirs]);
   node.announceSuccessors();
-  // Whoever moved into our first two places learns where we stand, in place
-  // of the dead peer (the first one was told already when it moved up).
+  // Our first two successors learn where we stand, in place of the dead
+  // (quietly; the same again is harmless): the second may still hold
+  // another peer that died with this one, and the list may have changed
+  // since the first was told.
   const [s1, s2] = node.successors;
-  if (s2 !== undefined && !before.includes(s2.id)) void tellPredecessors(node, s2, [s1, node.config.self], dead);
+  void Promise.all([
+    tellPredecessors(node, s1, [node.config.self, node.predecessors[0]], dead),
+    tellPredecessors(node, s2, [s1, node.config.self], dead),
+  ]);
 }

@@ -33,13 +33,14 @@ import { inOpen } from '../routing/ids.js';
 import type { PeerNode } from './peer-node.js';
 
 /** Content naming predecessors [first, second], and the peer the change removes. */
-export function predecessorContent(list: readonly (PeerRef | undefined)[], gone?: number): Record<string, string> {
+export function predecessorContent(list: readonly (PeerRef | undefined)[], gone: readonly number[] = []): Record<string, string> {
   const out: Record<string, string> = {
     reason: 'predecessors',
     _pred: list[0] === undefined ? '' : formatPeerRef(list[0]),
     _pred2: list[1] === undefined ? '' : formatPeerRef(list[1]),
   };
-  if (gone !== undefined && gone >= 0) out.gone = String(gone);
+  const ids = [...new Set(gone.filter((id) => id >= 0))];
+  if (ids.length > 0) out.gone = ids.join(',');
   return out;
 }
 
@@ -61,8 +62,11 @@ export async function tellPredecessors(
   gone?: number,
 ): Promise<void> {
   if (to === undefined || to.id === node.id) return;
+  // Every peer we saw die or leave lately goes with it: when neighbours die
+  // together, the receiver may still hold another of them.
+  const goneIds = [...(gone === undefined ? [] : [gone]), ...node.recentlyGoneIds()];
   try {
-    await node.sendTo(to, 'update', predecessorContent(list, gone));
+    await node.sendTo(to, 'update', predecessorContent(list, goneIds));
   } catch (err) {
     node.note('predecessors-untold', { fields: { to: to.id, message: err instanceof Error ? err.message : String(err) } });
   }
@@ -70,14 +74,14 @@ export async function tellPredecessors(
 
 /** `predecessors`: a peer that may change them tells us our predecessors. */
 export function onPredecessors(node: PeerNode, req: RequestOf<'update'>): void {
-  const gone = req.content.gone === undefined ? undefined : Number(req.content.gone);
+  const gone = (req.content.gone ?? '').split(',').filter((s) => s !== '').map(Number);
   const list = predecessorsFrom(node, req.content);
   if (!node.predecessorsTold(list, req.source, gone)) return;
-  // The peer the change removes died or left: route around it, and never
-  // take it back from a stale view (a restart readmits it). Unless it is
-  // our successor too (a ring of two): then our own failure detection, or
-  // its `quit`, which follows, removes it with the course's lines.
-  if (gone !== undefined && gone !== node.id && !node.successors.some((s) => s.id === gone)) node.markGone(gone);
+  // The peers the change removes died or left: route around them, and never
+  // take them back from a stale view (a restart readmits them). Unless one
+  // is our successor too (a ring of two): then our own failure detection,
+  // or its `quit`, which follows, removes it with the course's lines.
+  for (const id of gone) if (id !== node.id && !node.successors.some((s) => s.id === id)) node.markGone(id);
 }
 
 /**

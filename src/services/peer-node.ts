@@ -197,11 +197,11 @@ export class PeerNode {
 
   /**
    * Our predecessors as told by `source` (a join accepted before us, a quit,
-   * a repair), `gone` being the peer the change removes. Taken only from one
-   * of our predecessors, or when `gone` is one of them, or when we know none;
-   * returns false when refused.
+   * a repair), `gone` being the peers the change removes. Taken only from one
+   * of our predecessors, or when one of `gone` is one of them, or when we
+   * know none; returns false when refused.
    */
-  predecessorsTold(list: readonly (PeerRef | undefined)[], source: number, gone?: number): boolean {
+  predecessorsTold(list: readonly (PeerRef | undefined)[], source: number, gone: readonly number[] = []): boolean {
     const next = applyTold(this.preds, list, source, gone, this.ctx());
     if (next === undefined) {
       this.note('predecessors-refused', { fields: { from: source, peers: list.map((r) => r?.id ?? -1) } });
@@ -300,6 +300,11 @@ export class PeerNode {
     const now = Date.now();
     this.gone.set(id, { since: now, until: now + GONE_INTERVALS * this.config.pingIntervalMs, incarnation: this.incarnations.get(id) });
     this.dropPredecessor(id);
+  }
+
+  /** Peers declared dead or departed here recently (see recentlyGone). */
+  recentlyGoneIds(): number[] {
+    return [...this.gone.keys()].filter((id) => this.recentlyGone(id));
   }
 
   /** A peer declared dead or departed is alive again (it restarted, or joined again): forget that it went. */

@@ -81,22 +81,27 @@ describe('predecessors from pings', () => {
 
 describe('predecessors told', () => {
   it('is taken from a current predecessor', () => {
-    expect(ids(applyTold(table(90, 80), [r(95), r(90)], 90, undefined, ctx()) ?? table())).toEqual([95, 90]);
+    expect(ids(applyTold(table(90, 80), [r(95), r(90)], 90, [], ctx()) ?? table())).toEqual([95, 90]);
   });
 
   it('is taken when it names a current predecessor as gone', () => {
-    expect(ids(applyTold(table(90, 80), [r(80), r(70)], 80, 90, ctx()) ?? table())).toEqual([80, 70]);
-    expect(ids(applyTold(table(90, 80), [r(80), r(70)], 60, 90, ctx()) ?? table())).toEqual([80, 70]);
+    expect(ids(applyTold(table(90, 80), [r(80), r(70)], 80, [90], ctx()) ?? table())).toEqual([80, 70]);
+    expect(ids(applyTold(table(90, 80), [r(80), r(70)], 60, [90], ctx()) ?? table())).toEqual([80, 70]);
+  });
+
+  it('two neighbours dead together: a list naming either as gone is taken, without both', () => {
+    // 130 -> 170, 170's second predecessor 90 and 90's predecessor 60 died; 40 tells.
+    expect(ids(applyTold(table(130, 90), [r(130), r(40)], 40, [60, 90], { self: 170, idBits: 8, now: 0 }) ?? table())).toEqual([130, 40]);
   });
 
   it('is refused from a stranger', () => {
-    expect(applyTold(table(90, 80), [r(50), r(40)], 50, undefined, ctx())).toBeUndefined();
-    expect(applyTold(table(90, 80), [r(50), r(40)], 50, 45, ctx())).toBeUndefined();
+    expect(applyTold(table(90, 80), [r(50), r(40)], 50, [], ctx())).toBeUndefined();
+    expect(applyTold(table(90, 80), [r(50), r(40)], 50, [45], ctx())).toBeUndefined();
   });
 
   it('is taken by a peer that knows none (a newcomer), without itself or the gone peer', () => {
-    expect(ids(applyTold(emptyPredecessors<Ref>(), [r(100), r(70)], 70, undefined, ctx()) ?? table())).toEqual([undefined, 70]);
-    expect(ids(applyTold(table(90), [r(90), r(90)], 90, undefined, ctx()) ?? table())).toEqual([90, undefined]);
+    expect(ids(applyTold(emptyPredecessors<Ref>(), [r(100), r(70)], 70, [], ctx()) ?? table())).toEqual([undefined, 70]);
+    expect(ids(applyTold(table(90), [r(90), r(90)], 90, [], ctx()) ?? table())).toEqual([90, undefined]);
   });
 });
 

@@ -34,6 +34,7 @@ export type OfferOutcome = 'have' | 'pulled' | 'failed';
 /** Files reconciled at once. */
 const RECONCILE_PARALLEL = 8;
 
+/** A stored file, `NNNN` or `NNNN.<ext>`: never a `received_` copy nor a transfer's temporary file (those start with a dot). */
 const STORED_NAME = /^(\d{4})(\.[A-Za-z0-9_-]{1,16})?$/;
 
 /**

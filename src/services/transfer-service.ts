@@ -9,7 +9,7 @@ import type { Request } from '../protocol/types.js';
 /** A file this peer expects to receive. */
 export interface ReceiveSpec {
   readonly filename: string;
-  /** `request`: save as received_NNNN.<ext>; `store`: save as NNNN.<ext>. */
+  /** `request`: save as received_NNNN.<ext>; `store`: save as NNNN.<ext> (each written first under a temporary name of its own, see `tempNameFor`). */
   readonly mode: 'request' | 'store';
 }
 

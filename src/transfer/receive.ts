@@ -1,17 +1,25 @@
 /**
  * The receiving half of a transfer, run in a pool thread: listen once, read
  * the `transfer` header frame, then stream the bytes that follow it straight
- * into a `.part` file, renamed when complete. Progress reaches the consumer
- * as `transfer` records pushed into the ring queue (header, then done or
- * failed), so that the consumer prints the course's lines in order.
+ * into a temporary file of this receive's own, renamed when complete.
+ * Progress reaches the consumer as `transfer` records pushed into the ring
+ * queue (header, then done or failed), so that the consumer prints the
+ * course's lines in order.
  *
  * Whoever connects first is taken as the sender, so nothing it says is
  * trusted: the header must be a well-formed transfer for the file asked
  * for, with a byte count; the bytes must not exceed that count (the disk is
  * not filled by a sender that never stops); a sender that falls silent for
  * TRANSFER_STALL_MS has stopped. Every failure leaves no file behind (the
- * `.part` is removed) and reaches the consumer as a `failed` record with the
- * error's code.
+ * temporary file is removed) and reaches the consumer as a `failed` record
+ * with the error's code.
+ *
+ * Peers may share one data directory (the course's setting), so two
+ * receives of one file may run at once, in two processes: each writes its
+ * own temporary file (`tempNameFor`) beside the target and renames it over
+ * the target, which is atomic on POSIX; the last rename wins, with the same
+ * bytes. (They once shared `<target>.part`: the first rename took the second
+ * receive's file away, and its rename failed with ENOENT.)
  */
 import { createWriteStream, promises as fs } from 'node:fs';
 import net from 'node:net';
@@ -24,7 +32,7 @@ import { contentError } from '../protocol/content.js';
 import { FrameReader } from '../protocol/frame-reader.js';
 import type { Content, Request } from '../protocol/types.js';
 import { RingQueue } from '../queue/ring-queue.js';
-import { safeExtension } from '../services/files.js';
+import { safeExtension, tempNameFor } from '../services/files.js';
 import type { ReceiveOutcome, ReceiveTask } from './tasks.js';
 
 /**
@@ -81,12 +89,15 @@ export async function receiveFile(task: ReceiveTask): Promise<ReceiveOutcome> {
     const name = task.mode === 'request' ? `received_${task.filename}${ext}` : `${task.filename}${ext}`;
     const target = path.join(task.dataDir, name);
     const expected = Number(header.content._size);
-    const bytes = await writeRest(socket, rest, `${target}.part`, expected);
-    if (bytes !== expected) {
-      await fs.rm(`${target}.part`, { force: true });
-      throw new P2PError('ERR_TRANSFER', `connection ended after ${bytes} of ${expected} bytes`);
+    const temp = path.join(task.dataDir, tempNameFor(name));
+    const bytes = await writeRest(socket, rest, temp, expected); // removes `temp` when it fails
+    try {
+      if (bytes !== expected) throw new P2PError('ERR_TRANSFER', `connection ended after ${bytes} of ${expected} bytes`);
+      await fs.rename(temp, target);
+    } catch (err) {
+      await fs.rm(temp, { force: true });
+      throw err;
     }
-    await fs.rename(`${target}.part`, target);
     await report({ filename: task.filename, _mode: task.mode, _phase: 'done', _bytes: String(bytes), _file: target });
     return { status: 'received', bytes, path: target };
   } catch (err) {
@@ -148,15 +159,32 @@ async function readHeader(socket: net.Socket): Promise<{ header: Request; rest: 
 }
 
 /**
- * Writes `first` then every later chunk of `socket` to `file`, with
- * backpressure; returns the byte count. Fails with ERR_TRANSFER as soon as
- * the sender goes past the `limit` bytes it announced.
+ * Writes `first` then every later chunk of `socket` to the new file `file`,
+ * with backpressure; returns the byte count. Fails with ERR_TRANSFER as soon
+ * as the sender goes past the `limit` bytes it announced, and with the
+ * file's own error when it cannot be created or written; removes `file` when
+ * it fails, if this call created it.
  */
 async function writeRest(socket: net.Socket, first: Uint8Array, file: string, limit: number): Promise<number> {
   // A write buffer of one transfer chunk, not the 16 KiB default: with the
   // default every 64 KiB socket chunk waits for 'drain', which halved
   // throughput on loopback (bench/transfer.bench.ts).
-  const out = createWriteStream(file, { highWaterMark: TRANSFER_CHUNK_BYTES });
+  // `wx`: should the name ever be taken, fail rather than write into (and
+  // then remove) another receive's file.
+  const out = createWriteStream(file, { flags: 'wx', highWaterMark: TRANSFER_CHUNK_BYTES });
+  let opened = false;
+  out.once('open', () => {
+    opened = true;
+  });
+  // A failed open or write (the name taken, a full disk) is emitted on the
+  // stream whether or not a write is waiting: without a listener it would be
+  // an uncaught exception in the pool thread. Destroying the socket with it
+  // ends the read loop below with that error.
+  let failure: Error | undefined;
+  out.on('error', (err) => {
+    failure ??= err;
+    socket.destroy(err);
+  });
   let bytes = 0;
   const write = async (chunk: Uint8Array): Promise<void> => {
     bytes += chunk.length;
@@ -168,12 +196,14 @@ async function writeRest(socket: net.Socket, first: Uint8Array, file: string, li
     for await (const chunk of socket as AsyncIterable<Buffer>) await write(chunk);
     out.end();
     await once(out, 'close');
+    if (failure !== undefined) throw failure;
   } catch (err) {
     out.destroy();
     // The file may still be opening (a sender that fails at once): wait for
-    // the stream to close, or the `.part` would be created after its removal.
-    if (!out.closed) await once(out, 'close');
-    await fs.rm(file, { force: true });
+    // the stream to close, or the file would be created after its removal.
+    // Not `once`, which would reject on an error emitted meanwhile.
+    if (!out.closed) await new Promise<void>((resolve) => out.once('close', () => resolve()));
+    if (opened) await fs.rm(file, { force: true });
     throw err;
   }
   return bytes;

@@ -3,7 +3,7 @@
  * send a file's bytes (`_pull`). From our own transfer pool, through the
  * queue: the header, the end, or the failure of a file being received.
  */
-import { P2PError } from '../errors.js';
+import { ERROR_CODES, P2PError, type ErrorCode } from '../errors.js';
 import type { RequestOf } from '../protocol/types.js';
 import { findLocalFile } from './files.js';
 import type { PeerNode } from './peer-node.js';
@@ -43,7 +43,10 @@ export async function onTransfer(node: PeerNode, req: RequestOf<'transfer'>): Pr
       return;
     }
     case 'failed': {
-      const err = new P2PError('ERR_TRANSFER', req.content._error ?? 'unknown failure');
+      // The pool thread reports "CODE: message": keep its code rather than wrap it in a second one.
+      const reported = /^(ERR_[A-Z_]+): (.*)$/s.exec(req.content._error ?? '');
+      const code = reported !== null && (ERROR_CODES as readonly string[]).includes(reported[1] ?? '') ? (reported[1] as ErrorCode) : 'ERR_TRANSFER';
+      const err = new P2PError(code, reported?.[2] ?? req.content._error ?? 'unknown failure');
       node.warn('transfer-failed', err, `File ${filename} was not received`, { filename });
       if (mode === 'store') await onBytesStored(node, filename, false);
       return;

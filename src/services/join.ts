@@ -6,7 +6,7 @@
  */
 import { JOIN_RETRY_SLACK_MS, JOIN_TRIES, PING_MISSES_DEAD } from '../constants.js';
 import { P2PError, type ErrorCode } from '../errors.js';
-import { parsePeerRef, type PeerRef } from '../net/peer-ref.js';
+import { formatPeerRef, parsePeerRef, type PeerRef } from '../net/peer-ref.js';
 import type { RequestOf } from '../protocol/types.js';
 import { predecessorContent, tellPredecessors } from './membership.js';
 import { lookupTrail, nextTrail, type PeerNode } from './peer-node.js';
@@ -67,6 +67,20 @@ export async function onJoin(node: PeerNode, req: RequestOf<'join'>): Promise<vo
     return;
   }
   if (duplicate) {
+    // The newcomer asking again (its retry crossed our acceptance) is not a
+    // second peer with its ID: same address, and we accepted it. Answer it
+    // again once our acceptance is out, instead of refusing it.
+    const known = node.successors.find((r) => r.id === n);
+    const again = known !== undefined && req.content._origin !== undefined && formatPeerRef(known) === req.content._origin;
+    if (again) {
+      if (accepting(node).has(n)) {
+        node.note('join-retry-ignored', { fields: { peer: n, reason: 'being accepted' } });
+        return;
+      }
+      node.note('join-accepted-again', { fields: { peer: n } });
+      await node.sendTo(known, 'update', acceptance(node, known, []));
+      return;
+    }
     await refuse(`Peer ${n} is already in the network`, 'ERR_DUPLICATE_ID');
     return;
   }
@@ -91,8 +105,15 @@ export async function onJoin(node: PeerNode, req: RequestOf<'join'>): Promise<vo
     return;
   }
   // Not ours to accept. A local answer means our predecessor should have
-  // taken it: let it come round the ring again.
-  const to = node.refFor(hop.kind === 'forward' ? hop.to : first.id);
+  // taken it: let it come round the ring again. A final hop past our first
+  // successor (ring-list's jumps) goes to the owner's predecessor in our
+  // list, which accepts it: the owner itself would only send it round.
+  let toId = hop.kind === 'forward' ? hop.to : first.id;
+  if (hop.kind === 'forward' && hop.final) {
+    const at = node.successors.findIndex((r) => r.id === hop.to);
+    if (at > 0) toId = (node.successors[at - 1] as PeerRef).id;
+  }
+  const to = node.refFor(toId);
   node.say('join-forwarded', `Peer ${n} Join request forwarded to my successor`, {
     fields: { peer: n, to: to.id },
     ...trail,
@@ -116,6 +137,16 @@ async function accept(
     // Meanwhile the newcomer may have been accepted through a retry.
     if (node.successors.some((s) => s.id === newcomer.id)) return;
   }
+  const inProgress = accepting(node);
+  inProgress.add(newcomer.id);
+  try {
+    await acceptNow(node, newcomer, trail);
+  } finally {
+    inProgress.delete(newcomer.id);
+  }
+}
+
+async function acceptNow(node: PeerNode, newcomer: PeerRef, trail: { hops: number; path: number[] }): Promise<void> {
   node.say('join-received', `Peer ${newcomer.id} Join request received`, { fields: { peer: newcomer.id }, ...trail });
   // A successor that did not answer lately stays: only our failure
   // detection declares a death (with its own lines).
@@ -145,22 +176,35 @@ async function accept(
     node.note('join-pred-unknown', { fields: { peer: newcomer.id } });
   }
   await Promise.all(told);
-  // What the newcomer is told is read now, not before the awaits: in a burst
-  // of joins another newcomer may have been accepted meanwhile between us
-  // and this one, and is then its predecessor (it was told so already).
+  await node.sendTo(newcomer, 'update', acceptance(node, newcomer, old)).catch((err: unknown) => node.warn('join-notify-failed', err, 'Join'));
+}
+
+/** Newcomers whose acceptance is on its way, by acceptor. */
+const inAcceptance = new WeakMap<PeerNode, Set<number>>();
+function accepting(node: PeerNode): Set<number> {
+  let set = inAcceptance.get(node);
+  if (set === undefined) inAcceptance.set(node, (set = new Set()));
+  return set;
+}
+
+/**
+ * The `join-accepted` for `newcomer`, read now, not when the join came: in
+ * a burst of joins another newcomer may have been accepted meanwhile between
+ * us and this one, and is then its predecessor (it was told so already).
+ * `old` is our list before the newcomer cut it short.
+ */
+function acceptance(node: PeerNode, newcomer: PeerRef, old: readonly PeerRef[]): Record<string, string> {
   const list = node.successors;
   const at = list.findIndex((r) => r.id === newcomer.id);
   const before = at > 0 ? [list[at - 1], at > 1 ? list[at - 2] : node.config.self] : [node.config.self, node.predecessors[0]];
   // Its successors: ours after it, then the rest of our list before its
   // acceptance cut it short (the course's two lines name two).
   const after = [...new Map([...list.slice(at + 1), ...old].filter((r) => r.id !== newcomer.id).map((r) => [r.id, r])).values()];
-  await node
-    .sendTo(newcomer, 'update', {
-      reason: 'join-accepted',
-      ...node.successorContent(after),
-      ...predecessorFields(before.map((r) => (r?.id === newcomer.id ? undefined : r))),
-    })
-    .catch((err: unknown) => node.warn('join-notify-failed', err, 'Join'));
+  return {
+    reason: 'join-accepted',
+    ...node.successorContent(after),
+    ...predecessorFields(before.map((r) => (r?.id === newcomer.id ? undefined : r))),
+  };
 }
 
 /** `_pred` and `_pred2` of a predecessor list (the `reason` of predecessorContent left out). */

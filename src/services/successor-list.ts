@@ -110,12 +110,50 @@ export function onSuccessorList(node: PeerNode, req: RequestOf<'update'>): void 
     r: node.config.successors,
     skip: (id) => node.recentlyGone(id),
   });
-  if (merged === undefined) return;
+  if (merged === undefined) {
+    correctSecond(node, req.source, theirs);
+    return;
+  }
+  secondDisagreement.delete(node);
   const shortBefore = node.successors.length < PRINTED_SUCCESSORS;
   node.setSuccessors(merged);
   node.note('successor-list-merged', { fields: { from: req.source, successors: merged.map((p) => p.id) } });
   // A list that had lost its second successor gets one: the course's lines say so.
   if (shortBefore && node.successors.length >= PRINTED_SUCCESSORS) node.announceSuccessors();
+}
+
+/** A second successor our first successor's list has contradicted: which one it names, and since when. */
+const secondDisagreement = new WeakMap<PeerNode, { id: number; since: number }>();
+
+/**
+ * Our first successor's list says our second successor is another peer. A
+ * course message (the successor change of a join's acceptor, a quit) may be
+ * on its way and must print its own lines, so a first disagreement only
+ * starts a clock. One still there a ping interval later is a message that
+ * never came (two joins crossed: the acceptor told the predecessor it had
+ * before the other newcomer arrived): our first successor may change our
+ * successors, so we take its list, with the course's successor-change lines.
+ */
+function correctSecond(node: PeerNode, from: number, theirs: readonly PeerRef[]): void {
+  const first = node.successors[0];
+  const want = theirs.find((r) => r.id !== node.id && !node.recentlyGone(r.id));
+  if (first === undefined || first.id !== from || want === undefined || node.successors[1]?.id === want.id) {
+    secondDisagreement.delete(node);
+    return;
+  }
+  const now = Date.now();
+  const seen = secondDisagreement.get(node);
+  if (seen === undefined || seen.id !== want.id) {
+    secondDisagreement.set(node, { id: want.id, since: now });
+    return;
+  }
+  if (now - seen.since < node.config.pingIntervalMs) return;
+  secondDisagreement.delete(node);
+  const list = [first, ...theirs.filter((r) => r.id !== node.id && !node.recentlyGone(r.id))];
+  node.note('second-successor-corrected', { fields: { from, was: node.successors[1]?.id ?? -1, now: want.id } });
+  node.say('successor-change', 'Successor Change request received', { fields: { from } });
+  node.setSuccessors(list);
+  node.announceSuccessors();
 }
 
 /**

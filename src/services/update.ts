@@ -27,7 +27,14 @@ function refuseForged(node: PeerNode, req: RequestOf<'update'>): void {
 export function onUpdate(node: PeerNode, req: RequestOf<'update'>): void | Promise<void> {
   switch (req.content.reason) {
     case 'join-accepted':
-      if (!node.joining) return refuseForged(node, req);
+      if (!node.joining) {
+        // Our join was answered twice (a retry crossed the acceptance): quietly.
+        if (node.predecessors[0]?.id === req.source || node.predecessors[1]?.id === req.source) {
+          node.note('join-accepted-again', { fields: { by: req.source } });
+          return;
+        }
+        return refuseForged(node, req);
+      }
       node.joining = false;
       // Our predecessors come from the peer that accepted us, never from
       // whoever forwarded the join.

@@ -12,12 +12,8 @@ import type { ChaosNetwork } from './peers.js';
 import { FILE_EXT } from './payload.js';
 import { fetchFile, lookupAt, mayRequest, type Fetch, type Lookup } from './probes.js';
 import type { ChaosTiming } from './timing.js';
-import { ID_BITS } from './views.js';
+import { FETCH_BATCH, ID_BITS, LOOKUP_SAMPLE } from './constants.js';
 
-/** Keys each peer looks up at the end. */
-export const LOOKUP_SAMPLE = 8;
-/** Requests in flight at once in the file check. */
-const FETCH_BATCH = 8;
 
 /** A lookup that did not name the true owner. */
 export interface WrongLookup extends Lookup {

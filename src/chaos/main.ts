@@ -7,7 +7,8 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { CHAOS_USAGE, DEFAULT_SEED, parseChaosArgs, replayCommand, type ChaosOptions } from './options.js';
+import { DEFAULT_SEED } from './constants.js';
+import { CHAOS_USAGE, parseChaosArgs, replayCommand, type ChaosOptions } from './options.js';
 import type { ChaosNetwork } from './peers.js';
 import { summarize } from './report.js';
 import { runChaos } from './run.js';

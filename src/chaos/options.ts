@@ -6,6 +6,7 @@
  */
 import { DEFAULT_PORT_BASE, MAX_SUCCESSORS } from '../constants.js';
 import { ROUTING_MODES, type RoutingMode } from '../routing/types.js';
+import { DEFAULT_SEED, MIN_LIVE_PEERS } from './constants.js';
 
 /** Everything that decides a run; the same options and seed draw the same faults in the same order. */
 export interface ChaosOptions {
@@ -30,9 +31,6 @@ export interface ChaosOptions {
   readonly keep: boolean;
 }
 
-/** The seed a run uses when none is given: fixed, so that two plain runs are the same run. */
-export const DEFAULT_SEED = 20261211;
-
 /** Defaults of every option. */
 export const DEFAULT_CHAOS_OPTIONS: ChaosOptions = {
   routing: 'ring',
@@ -47,9 +45,6 @@ export const DEFAULT_CHAOS_OPTIONS: ChaosOptions = {
   out: undefined,
   keep: false,
 };
-
-/** Fewest peers that always stay up. */
-export const MIN_LIVE_PEERS = 4;
 
 /** Usage text of `npm run chaos`. */
 export const CHAOS_USAGE = [

@@ -18,8 +18,10 @@
  *   removes it for good (quit, kill without restart) keeps the membership
  *   at or above `floor`; bursts keep it at or below `cap`.
  */
-import { MIN_LIVE_PEERS } from './options.js';
+import { BURST_MAX, BURST_MIN, FAULT_WEIGHTS, FREEZE_MAX_INTERVALS, GAP_MAX_INTERVALS, MIN_LIVE_PEERS, RESTART_MAX_INTERVALS } from './constants.js';
 import type { Prng } from '../routing/prng.js';
+
+type Choice = keyof typeof FAULT_WEIGHTS;
 
 /** How a killed peer comes back: `init ID S1 S2 PING` with its true successors, or `join ID VIA PING`. */
 export type RestartHow = 'init' | 'join';
@@ -46,20 +48,6 @@ export interface PlanStep {
   /** Ping intervals to wait before starting it. */
   readonly gapIntervals: number;
 }
-
-/** Fault kinds by relative weight (kill-restart and kill-gone are kills with and without restart). */
-export const FAULT_WEIGHTS = { freeze: 3, 'kill-restart': 3, 'kill-gone': 1, quit: 2, burst: 1 } as const;
-type Choice = keyof typeof FAULT_WEIGHTS;
-
-/** Freezes last 1..FREEZE_MAX_INTERVALS ping intervals (detection takes about 4). */
-export const FREEZE_MAX_INTERVALS = 10;
-/** A killed peer restarts 0..RESTART_MAX_INTERVALS ping intervals later (before or after it is found dead). */
-export const RESTART_MAX_INTERVALS = 12;
-/** Faults are 0..GAP_MAX_INTERVALS ping intervals apart. */
-export const GAP_MAX_INTERVALS = 2;
-/** A burst is BURST_MIN..BURST_MAX simultaneous joins. */
-export const BURST_MIN = 3;
-export const BURST_MAX = 8;
 
 /** Faults that may run at once with a successor list of `r`. */
 export function faultSlots(r: number): number {
@@ -99,6 +87,7 @@ export class FaultPlanner {
   /** Peers of the faults that may still run beside the next one (the last slots - 1 planned). */
   private recent: number[][] = [];
   private index = 0;
+  private bag: Choice[] = [];
   readonly slots: number;
   /** Least membership a permanent removal may leave. */
   readonly floor: number;
@@ -131,11 +120,30 @@ export class FaultPlanner {
     if (canDown) allowed.push('freeze', 'kill-restart');
     if (canDown && size - 1 >= this.floor) allowed.push('kill-gone', 'quit');
     if (this.cap - size >= BURST_MIN) allowed.push('burst');
-    const choice = this.weighted(allowed.length > 0 ? allowed : ['burst']);
+    const choice = this.fromBag(allowed.length > 0 ? allowed : ['burst']);
     const fault = this.draw(choice, free);
     const step = { index: this.index++, fault, gapIntervals: this.prng.nextInt(GAP_MAX_INTERVALS + 1) };
     this.apply(fault);
     return step;
+  }
+
+  /**
+   * The next allowed kind from a shuffled bag holding every kind as many
+   * times as its weight, refilled when empty: every kind comes up within
+   * one bag's worth of faults, even in a short run. A kind not allowed now
+   * stays in the bag for later.
+   */
+  private fromBag(allowed: readonly Choice[]): Choice {
+    if (this.bag.length === 0) {
+      this.bag = (Object.keys(FAULT_WEIGHTS) as Choice[]).flatMap((c) => Array<Choice>(FAULT_WEIGHTS[c]).fill(c));
+      for (let i = this.bag.length - 1; i > 0; i--) {
+        const j = this.prng.nextInt(i + 1);
+        [this.bag[i], this.bag[j]] = [this.bag[j] as Choice, this.bag[i] as Choice];
+      }
+    }
+    const at = this.bag.findIndex((c) => allowed.includes(c));
+    if (at < 0) return this.weighted(allowed);
+    return this.bag.splice(at, 1)[0] as Choice;
   }
 
   private weighted(choices: readonly Choice[]): Choice {

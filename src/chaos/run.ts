@@ -24,21 +24,18 @@ import { createPrng, type Prng } from '../routing/prng.js';
 import { successorList } from '../routing/ring.js';
 import { randomMembership } from '../routing/simulator.js';
 import { checkFiles, checkLookups, sampleKeys } from './checks.js';
+import { BOOT_WINDOW, ID_BITS, PROGRESS_EVERY_MS, STORE_BATCH } from './constants.js';
 import { runFault, type DownSpan, type FaultRecord } from './faults.js';
 import { replayCommand, type ChaosOptions } from './options.js';
 import { ChaosNetwork } from './peers.js';
 import { FaultPlanner, isExclusive } from './plan.js';
 import { FILE_EXT, writeOriginals } from './payload.js';
 import { failuresOf, falseDeaths, machineInfo, summarize, tallyEvents, tallyStderr, type ChaosResult } from './report.js';
-import { ChaosTiming, PROGRESS_EVERY_MS } from './timing.js';
+import { ChaosTiming } from './timing.js';
 import { Traffic } from './traffic.js';
-import { ID_BITS, reconciledTwice, settleAll } from './views.js';
+import { reconciledTwice, settleAll } from './views.js';
 import { pause } from './wait.js';
 
-/** Peers booting at once. */
-const BOOT_WINDOW = 4;
-/** Stores in flight at once. */
-const STORE_BATCH = 8;
 
 /** What a caller hears during a run. */
 export interface ChaosHooks {

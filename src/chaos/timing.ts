@@ -59,6 +59,3 @@ export class ChaosTiming {
     return 2 * this.detectMs + 2 * this.pingMs;
   }
 }
-
-/** A progress line every this many ms. */
-export const PROGRESS_EVERY_MS = 5000;

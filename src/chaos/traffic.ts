@@ -12,11 +12,8 @@ import type { ChaosNetwork } from './peers.js';
 import { FILE_EXT } from './payload.js';
 import { fetchFile, lookupAt, mayRequest, type Fetch, type FetchOutcome } from './probes.js';
 import type { ChaosTiming } from './timing.js';
-import { ID_BITS } from './views.js';
+import { ID_BITS, TRAFFIC_PER_INTERVAL } from './constants.js';
 import { pause } from './wait.js';
-
-/** Commands each loop types per ping interval, at most: enough to meet every fault, little enough to leave the peers the CPU. */
-export const TRAFFIC_PER_INTERVAL = 2;
 
 /** What the traffic saw. */
 export interface TrafficStats {

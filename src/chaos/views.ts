@@ -10,11 +10,9 @@ import { predecessorsIn } from '../example/walkthrough.js';
 import { buildFingers } from '../routing/chord.js';
 import { successorList } from '../routing/ring.js';
 import type { PeerEvent } from '../runtime/events.js';
+import { ID_BITS } from './constants.js';
 import type { ChaosNetwork } from './peers.js';
 import { waitForState } from './wait.js';
-
-/** ID width of every chaos peer. */
-export const ID_BITS = 8;
 
 /** One peer's view that differs from the truth. */
 export interface WrongView {

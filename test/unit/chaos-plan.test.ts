@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MIN_LIVE_PEERS } from '../../src/chaos/options.js';
-import { BURST_MAX, BURST_MIN, FaultPlanner, involved, isExclusive, type PlanStep } from '../../src/chaos/plan.js';
+import { BURST_MAX, BURST_MIN, MIN_LIVE_PEERS } from '../../src/chaos/constants.js';
+import { FaultPlanner, involved, isExclusive, type PlanStep } from '../../src/chaos/plan.js';
 import { randomMembership } from '../../src/routing/simulator.js';
 import { createPrng, testSeed } from '../fixtures/prng.js';
 

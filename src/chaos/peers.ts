@@ -51,6 +51,8 @@ export interface ChaosNetworkOptions {
   readonly successors: number;
   /** Date.now() at the start of the run. */
   readonly t0: number;
+  /** Told of each crash as it happens. */
+  readonly onCrash?: (crash: Crash) => void;
 }
 
 /** The peers of a chaos run. */
@@ -196,7 +198,9 @@ export class ChaosNetwork {
       inc.exitCode = code;
       if (inc.cause !== undefined) return;
       const stderr = peer.transcript.filter((l) => l.stream === 'stderr').map((l) => l.text);
-      this.crashes.push({ id, incarnation: n, code, atS: this.elapsedS(), stderr: stderr.slice(-20) });
+      const crash = { id, incarnation: n, code, atS: this.elapsedS(), stderr: stderr.slice(-20) };
+      this.crashes.push(crash);
+      this.opts.onCrash?.(crash);
     });
     return inc;
   }

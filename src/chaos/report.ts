@@ -42,7 +42,7 @@ export const NOTABLE_KINDS = [
   'finger-lookup-failed',
 ] as const;
 
-/** A death declared of a peer the harness had not taken down (then, or within the detection slack before). */
+/** A death declared of a peer that was up: neither taken down by the harness nor crashed (then, or within the detection slack before). */
 export interface FalseDeath {
   /** The peer that declared it. */
   readonly by: number;

@@ -53,7 +53,15 @@ export async function runChaos(opts: ChaosOptions, hooks: ChaosHooks = {}): Prom
   await mkdir(runDir, { recursive: true });
   const originals = path.join(runDir, 'originals');
   const timing = new ChaosTiming(opts.ping);
-  const cnet = new ChaosNetwork({ dir: runDir, portBase: opts.portBase, pingSeconds: opts.ping, routing: opts.routing, successors: opts.successors, t0 });
+  const cnet = new ChaosNetwork({
+    dir: runDir,
+    portBase: opts.portBase,
+    pingSeconds: opts.ping,
+    routing: opts.routing,
+    successors: opts.successors,
+    t0,
+    onCrash: (c) => log(`[chaos ${c.atS.toFixed(0)}s] peer ${c.id} CRASHED (code ${String(c.code)}): ${c.stderr.at(-1) ?? 'nothing on stderr'}`),
+  });
   hooks.onNetwork?.(cnet);
   const setupPrng = createPrng(opts.seed);
   const ids = randomMembership(setupPrng, opts.peers, ID_BITS);
@@ -123,6 +131,11 @@ export async function runChaos(opts: ChaosOptions, hooks: ChaosHooks = {}): Prom
   result.crashed = cnet.crashes;
   result.stderr = tallyStderr(cnet.incarnations);
   result.events = tallyEvents(cnet.incarnations);
+  // A crashed peer is down from its crash until its ID runs again.
+  for (const c of cnet.crashes) {
+    const back = cnet.incarnations.find((i) => i.id === c.id && i.n > c.incarnation);
+    downs.push({ peer: c.id, fromMs: t0 + c.atS * 1000, toMs: back === undefined ? Infinity : t0 + back.startedS * 1000 });
+  }
   result.falseDeaths = falseDeaths(cnet.incarnations, downs, timing.deathSlackMs());
   result.failures = failuresOf(result);
   result.ok = result.failures.length === 0;

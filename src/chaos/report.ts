@@ -136,11 +136,16 @@ export function falseDeaths(incs: readonly Incarnation[], downs: readonly DownSp
   return out;
 }
 
+/** A crashed peer's last stderr lines (up to three, oldest first), or what it left when it left none. */
+export function lastWords(c: Crash): string {
+  return c.stderr.length === 0 ? 'nothing on stderr' : c.stderr.slice(-3).join(' | ');
+}
+
 /** The failures of a result, one line each. */
 export function failuresOf(r: ChaosResult): string[] {
   const out: string[] = [];
   if (r.error !== undefined) out.push(`the run stopped early: ${r.error}`);
-  for (const c of r.crashed) out.push(`peer ${c.id} (run ${c.incarnation}) crashed at ${c.atS.toFixed(1)} s with code ${String(c.code)}: ${c.stderr.at(-1) ?? 'nothing on stderr'}`);
+  for (const c of r.crashed) out.push(`peer ${c.id} (run ${c.incarnation}) crashed at ${c.atS.toFixed(1)} s with code ${String(c.code)}: ${lastWords(c)}`);
   for (const w of r.lookups?.wrong ?? []) out.push(`lookup ${w.key} at peer ${w.at} named ${w.owner ?? 'nobody'}, the owner is ${w.want}: ${w.detail}`);
   for (const f of r.files?.lost ?? []) out.push(`file ${f.name} lost: Request at peer ${f.at}: ${f.outcome}: ${f.detail}`);
   for (const f of [...(r.files?.corrupted ?? []), ...(r.traffic?.corrupted ?? [])]) out.push(`file ${f.name} corrupted at peer ${f.at}: ${f.detail}`);

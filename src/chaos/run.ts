@@ -30,7 +30,7 @@ import { replayCommand, type ChaosOptions } from './options.js';
 import { ChaosNetwork } from './peers.js';
 import { FaultPlanner, isExclusive } from './plan.js';
 import { FILE_EXT, writeOriginals } from './payload.js';
-import { failuresOf, falseDeaths, machineInfo, summarize, tallyEvents, tallyStderr, type ChaosResult } from './report.js';
+import { failuresOf, falseDeaths, lastWords, machineInfo, summarize, tallyEvents, tallyStderr, type ChaosResult } from './report.js';
 import { ChaosTiming } from './timing.js';
 import { Traffic } from './traffic.js';
 import { reconciledTwice, settleAll } from './views.js';
@@ -60,7 +60,7 @@ export async function runChaos(opts: ChaosOptions, hooks: ChaosHooks = {}): Prom
     routing: opts.routing,
     successors: opts.successors,
     t0,
-    onCrash: (c) => log(`[chaos ${c.atS.toFixed(0)}s] peer ${c.id} CRASHED (code ${String(c.code)}): ${c.stderr.at(-1) ?? 'nothing on stderr'}`),
+    onCrash: (c) => log(`[chaos ${c.atS.toFixed(0)}s] peer ${c.id} CRASHED (code ${String(c.code)}): ${lastWords(c)}`),
   });
   hooks.onNetwork?.(cnet);
   const setupPrng = createPrng(opts.seed);
@@ -95,8 +95,12 @@ export async function runChaos(opts: ChaosOptions, hooks: ChaosHooks = {}): Prom
     const files = await writeOriginals(setupPrng, opts.files, opts.maxFileBytes, originals);
     await boot(cnet, ids, timing);
     phase('boot', `storing ${files.length} files`);
-    result.stores.incomplete = await storeAll(cnet, files.map((f) => f.name), originals, setupPrng, timing);
+    const stored = await storeAll(cnet, files.map((f) => f.name), originals, setupPrng, timing);
+    result.stores.incomplete = stored.incomplete;
+    // Origins' copies go once every peer has reconciled twice: by then no
+    // pull or handover from an origin is still on its way.
     await reconciledTwice(cnet, cnet.steady(), timing.repairMs(ids.length));
+    await Promise.all(stored.originCopies.map((copy) => rm(copy, { force: true })));
     phase('store', `faults for ${opts.seconds} s`);
 
     traffic = new Traffic(cnet, files.map((f) => f.name), originals, createPrng(opts.seed + 2), timing);
@@ -118,8 +122,8 @@ export async function runChaos(opts: ChaosOptions, hooks: ChaosHooks = {}): Prom
     const keys = sampleKeys(checkPrng, cnet.ring());
     result.lookups = { keys, ...(await checkLookups(cnet, keys, timing)) };
     phase('lookups', 'checking files');
-    const stored = files.map((f) => f.name).filter((n) => !result.stores.incomplete.includes(n));
-    result.files = { total: stored.length, ...(await checkFiles(cnet, stored, originals, checkPrng, timing)) };
+    const held = files.map((f) => f.name).filter((n) => !result.stores.incomplete.includes(n));
+    result.files = { total: held.length, ...(await checkFiles(cnet, held, originals, checkPrng, timing)) };
     phase('files');
   } catch (err) {
     result.error = err instanceof Error ? err.message : String(err);
@@ -162,13 +166,20 @@ async function boot(cnet: ChaosNetwork, ids: readonly number[], timing: ChaosTim
 
 /**
  * Stores every file from a random peer and waits until its owner has
- * replicated it to r - 1 successors; the origin's own copy then goes (unless
- * it is one of those), so that only the network holds it. Returns the
- * names whose Store did not complete.
+ * replicated it to r - 1 successors. Returns the names whose Store did not
+ * complete, and the origins' copies to remove (those of origins that are
+ * not among the file's holders), so that only the network holds each file.
  */
-async function storeAll(cnet: ChaosNetwork, names: readonly string[], originals: string, prng: Prng, timing: ChaosTiming): Promise<string[]> {
+async function storeAll(
+  cnet: ChaosNetwork,
+  names: readonly string[],
+  originals: string,
+  prng: Prng,
+  timing: ChaosTiming,
+): Promise<{ incomplete: string[]; originCopies: string[] }> {
   const r = cnet.opts.successors;
   const incomplete: string[] = [];
+  const originCopies: string[] = [];
   const queue = [...names];
   while (queue.length > 0) {
     await Promise.all(
@@ -188,11 +199,11 @@ async function storeAll(cnet: ChaosNetwork, names: readonly string[], originals:
         );
         cnet.get(origin).type(`Store ${name}`);
         if (!(await replicated.then(() => true, () => false))) incomplete.push(name);
-        if (![owner, ...successorList(ring, owner, r - 1)].includes(origin)) await rm(copy, { force: true });
+        if (![owner, ...successorList(ring, owner, r - 1)].includes(origin)) originCopies.push(copy);
       }),
     );
   }
-  return incomplete;
+  return { incomplete, originCopies };
 }
 
 /** The fault phase: planned faults, each started once a slot is free, until `seconds` have passed; then every fault's end. */

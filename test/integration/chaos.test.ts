@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CHAOS_OPTIONS, type ChaosOptions } from '../../src/chaos/options.js';
-import { summarize } from '../../src/chaos/report.js';
+import { lastWords, summarize } from '../../src/chaos/report.js';
 import { runChaos } from '../../src/chaos/run.js';
 import type { RoutingMode } from '../../src/routing/types.js';
 
@@ -41,7 +41,7 @@ async function shortRun(routing: RoutingMode): Promise<void> {
   console.log(summarize(r));
   const found = {
     error: r.error,
-    crashed: r.crashed.map((c) => `${c.id}: ${c.stderr.at(-1) ?? ''}`),
+    crashed: r.crashed.map((c) => `${c.id}: ${lastWords(c)}`),
     wrongLookups: r.lookups?.wrong.map((w) => `lookup ${w.key} at ${w.at}: ${w.owner ?? 'none'} (want ${w.want})`),
     lost: r.files?.lost.map((f) => `${f.name}: ${f.outcome}`),
     corrupted: [...(r.files?.corrupted ?? []), ...(r.traffic?.corrupted ?? [])].map((f) => `${f.name} at ${f.at}`),

@@ -62,7 +62,7 @@ describe('the fault plan', () => {
           expect(planner.membership()).toEqual([...members].sort((a, b) => a - b));
         }
       }),
-      { numRuns: 60, seed },
+      { numRuns: 25, seed },
     );
   });
 

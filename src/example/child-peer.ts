@@ -43,6 +43,7 @@ export class ChildPeer {
   private readonly proc: ChildProcess;
   private readonly waiters = new Set<Waiter>();
   private readonly lineListeners = new Set<(line: TranscriptLine) => void>();
+  private readonly eventListeners = new Set<(event: PeerEvent) => void>();
   private exitCode: number | null | undefined;
 
   /** Starts `p2p <args> --events fd:3`. */
@@ -72,6 +73,7 @@ export class ChildPeer {
         return;
       }
       this.events.push(event);
+      for (const listener of this.eventListeners) listener(event);
       for (const w of this.waiters) {
         if (w.test(event)) {
           this.waiters.delete(w);
@@ -100,6 +102,12 @@ export class ChildPeer {
   /** Calls `listener` with every printed line from now on. */
   onLine(listener: (line: TranscriptLine) => void): void {
     this.lineListeners.add(listener);
+  }
+
+  /** Calls `listener` with every event from now on; returns the function that stops it. */
+  onEvent(listener: (event: PeerEvent) => void): () => void {
+    this.eventListeners.add(listener);
+    return () => this.eventListeners.delete(listener);
   }
 
   /** Types a line into the peer. */

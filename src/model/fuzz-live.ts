@@ -152,6 +152,8 @@ export function failureReport(result: LiveRunResult, replay: string): string {
   }
   if (result.whole.length > 0) out.push('', 'whole transcripts:', ...result.whole.map(formatMismatch));
   if (result.error !== undefined) out.push('', `stopped: ${result.error.message}`);
+  const stderr = result.network.history.flatMap((p) => p.transcript.filter((l) => l.stream === 'stderr').map((l) => `  peer ${p.id}: ${l.text}`));
+  if (stderr.length > 0) out.push('', 'stderr:', ...stderr);
   return out.join('\n') + '\n';
 }
 
@@ -167,8 +169,11 @@ function progress(scenario: Scenario, result: LiveRunResult | undefined, seconds
 
 /** Runs every seed; resolves with the exit code. */
 export async function runFuzz(opts: FuzzOptions, print: (line: string) => void = console.log): Promise<number> {
+  const first = opts.seeds[0] ?? 0;
+  const contiguous = opts.seeds.every((s, i) => s === first + i);
+  const which = opts.seeds.length === 1 ? `seed ${first}` : contiguous ? `seeds ${first}..${opts.seeds.at(-1)}` : `seeds ${opts.seeds.join(',')}`;
   print(
-    `fuzz:live: ${opts.routing} routing, ${opts.seeds.length === 1 ? `seed ${opts.seeds[0]}` : `seeds ${opts.seeds[0]}..${opts.seeds.at(-1)}`}, ` +
+    `fuzz:live: ${opts.routing} routing, ${which}, ` +
       `ping ${opts.pingSeconds} s, ports ${opts.portBase}.., failures kept in ${opts.out}`,
   );
   const started = Date.now();

@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_GENERATOR_OPTIONS, fileContent, generateScenario } from '../../src/model/generate.js';
 import { FILE_SENT, fileReceived, isForwardingLine, isServiceLine, peersNamed } from '../../src/model/lines.js';
 import { MODEL_ID_BITS, ownerIn, perfectViews, predecessorsIn, successorsIn, withPeer, type Ring } from '../../src/model/ring-model.js';
-import { runScenario, type Scenario } from '../../src/model/scenario.js';
+import { runScenario, type ModelRun, type Scenario } from '../../src/model/scenario.js';
 import { keyOfFile, rerouteLines, type StepLines } from '../../src/model/step-lines.js';
 import { inOpenClosed } from '../../src/routing/ids.js';
 import { nextHop } from '../../src/routing/next-hop.js';
@@ -120,14 +120,20 @@ function problemsOf(before: Ring, result: StepLines, routing: RoutingMode, ringL
   return problems;
 }
 
-/** Every key of `ring` has exactly one peer p with key in (predecessor(p), p], and it is ownerOf's. */
-function ownershipProblems(ring: Ring): string[] {
-  const owners = Array.from({ length: KEYS }, () => [] as number[]);
-  for (const p of ring) {
-    const pred = predecessorsIn(ring, p)[0] ?? p;
-    for (let key = 0; key < KEYS; key++) if (inOpenClosed(key, pred, p, MODEL_ID_BITS)) owners[key]?.push(p);
+/**
+ * The keys where ownership can go wrong (every member's ID and its
+ * neighbours, both ends of the ID space, `extra`) each have exactly one peer
+ * p with key in (predecessor(p), p], and it is ownerOf's.
+ */
+function ownershipProblems(ring: Ring, extra: readonly number[]): string[] {
+  const keys = new Set([0, KEYS - 1, ...extra, ...ring.flatMap((p) => [p, (p + 1) % KEYS, (p + KEYS - 1) % KEYS])]);
+  const preds = ring.map((p) => predecessorsIn(ring, p)[0] ?? p);
+  const out: string[] = [];
+  for (const key of keys) {
+    const owners = ring.filter((p, i) => inOpenClosed(key, preds[i] as number, p, MODEL_ID_BITS));
+    if (owners.length !== 1 || owners[0] !== ownerIn(ring, key)) out.push(`key ${key} has owners ${owners.join(',')} in ${ring.join(' ')}`);
   }
-  return owners.flatMap((o, key) => (o.length === 1 && o[0] === ownerIn(ring, key) ? [] : [`key ${key} has owners ${o.join(',')} in ${ring.join(' ')}`]));
+  return out;
 }
 
 /** Bounds every generated scenario keeps. */
@@ -152,6 +158,17 @@ function scenarioProblems(s: Scenario): string[] {
   return out;
 }
 
+/** Each seed's scenario and its run under every routing, computed once for the tests below. */
+const runs = (() => {
+  let all: { scenario: Scenario; runs: Record<RoutingMode, ModelRun> }[] | undefined;
+  return () =>
+    (all ??= Array.from({ length: SEEDS }, (_, i) => {
+      const scenario = generateScenario(FIRST + i);
+      const byRouting = Object.fromEntries(ROUTING_MODES.map((r) => [r, runScenario(scenario, r)])) as Record<RoutingMode, ModelRun>;
+      return { scenario, runs: byRouting };
+    }));
+})();
+
 describe(`the model over ${SEEDS} generated scenarios (seeds ${FIRST}..${FIRST + SEEDS - 1})`, () => {
   it('every scenario is within bounds and replays identically from its seed', () => {
     const problems: string[] = [];
@@ -165,12 +182,16 @@ describe(`the model over ${SEEDS} generated scenarios (seeds ${FIRST}..${FIRST +
 
   it('keeps every invariant at every step, under ring, ring-list and Chord routing', () => {
     const problems: string[] = [];
-    for (let seed = FIRST; seed < FIRST + SEEDS && problems.length < 20; seed++) {
-      const s = generateScenario(seed);
-      const ring = runScenario(s, 'ring');
-      for (const r of ring.steps) problems.push(...ownershipProblems(r.next.ring).map((p) => `seed ${seed}: ${p}`));
+    for (const { scenario: s, runs: byRouting } of runs()) {
+      if (problems.length >= 20) break;
+      const seed = s.seed;
+      const ring = byRouting.ring;
+      for (const r of ring.steps) {
+        const key = r.step.kind === 'store' || r.step.kind === 'request' ? [keyOfFile(r.step.file)] : [];
+        problems.push(...ownershipProblems(r.next.ring, key).map((p) => `seed ${seed}: ${p}`));
+      }
       for (const routing of ROUTING_MODES) {
-        const run = routing === 'ring' ? ring : runScenario(s, routing);
+        const run = byRouting[routing];
         let before = s.ring;
         run.steps.forEach((r, i) => {
           const ringLines = ring.steps[i]?.lines ?? {};
@@ -184,14 +205,12 @@ describe(`the model over ${SEEDS} generated scenarios (seeds ${FIRST}..${FIRST +
       }
     }
     expect(problems.slice(0, 20)).toEqual([]);
-  }, 120_000); // about 10 s of CPU; room for a machine running other suites too
+  }, 300_000); // a few seconds of CPU; room for a machine running other suites too
 
   it('covers the edges it leans on, across the seeds', () => {
     const seen = { wrapJoinAbove: 0, wrapJoinBelow: 0, wrapKey: 0, ownerTypes: 0, chordDiffers: 0, kills: 0, quits: 0, oneByte: 0, megabytes: 0 };
-    for (let seed = FIRST; seed < FIRST + SEEDS; seed++) {
-      const s = generateScenario(seed);
-      const ring = runScenario(s, 'ring');
-      const chord = runScenario(s, 'chord');
+    for (const { scenario: s, runs: byRouting } of runs()) {
+      const { ring, chord } = byRouting;
       let before = s.ring;
       s.steps.forEach((step, i) => {
         const max = before[before.length - 1] as number;

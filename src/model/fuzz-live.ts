@@ -162,13 +162,13 @@ function passedStep(s: LiveRunResult['steps'][number]): boolean {
 }
 
 /** One seed's progress line. */
-function progress(scenario: Scenario, result: LiveRunResult | undefined, seconds: number): string {
-  const verdict = result?.ok === true ? 'ok  ' : 'FAIL';
+function progress(scenario: Scenario, result: LiveRunResult, seconds: number): string {
+  const verdict = result.ok ? 'ok  ' : 'FAIL';
   return `seed ${String(scenario.seed).padEnd(8)} peers ${String(scenario.ring.length).padStart(2)}  steps ${String(scenario.steps.length).padStart(2)}  ${verdict}  ${seconds.toFixed(1).padStart(6)} s`;
 }
 
-/** Runs every seed; resolves with the exit code. */
-export async function runFuzz(opts: FuzzOptions, print: (line: string) => void = console.log): Promise<number> {
+/** Runs every seed (until `signal` aborts); resolves with the exit code. */
+export async function runFuzz(opts: FuzzOptions, print: (line: string) => void = console.log, signal?: AbortSignal): Promise<number> {
   const first = opts.seeds[0] ?? 0;
   const contiguous = opts.seeds.every((s, i) => s === first + i);
   const which = opts.seeds.length === 1 ? `seed ${first}` : contiguous ? `seeds ${first}..${opts.seeds.at(-1)}` : `seeds ${opts.seeds.join(',')}`;
@@ -179,7 +179,11 @@ export async function runFuzz(opts: FuzzOptions, print: (line: string) => void =
   const started = Date.now();
   const failed: { seed: number; diagnosis: string; replay: string; transcripts: string }[] = [];
   let passed = 0;
+  let ran = 0;
+  const interrupted = (): boolean => signal?.aborted === true; // read afresh: it changes under the awaits
   for (const seed of opts.seeds) {
+    if (interrupted()) break;
+    ran += 1;
     const scenario = generateScenario(seed);
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), `p2p-fuzz-${seed}-`));
     const t0 = Date.now();
@@ -190,6 +194,7 @@ export async function runFuzz(opts: FuzzOptions, print: (line: string) => void =
         portBase: opts.portBase,
         pingSeconds: opts.pingSeconds,
         dir,
+        ...(signal === undefined ? {} : { signal }),
         onStart: (ms) => {
           if (opts.verbose) print(`    ring of ${scenario.ring.length} started and pinged in ${ms} ms`);
         },
@@ -197,6 +202,11 @@ export async function runFuzz(opts: FuzzOptions, print: (line: string) => void =
           if (opts.verbose) print(`    step ${String(s.index + 1).padStart(2)} ${passedStep(s) ? 'ok  ' : 'FAIL'} ${String(s.ms).padStart(6)} ms  ${s.title}`);
         },
       });
+      if (interrupted() && !result.ok) {
+        ran -= 1; // not a verdict: its peers were stopped under it
+        print(`seed ${seed} interrupted`);
+        break;
+      }
       print(progress(scenario, result, (Date.now() - t0) / 1000));
       if (result.ok) {
         passed += 1;
@@ -218,7 +228,8 @@ export async function runFuzz(opts: FuzzOptions, print: (line: string) => void =
   const summary = {
     routing: opts.routing,
     pingSeconds: opts.pingSeconds,
-    seeds: opts.seeds.length,
+    seeds: ran,
+    interrupted: ran < opts.seeds.length,
     passed,
     failed,
     seconds,
@@ -230,16 +241,20 @@ export async function runFuzz(opts: FuzzOptions, print: (line: string) => void =
   const file = path.join(opts.out, 'summary.json');
   await fs.writeFile(file, JSON.stringify(summary, null, 2) + '\n');
   print(
-    `summary: ${opts.seeds.length} seeds under ${opts.routing}, ${passed} ok, ${failed.length} failed` +
+    `summary: ${ran} seeds${ran < opts.seeds.length ? ` (interrupted, of ${opts.seeds.length})` : ''} under ${opts.routing}, ${passed} ok, ${failed.length} failed` +
       `${failed.length > 0 ? ` (seeds ${failed.map((f) => f.seed).join(', ')})` : ''} in ${seconds.toFixed(0)} s; ${file}`,
   );
-  return failed.length === 0 ? 0 : 1;
+  if (failed.length > 0) return 1;
+  return ran < opts.seeds.length ? 130 : 0;
 }
 
 // Run as a script (npm run fuzz:live), not when imported.
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  // Ctrl-C stops the peers of the seed under way and ends with the summary of the seeds run.
+  const interrupt = new AbortController();
+  process.once('SIGINT', () => interrupt.abort());
   try {
-    process.exitCode = await runFuzz(parseFuzzArgs(process.argv.slice(2)));
+    process.exitCode = await runFuzz(parseFuzzArgs(process.argv.slice(2)), console.log, interrupt.signal);
   } catch (err) {
     process.stderr.write(`fuzz:live: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exitCode = 2;

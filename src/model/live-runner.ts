@@ -11,6 +11,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { PING_MISSES_DEAD, PING_TIMEOUT_MS } from '../constants.js';
+import { P2PError } from '../errors.js';
 import { courseLines, PeerNetwork, performAction, printedBy } from '../example/network.js';
 import type { RoutingMode } from '../routing/types.js';
 import { fileContent } from './generate.js';
@@ -31,6 +32,8 @@ export interface LiveRunOptions {
   readonly dir: string;
   /** Extra arguments for every peer. */
   readonly extraArgs?: readonly string[];
+  /** Aborting it stops every peer at once (the run then ends with an error). */
+  readonly signal?: AbortSignal;
   /** Called once the ring has started, with the milliseconds it took. */
   readonly onStart?: (ms: number) => void;
   /** Called as each step ends. */
@@ -123,15 +126,28 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
   let error: Error | undefined;
   let stoppedAt = -1;
   let whole: LineMismatch[] = [];
+  // An abort stops the peers and ends whatever wait is under way at once
+  // (the waits would otherwise run to their deadlines on silent peers).
+  let onAbort: () => void = () => undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => {
+      void net.stopAll();
+      reject(new P2PError('ERR_NOT_RUNNING', 'the run was interrupted'));
+    };
+  });
+  aborted.catch(() => undefined); // raced below; never unhandled
+  const until = <T>(p: Promise<T>): Promise<T> => Promise.race([p, aborted]);
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
   try {
+    opts.signal?.throwIfAborted();
     for (const [id, s1, s2] of initTriples(scenario.ring)) net.init(id, s1, s2);
-    await net.settlePings(new Map(), deadlines().startMs);
+    await until(net.settlePings(new Map(), deadlines().startMs));
     opts.onStart?.(Date.now() - started);
     for (const [index, modelled] of model.steps.entries()) {
       stoppedAt = index;
       const stepStarted = Date.now();
       const step = modelled.step;
-      if (routing === 'chord' && step.kind !== 'quit' && step.kind !== 'kill') await net.settleFingers(deadlines().fingersMs);
+      if (routing === 'chord' && step.kind !== 'quit' && step.kind !== 'kill') await until(net.settleFingers(deadlines().fingersMs));
       if (step.kind === 'store' && !written.has(step.file)) {
         const file = files.get(step.file);
         if (file !== undefined) await writeFile(opts.dir, scenario.seed, file);
@@ -145,8 +161,8 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
       };
       const marks = net.marks();
       const { stepMs } = deadlines();
-      await performAction(net, step, stepMs);
-      const printed = await printedBy(net, marks, expected, stepMs);
+      await until(performAction(net, step, stepMs));
+      const printed = await until(printedBy(net, marks, expected, stepMs));
       const checks = step.kind === 'request' ? await checkReceived(opts.dir, scenario.seed, files, step, modelled.lines) : [];
       const result: LiveStepResult = {
         index,
@@ -171,6 +187,7 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
   } catch (err) {
     error = err instanceof Error ? err : new Error(String(err));
   } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
     await net.stopAll();
   }
   const ok = error === undefined && steps.length === model.steps.length && steps.every(passed) && whole.length === 0;

@@ -11,6 +11,7 @@ export { parsePeerCommand } from './cli/args.js';
 export { ChildPeer } from './example/child-peer.js';
 export { PeerNetwork, runWalkthrough } from './example/network.js';
 export * from './routing/index.js';
+export * from './model/index.js';
 
 export type { StartPeerOptions, PeerExit } from './runtime/coordinator.js';
 export type { Role, RoleCounters } from './runtime/peer-state.js';

@@ -6,7 +6,7 @@
  * began before the change does not count), or, at the end, every peer.
  */
 import type { ChildPeer } from '../example/child-peer.js';
-import { predecessorsIn } from '../example/walkthrough.js';
+import { predecessorsIn } from '../model/ring-model.js';
 import { buildFingers } from '../routing/chord.js';
 import { successorList } from '../routing/ring.js';
 import type { PeerEvent } from '../runtime/events.js';

@@ -15,7 +15,8 @@ import type { RoutingMode } from '../routing/types.js';
 import { packageRoot } from '../runtime/worker-path.js';
 import { runInteractive } from './interactive.js';
 import { runWalkthrough, type StepResult } from './network.js';
-import { isPingLine, type Order } from './walkthrough.js';
+import { isPingLine } from '../model/lines.js';
+import type { Order } from './walkthrough.js';
 
 /** Options of `p2p example`. */
 export interface ExampleOptions {

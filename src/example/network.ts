@@ -8,19 +8,11 @@ import path from 'node:path';
 import { P2PError } from '../errors.js';
 import type { PeerEvent } from '../runtime/events.js';
 import { ChildPeer } from './child-peer.js';
-import { buildViews, simulateLookup } from '../routing/simulator.js';
-import { keyOf } from '../services/files.js';
+import { isPingLine } from '../model/lines.js';
+import { perfectViews, predecessorsIn } from '../model/ring-model.js';
+import { sameLines } from '../model/transcript.js';
 import type { RoutingMode } from '../routing/types.js';
-import {
-  COURSE_PEERS,
-  isPingLine,
-  predecessorsIn,
-  rerouteStep,
-  WALKTHROUGHS,
-  type Action,
-  type Order,
-  type Step,
-} from './walkthrough.js';
+import { COURSE_PEERS, routedStep, WALKTHROUGHS, type Action, type Order, type Step } from './walkthrough.js';
 
 /** Options of a network. */
 export interface NetworkOptions {
@@ -102,7 +94,7 @@ export class PeerNetwork {
    */
   async settleFingers(timeoutMs: number): Promise<void> {
     const ring = this.ring();
-    const views = buildViews(ring, 8, 2, 'chord');
+    const views = perfectViews(ring, 'chord');
     await Promise.all(
       ring.map((id) => {
         const want = (views.get(id)?.fingers ?? []).join(',');
@@ -155,8 +147,56 @@ export interface WalkthroughResult {
   readonly ok: boolean;
 }
 
-const isCourseLine = (e: PeerEvent): boolean =>
-  e.line !== undefined && e.stream !== 'stderr' && !isPingLine(e.line);
+/** A course line: printed on stdout, not a periodic ping line. */
+export function isCourseLine(e: PeerEvent): boolean {
+  return e.line !== undefined && e.stream !== 'stderr' && !isPingLine(e.line);
+}
+
+/** The course lines a peer printed from event index `since` on. */
+export function courseLines(peer: ChildPeer, since = 0): string[] {
+  return peer.events.slice(since).filter(isCourseLine).map((e) => e.line ?? '');
+}
+
+/**
+ * Waits (with a deadline) until the peer has printed `count` course lines
+ * since `since`, then returns every course line printed since then. On a
+ * timeout it returns what there is, so that a comparison shows the
+ * difference instead of a bare timeout.
+ */
+export async function linesAfter(peer: ChildPeer, since: number, count: number, timeoutMs: number): Promise<string[]> {
+  let n = 0;
+  if (count > 0) {
+    await peer
+      .waitFor((e) => isCourseLine(e) && ++n >= count, timeoutMs, `${count} course lines`, since)
+      .catch(() => undefined);
+  }
+  return courseLines(peer, since);
+}
+
+/**
+ * Waits for every peer in `expected` to print its lines since its mark and
+ * returns, per peer, what it printed (a peer that ran several times: its
+ * latest run). Peers expected to print nothing are read last, once the
+ * others are done, so that a line printed on the way (a wrong forwarder's)
+ * has come out.
+ */
+export async function printedBy(
+  net: PeerNetwork,
+  marks: ReadonlyMap<number, number>,
+  expected: Readonly<Record<number, readonly string[]>>,
+  timeoutMs: number,
+): Promise<Record<number, string[]>> {
+  const read = (key: string, count: number): Promise<readonly [number, string[]]> => {
+    const id = Number(key);
+    const peer = net.history.filter((p) => p.id === id).at(-1);
+    if (peer === undefined) throw new P2PError('ERR_BAD_ARGUMENT', `no peer ${id} ever ran`);
+    return linesAfter(peer, marks.get(id) ?? 0, count, timeoutMs).then((lines) => [id, lines] as const);
+  };
+  const all = Object.entries(expected);
+  const speaking = await Promise.all(all.filter(([, l]) => l.length > 0).map(([key, l]) => read(key, l.length)));
+  const silent = await Promise.all(all.filter(([, l]) => l.length === 0).map(([key]) => read(key, 0)));
+  return Object.fromEntries([...speaking, ...silent]);
+}
 
 /** Starts the course's ring in `opts.dir` and runs the walkthrough; the network is left running for the caller to stop. */
 export async function runWalkthrough(opts: WalkthroughOptions): Promise<WalkthroughResult> {
@@ -173,9 +213,9 @@ export async function runWalkthrough(opts: WalkthroughOptions): Promise<Walkthro
     for (const course of WALKTHROUGHS[opts.order]) {
       const started = Date.now();
       if (routing === 'chord') await net.settleFingers(deadline);
-      const step = routing === 'ring' ? course : rerouteStep(course, forwardersOf(course.action, net.ring(), routing));
+      const step = routing === 'ring' ? course : routedStep(course, net.ring(), routing);
       const marks = net.marks();
-      await act(net, step, deadline);
+      await performAction(net, step.action, deadline);
       const mismatches = await collect(net, step, marks, deadline);
       // Peers that gained predecessors must show pings from them before the next step.
       await net.settlePings(step.action.kind === 'pings' ? new Map() : net.marks(), deadline);
@@ -201,7 +241,7 @@ function wholeTranscripts(net: PeerNetwork, steps: readonly StepResult[]): StepR
   for (const peer of net.history) {
     const expected = steps.flatMap((s) => s.step.expect[peer.id] ?? []);
     const actual = peer.events.filter(isCourseLine).map((e) => e.line ?? '');
-    if (expected.length !== actual.length || expected.some((l, i) => l !== actual[i])) {
+    if (!sameLines(expected, actual)) {
       mismatches.push({ peer: peer.id, expected, actual });
     }
   }
@@ -210,36 +250,11 @@ function wholeTranscripts(net: PeerNetwork, steps: readonly StepResult[]): StepR
 }
 
 /**
- * Peers that print a forwarding line for `action` under `routing` on `ring`
- * (ascending IDs, 8-bit, two successors): the simulator's route on the same
- * membership, which the live peers follow once their views are settled.
- * Store and Request: every peer on the way but the owner. Join: every peer
- * before the acceptor, the newcomer's predecessor-to-be; a peer that owns the
- * newcomer's ID itself passes the join to its first successor, as live peers do.
+ * Does what `a` says to the network: starts a joining peer, types a
+ * command, or ends a peer (a Quit waits for its exit with status 0, a kill
+ * for its end). Resolves once the action is done, not once its lines are out.
  */
-export function forwardersOf(action: Action, ring: readonly number[], routing: RoutingMode): number[] {
-  const views = buildViews(ring, 8, 2, routing);
-  switch (action.kind) {
-    case 'join': {
-      const { via, peer } = action;
-      let path = simulateLookup(routing, views, via, peer).path;
-      if (path.length === 1) {
-        const next = views.get(via)?.successors[0];
-        if (next === undefined || next === via) return [];
-        path = [via, ...simulateLookup(routing, views, next, peer).path];
-      }
-      return path.slice(0, -2); // the last but one accepts; the last owns the newcomer's ID
-    }
-    case 'store':
-    case 'request':
-      return simulateLookup(routing, views, action.at, keyOf(action.file, 8)).path.slice(0, -1);
-    default:
-      return [];
-  }
-}
-
-async function act(net: PeerNetwork, step: Step, deadline: number): Promise<void> {
-  const a = step.action;
+export async function performAction(net: PeerNetwork, a: Action, deadline: number): Promise<void> {
   switch (a.kind) {
     case 'pings':
       return;
@@ -289,9 +304,7 @@ async function collect(
         .waitFor((e) => isCourseLine(e) && ++n >= expected.length, deadline, `${expected.length} lines for "${step.title}"`, since)
         .catch(() => undefined); // a short transcript is reported as a mismatch below
       const actual = peer.events.slice(since).filter(isCourseLine).map((e) => e.line ?? '');
-      const extra = actual.slice(expected.length);
-      const head = actual.slice(0, expected.length);
-      if (extra.length > 0 || head.length !== expected.length || head.some((l, i) => l !== expected[i])) {
+      if (!sameLines(expected, actual)) {
         out.push({ peer: id, expected, actual });
       }
     }),

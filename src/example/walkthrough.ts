@@ -2,8 +2,14 @@
  * The course's example network and its walkthrough, in both orders of the
  * specification (section 4), with every line each peer must print.
  * Ping lines are periodic and checked apart; everything else is compared
- * line for line.
+ * line for line. The lines are written out as the specification prints them
+ * (the golden transcripts of the reference model in src/model, which must
+ * derive the very same ones).
  */
+import type { Ring } from '../model/ring-model.js';
+import type { ServiceStep } from '../model/step.js';
+import { rerouteLines } from '../model/step-lines.js';
+import type { RoutingMode } from '../routing/types.js';
 
 /** The seven peers of the example ring and their two successors. */
 export const COURSE_PEERS: readonly (readonly [number, number, number])[] = [
@@ -16,14 +22,8 @@ export const COURSE_PEERS: readonly (readonly [number, number, number])[] = [
   [19, 2, 4],
 ];
 
-/** One action of the walkthrough. */
-export type Action =
-  | { readonly kind: 'pings' }
-  | { readonly kind: 'join'; readonly peer: number; readonly via: number }
-  | { readonly kind: 'quit'; readonly peer: number }
-  | { readonly kind: 'store'; readonly at: number; readonly file: string }
-  | { readonly kind: 'kill'; readonly peer: number }
-  | { readonly kind: 'request'; readonly at: number; readonly file: string };
+/** One action of the walkthrough: a ping check, or a service step of the model. */
+export type Action = { readonly kind: 'pings' } | ServiceStep;
 
 /** An action and the lines it makes each peer print. */
 export interface Step {
@@ -35,6 +35,8 @@ export interface Step {
 /** The two orders: the issue's walkthrough, and the course's marking sequence. */
 export type Order = 'walkthrough' | 'marking';
 
+// Written out here as the specification prints them, not taken from
+// src/model/lines.ts: these are the model's golden transcripts.
 const fwdJoin = (n: number): string => `Peer ${n} Join request forwarded to my successor`;
 const fwdStore = (f: string): string => `Store ${f} request forwarded to my successor`;
 const newSucc = (a: number, b: number): string[] => [`My new first successor is Peer ${a}`, `My new second successor is Peer ${b}`];
@@ -122,62 +124,13 @@ export const WALKTHROUGHS: Readonly<Record<Order, readonly Step[]>> = {
   ],
 };
 
-/** Ping lines: periodic, so left out of the line-for-line comparison. */
-export function isPingLine(line: string): boolean {
-  return (
-    line.startsWith('Ping requests sent to ') ||
-    line.startsWith('Ping request message received from ') ||
-    line.startsWith('Ping response received from ')
-  );
-}
-
-/** The two predecessors of each peer of a sorted ring. */
-export function predecessorsIn(ring: readonly number[], peer: number): number[] {
-  const sorted = [...ring].sort((a, b) => a - b);
-  const i = sorted.indexOf(peer);
-  const n = sorted.length;
-  if (i < 0 || n < 2) return [];
-  const out = [sorted[(i - 1 + n) % n] ?? peer];
-  if (n > 2) out.push(sorted[(i - 2 + n) % n] ?? peer);
-  return out;
-}
-
-/** Lines a peer prints when it passes a lookup on (they move with the route). */
-export function isForwardingLine(line: string): boolean {
-  return (
-    / Join request forwarded to my successor$/.test(line) ||
-    / request forwarded to my successor$/.test(line) ||
-    /^File request for \d{4} has been sent to my successor$/.test(line) ||
-    /^Request for File \d{4} has been received, but the file is not stored here$/.test(line)
-  );
-}
-
 /**
  * The lines of a step under another routing: the peers that forward are
- * those on the route the routing functions choose for the ring as it stands
- * (`path`, origin first, owner or acceptor excluded); every other line is
- * the same. `path` comes from the simulator on the same membership.
+ * those on the route the routing functions choose over `ring` (the peers as
+ * they stand, views perfect), as the reference model derives it; every other
+ * line is the same.
  */
-export function rerouteStep(step: Step, forwarders: readonly number[]): Step {
-  const a = step.action;
-  const forwardLine = (peer: number, index: number): string | undefined => {
-    if (a.kind === 'join') return `Peer ${a.peer} Join request forwarded to my successor`;
-    if (a.kind === 'store') return `Store ${a.file} request forwarded to my successor`;
-    if (a.kind === 'request') {
-      return index === 0 && peer === a.at
-        ? `File request for ${a.file} has been sent to my successor`
-        : `Request for File ${a.file} has been received, but the file is not stored here`;
-    }
-    return undefined;
-  };
-  const expect: Record<number, string[]> = {};
-  for (const [peer, lines] of Object.entries(step.expect)) {
-    const rest = lines.filter((l) => !isForwardingLine(l));
-    if (rest.length > 0) expect[Number(peer)] = rest;
-  }
-  forwarders.forEach((peer, i) => {
-    const line = forwardLine(peer, i);
-    if (line !== undefined) expect[peer] = [line, ...(expect[peer] ?? [])];
-  });
-  return { ...step, expect };
+export function routedStep(step: Step, ring: Ring, routing: RoutingMode): Step {
+  if (step.action.kind === 'pings') return step;
+  return { ...step, expect: rerouteLines(step.expect, ring, step.action, routing) };
 }

@@ -43,11 +43,14 @@ export async function lookup(node: PeerNode, key: number, timeoutMs = LOOKUP_TIM
     _path: String(node.id),
   });
   const answer = node.awaitAnswer<LookupResult>(req.stamp, timeoutMs);
+  // The answer can time out while the first hop is still being sent (a slow
+  // peer on a loaded machine): observe it now, or that rejection is unhandled
+  // and ends the consumer thread. The caller still sees it through `return answer`.
+  answer.catch(() => undefined);
   try {
     await onFindSuccessor(node, req as RequestOf<'update'>);
   } catch (err) {
-    node.cancelAnswer(req.stamp);
-    answer.catch(() => undefined); // the first failure is the one reported
+    node.cancelAnswer(req.stamp); // the first failure is the one reported
     throw err;
   }
   return answer;

@@ -141,12 +141,13 @@ export function linesOf(state: ModelState, step: ServiceStep, routing: RoutingMo
     }
     case 'store': {
       member(step.at, 'the typing peer');
+      const key = keyOfFile(step.file); // refuses a bad name first
       if (!state.files.has(step.file)) {
         // A file the typing peer does not have is not stored: one line, nothing sent.
         book.add(step.at, storeNoFile(step.file));
         return { step, lines: book.done(), next: state };
       }
-      const route = routeIn(ring, routing, step.at, keyOfFile(step.file));
+      const route = routeIn(ring, routing, step.at, key);
       for (const peer of route.forwarders) book.add(peer, storeForwarded(step.file));
       book.add(route.end, storeAccepted(step.file));
       return { step, lines: book.done(), next: state, route };

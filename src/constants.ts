@@ -52,3 +52,8 @@ export const SYNC_TIMEOUT_MS = 20_000;
 export const JOIN_TRIES = 4;
 /** Added to the repair time when a newcomer waits for its join to be accepted. */
 export const JOIN_RETRY_SLACK_MS = 2000;
+/**
+ * A thread's unexpected errors (see runtime/faults.ts) print at most one line
+ * per this long: the first at once, the rest as a count.
+ */
+export const FAULT_REPORT_INTERVAL_MS = 10_000;

@@ -29,6 +29,8 @@ export const ERROR_CODES = [
   'ERR_TRANSFER',
   'ERR_NOT_RUNNING',
   'ERR_TIMEOUT',
+  /** An error nothing expected (a bug), caught by a thread's last resort: see runtime/faults.ts. */
+  'ERR_INTERNAL',
 ] as const;
 
 /** A runtime error code. */

@@ -10,5 +10,6 @@ hostRole((ctx) =>
     queue: ctx.queue,
     state: ctx.state,
     emit: ctx.emit,
+    fault: ctx.fault,
   }),
 );

@@ -10,5 +10,6 @@ hostRole((ctx) =>
     state: ctx.state,
     queue: ctx.queue,
     emit: ctx.emit,
+    fault: ctx.fault,
   }),
 );

@@ -9,5 +9,6 @@ hostRole((ctx) =>
     queue: ctx.queue,
     state: ctx.state,
     emit: ctx.emit,
+    fault: ctx.fault,
   }),
 );

@@ -32,7 +32,7 @@ export function sendRequest(to: Endpoint, req: Request, timeoutMs = TCP_CONNECT_
       reject(new P2PError('ERR_UNREACHABLE', `cannot deliver ${req.type} to ${to.host}:${to.port}: ${reason}`, { cause: err }));
     };
     socket.setTimeout(timeoutMs, () => fail(new Error(`no answer within ${timeoutMs} ms`)));
-    socket.once('error', fail);
+    socket.on('error', fail); // `on`: a second 'error' with no listener would be an uncaught exception
     socket.once('connect', () => socket.end(frame));
     // The receiver closes after reading the frame; our 'close' follows its FIN.
     socket.resume();

@@ -60,6 +60,7 @@ export function startConsumer(ctx: RoleContext): RunningRole {
     send: sendRequest,
     transfers,
     requestExit: (code, reason) => ctx.post({ kind: 'exit', code, reason }),
+    fault: ctx.fault,
   });
   const dispatch: DispatchContext = { queueStats: () => queueStats(ctx.queue) };
   if (controlPort !== undefined) exposeControl(controlPort, node, dispatch);
@@ -67,10 +68,19 @@ export function startConsumer(ctx: RoleContext): RunningRole {
   const loop = async (): Promise<void> => {
     while (!ctx.queue.closed) {
       await ctx.queue.waitForData();
-      ctx.queue.drain((view) => dispatchRecord(node, dispatch, view));
+      try {
+        ctx.queue.drain((view) => dispatchRecord(node, dispatch, view));
+      } catch (err) {
+        // dispatchRecord reports every failure itself; one that escapes it
+        // is a bug, and costs one record (drain counts it as consumed), not
+        // the peer.
+        ctx.fault(err, 'dispatch');
+      }
     }
   };
-  const running = loop();
+  // A loop that breaks leaves nobody to drain the queue: end the peer loudly
+  // rather than hang silently.
+  const running = loop().catch((err: unknown) => ctx.fatal(err));
   let chord: { stop(): void } | undefined;
   let replication: { stop(): void } | undefined;
   let successorList: { stop(): void } | undefined;

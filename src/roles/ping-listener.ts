@@ -13,6 +13,7 @@ import { contentError } from '../protocol/content.js';
 import type { RingQueue } from '../queue/ring-queue.js';
 import { bindUdp } from '../net/udp.js';
 import type { Emit } from '../runtime/events.js';
+import { detach, type Fault } from '../runtime/faults.js';
 import type { PeerState } from '../runtime/peer-state.js';
 
 /** What the ping listener needs. */
@@ -23,6 +24,8 @@ export interface PingListenerOptions {
   readonly queue: RingQueue;
   readonly state: PeerState;
   readonly emit: Emit;
+  /** Reports an unexpected error (runtime/faults.ts). */
+  readonly fault: Fault;
 }
 
 /** Binds the UDP port (rejects with ERR_PORT_IN_USE) and starts answering. */
@@ -76,5 +79,8 @@ function onDatagram(socket: dgram.Socket, msg: Buffer, rinfo: dgram.RemoteInfo, 
     opts.state.count('ping-listener');
     return;
   }
-  void opts.queue.pushAsync(record).then((r) => opts.state.count('ping-listener', r === 1 ? 'handled' : 'errors'));
+  detach(
+    () => opts.queue.pushAsync(record).then((r) => opts.state.count('ping-listener', r === 1 ? 'handled' : 'errors')),
+    (err) => opts.fault(err, 'queueing a ping'),
+  );
 }

@@ -19,6 +19,7 @@ import { StampSource } from '../protocol/types.js';
 import type { RingQueue } from '../queue/ring-queue.js';
 import { formatPeerRef, type PeerRef } from '../net/peer-ref.js';
 import type { Emit } from '../runtime/events.js';
+import { detach, type Fault } from '../runtime/faults.js';
 import type { PeerState } from '../runtime/peer-state.js';
 
 /** What the ping sender needs. */
@@ -29,6 +30,8 @@ export interface PingSenderOptions {
   readonly state: PeerState;
   readonly queue: RingQueue;
   readonly emit: Emit;
+  /** Reports an unexpected error (runtime/faults.ts). */
+  readonly fault: Fault;
 }
 
 interface Target {
@@ -106,7 +109,10 @@ export async function startPingSender(opts: PingSenderOptions): Promise<{ begin(
       stamp: stamps.stamp(),
       content: { dead: String(t.ref.id), _deadAddr: formatPeerRef(t.ref) },
     });
-    void opts.queue.pushAsync(abrupt).then((r) => opts.state.count('ping-sender', r === 1 ? 'handled' : 'errors'));
+    detach(
+      () => opts.queue.pushAsync(abrupt).then((r) => opts.state.count('ping-sender', r === 1 ? 'handled' : 'errors')),
+      (err) => opts.fault(err, 'queueing abrupt'),
+    );
   };
 
   // Keeps one Target per current successor; a successor that left the list
@@ -202,7 +208,8 @@ export async function startPingSender(opts: PingSenderOptions): Promise<{ begin(
       }
     }
   };
-  void watchEpoch();
+  // Should the watch ever fail, each tick still reconciles: slower, not wrong.
+  detach(watchEpoch, (err) => opts.fault(err, 'watching successors'));
 
   let first: NodeJS.Timeout | undefined;
   let every: NodeJS.Timeout | undefined;

@@ -32,6 +32,7 @@ import { FrameReader } from '../protocol/frame-reader.js';
 import type { RingQueue } from '../queue/ring-queue.js';
 import { listenTcp } from '../net/tcp.js';
 import type { Emit } from '../runtime/events.js';
+import { detach, type Fault } from '../runtime/faults.js';
 import type { PeerState } from '../runtime/peer-state.js';
 
 /** Most connections held at once; at the limit the longest-waiting one is evicted. */
@@ -51,6 +52,8 @@ export interface SocketProducerOptions {
   readonly queue: RingQueue;
   readonly state: PeerState;
   readonly emit: Emit;
+  /** Reports an unexpected error (runtime/faults.ts). */
+  readonly fault: Fault;
 }
 
 /** A running socket producer. */
@@ -209,7 +212,13 @@ function serveConnection(socket: net.Socket, opts: SocketProducerOptions): Conne
       reject(err);
     }
   };
-  const pump = (): Promise<void> => (drained = drained.then(drain));
+  // drain never rejects (it closes the connection on any error); should it
+  // ever, the chain stays usable and the error is reported.
+  const pump = (): Promise<void> =>
+    (drained = drained.then(drain).catch((err: unknown) => {
+      opts.fault(err, 'reading a connection');
+      socket.destroy();
+    }));
 
   socket.on('data', (chunk: Buffer) => {
     try {
@@ -218,18 +227,22 @@ function serveConnection(socket: net.Socket, opts: SocketProducerOptions): Conne
       reject(err);
       return;
     }
-    void pump();
+    detach(pump, (err) => opts.fault(err, 'reading a connection'));
   });
   // One request per connection is the usual pattern: the sender ends, we close.
   socket.on('end', () => {
-    void pump().then(() => {
-      if (reader.buffered > 0 && !socket.destroyed) {
-        reject(new P2PError('ERR_FRAME_TRUNCATED', `connection ended inside a frame (${reader.buffered} bytes buffered)`));
-        return;
-      }
-      clearTimeout(conn.timer);
-      socket.end();
-    });
+    detach(
+      () =>
+        pump().then(() => {
+          if (reader.buffered > 0 && !socket.destroyed) {
+            reject(new P2PError('ERR_FRAME_TRUNCATED', `connection ended inside a frame (${reader.buffered} bytes buffered)`));
+            return;
+          }
+          clearTimeout(conn.timer);
+          socket.end();
+        }),
+      (err) => opts.fault(err, 'closing a connection'),
+    );
   });
   return conn;
 }

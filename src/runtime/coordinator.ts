@@ -5,6 +5,17 @@
  * writer of the peer's output, watches every worker (one that dies
  * unexpectedly ends the peer with a non-zero code), and stops them all on
  * `exit`.
+ *
+ * A dead role is not restarted. It could not be done safely: the consumer
+ * holds the peer's whole state (successors, fingers, awaited answers, the
+ * control channel and the transfer pool), and a producer terminated between
+ * its reservation and its commit leaves a record the consumer waits on
+ * forever (see the contract of RingQueue). Instead, a role does not die of
+ * an ordinary fault: each thread reports unexpected errors with ERR_INTERNAL
+ * and carries on (runtime/faults.ts), so only what no handler can survive
+ * (a role whose loop broke and says `fatal`, a thread out of memory, a
+ * terminated worker) reaches the coordinator, which says so loudly and
+ * ends the peer with a non-zero code.
  */
 import type { Readable } from 'node:stream';
 import { MessageChannel, Worker } from 'node:worker_threads';
@@ -214,17 +225,25 @@ export class Peer {
       this.queue.close(); // wakes a consumer asleep on the queue and any blocked producer
       for (const w of this.workers.values()) w.postMessage({ kind: 'stop' });
       const grace = setTimeout(() => {
-        for (const w of this.workers.values()) void w.terminate();
+        for (const w of this.workers.values()) w.terminate().catch(() => undefined); // it has exited meanwhile
       }, STOP_GRACE_MS);
       await Promise.all(exits);
       clearTimeout(grace);
     }
     await Promise.all(exits);
-    this.control[Comlink.releaseProxy]();
-    this.controlPort.close();
-    await this.eventLog?.close();
     const exit = { code, reason };
-    this.resolveExit(exit);
+    // `stop()` never rejects (its callers do not wait for it): whatever
+    // closing the channel or the event log throws, the peer has stopped.
+    try {
+      this.control[Comlink.releaseProxy]();
+      this.controlPort.close();
+      await this.eventLog?.close();
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      process.stderr.write(`p2p: peer ${this.config.self.id}: closing the event log failed: ${message}\n`);
+    } finally {
+      this.resolveExit(exit);
+    }
     return exit;
   }
 }

@@ -1,13 +1,16 @@
 /**
  * What every role worker does around its role: read workerData, attach to
- * the shared queue and state, record its thread ID, start the role, say
- * `ready` (or `fatal` with the error), begin on the coordinator's `go`, and
- * stop on its `stop`.
+ * the shared queue and state, record its thread ID, install the thread's
+ * last resort for unexpected errors (runtime/faults.ts: reported with
+ * ERR_INTERNAL, rate-limited, and the thread carries on), start the role,
+ * say `ready` (or `fatal` with the error), begin on the coordinator's `go`,
+ * and stop on its `stop`.
  */
 import { parentPort, threadId, workerData, type MessagePort } from 'node:worker_threads';
 import { serializeError } from '../errors.js';
 import { RingQueue } from '../queue/ring-queue.js';
 import type { PeerConfig } from '../services/config.js';
+import { detach, FaultReporter, installFaultGuard, type Fault } from './faults.js';
 import { createEmitter, type CoordinatorMessage, type Emit, type RoleMessage } from './events.js';
 import { PeerState, type Role } from './peer-state.js';
 
@@ -28,6 +31,13 @@ export interface RoleContext {
   readonly state: PeerState;
   readonly emit: Emit;
   readonly post: (message: RoleMessage) => void;
+  /** Reports an unexpected error with ERR_INTERNAL (rate-limited); the role carries on. */
+  readonly fault: Fault;
+  /**
+   * Ends the peer, loudly: for a role that can no longer do its work (its
+   * loop broke). The coordinator says which role failed and exits non-zero.
+   */
+  readonly fatal: (err: unknown) => void;
 }
 
 /** A running role. */
@@ -47,19 +57,39 @@ export function hostRole(start: (ctx: RoleContext) => Promise<RunningRole> | Run
   if (port === null) throw new Error('a role must run in a worker thread');
   const data = workerData as RoleWorkerData;
   const post = (message: RoleMessage): void => port.postMessage(message);
+  const emit = createEmitter(data.config.self.id, data.role, (event) => post({ kind: 'event', event }));
+  const state = new PeerState(data.stateBuffer);
+  const faults = new FaultReporter({
+    peer: data.config.self.id,
+    role: data.role,
+    emit,
+    count: () => state.count(data.role, 'errors'),
+  });
+  installFaultGuard(process, faults.report);
   const ctx: RoleContext = {
     data,
     queue: new RingQueue(data.queueBuffer),
-    state: new PeerState(data.stateBuffer),
-    emit: createEmitter(data.config.self.id, data.role, (event) => post({ kind: 'event', event })),
+    state,
+    emit,
     post,
+    fault: faults.report,
+    fatal: (err) => post({ kind: 'fatal', role: data.role, error: serializeError(err) }),
   };
   ctx.state.registerRole(data.role, threadId);
   let running: RunningRole | undefined;
   port.on('message', (message: CoordinatorMessage) => {
     // `go` comes only after this role's `ready`, so `running` is set by then.
-    if (message.kind === 'go') running?.begin?.();
-    else void Promise.resolve(running?.close()).finally(() => port.close());
+    if (message.kind === 'go') {
+      detach(() => running?.begin?.(), (err) => faults.report(err, 'begin'));
+      return;
+    }
+    Promise.resolve()
+      .then(() => running?.close())
+      .catch((err: unknown) => faults.report(err, 'close'))
+      .finally(() => {
+        faults.close();
+        port.close();
+      });
   });
   Promise.resolve()
     .then(() => start(ctx))
@@ -69,5 +99,6 @@ export function hostRole(start: (ctx: RoleContext) => Promise<RunningRole> | Run
         post({ kind: 'ready', role: data.role });
       },
       (err: unknown) => post({ kind: 'fatal', role: data.role, error: serializeError(err) }),
-    );
+    )
+    .catch((err: unknown) => faults.report(err, 'start'));
 }

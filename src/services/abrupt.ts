@@ -122,8 +122,10 @@ export function completeRepair(node: PeerNode, req: RequestOf<'update'>): void {
   // another peer that died with this one, and the list may have changed
   // since the first was told.
   const [s1, s2] = node.successors;
-  void Promise.all([
-    tellPredecessors(node, s1, [node.config.self, node.predecessors[0]], dead),
-    tellPredecessors(node, s2, [s1, node.config.self], dead),
-  ]);
+  node.detach('telling predecessors', () =>
+    Promise.all([
+      tellPredecessors(node, s1, [node.config.self, node.predecessors[0]], dead),
+      tellPredecessors(node, s2, [s1, node.config.self], dead),
+    ]),
+  );
 }

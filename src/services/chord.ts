@@ -40,8 +40,8 @@ export function startChordMaintenance(node: PeerNode): { stop(): void } {
     }
   };
   const schedule = newFingerSchedule();
-  const timer = setInterval(() => void round(), node.config.pingIntervalMs);
-  const first = setTimeout(() => void round(), Math.min(200, node.config.pingIntervalMs));
+  const timer = setInterval(() => node.detach('chord round', round), node.config.pingIntervalMs);
+  const first = setTimeout(() => node.detach('chord round', round), Math.min(200, node.config.pingIntervalMs));
   return {
     stop: () => {
       clearInterval(timer);
@@ -189,7 +189,8 @@ export async function fixFingers(
           known = await find(start);
           lookups += 1;
         } catch (err) {
-          node.note('finger-lookup-failed', { fields: { finger: i, message: err instanceof Error ? err.message : String(err) } });
+          const code = isP2PError(err) ? err.code : 'ERR_UNKNOWN';
+          node.note('finger-lookup-failed', { fields: { finger: i, code, message: err instanceof Error ? err.message : String(err) } });
           failed = true;
           return; // try again next round, from this finger
         }

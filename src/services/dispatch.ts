@@ -49,7 +49,7 @@ export function dispatchRecord(node: PeerNode, ctx: DispatchContext, view: Uint8
     node.warn('record-error', err, 'A queue record could not be read');
     return;
   }
-  if (record.kind === 'command') void runCommand(node, ctx, record.line);
+  if (record.kind === 'command') node.detach('command', () => runCommand(node, ctx, record.line));
   else dispatchRequest(node, record.request);
 }
 

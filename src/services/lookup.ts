@@ -28,7 +28,12 @@ export interface LookupResult {
   readonly path: readonly number[];
 }
 
-/** Looks up the owner of `key`, starting here. Rejects with ERR_TIMEOUT when no answer comes. */
+/**
+ * Looks up the owner of `key`, starting here. One deadline, `timeoutMs`,
+ * covers the whole lookup, the first forward included: rejects once, with
+ * ERR_TIMEOUT when no answer has come by then (however long the forward
+ * still takes), or with the forward's error when it fails first.
+ */
 export async function lookup(node: PeerNode, key: number, timeoutMs = LOOKUP_TIMEOUT_MS): Promise<LookupResult> {
   const size = 2 ** node.config.idBits;
   if (!Number.isInteger(key) || key < 0 || key >= size) {
@@ -42,18 +47,7 @@ export async function lookup(node: PeerNode, key: number, timeoutMs = LOOKUP_TIM
     _hops: '0',
     _path: String(node.id),
   });
-  const answer = node.awaitAnswer<LookupResult>(req.stamp, timeoutMs);
-  // The answer can time out while the first hop is still being sent (a slow
-  // peer on a loaded machine): observe it now, or that rejection is unhandled
-  // and ends the consumer thread. The caller still sees it through `return answer`.
-  answer.catch(() => undefined);
-  try {
-    await onFindSuccessor(node, req as RequestOf<'update'>);
-  } catch (err) {
-    node.cancelAnswer(req.stamp); // the first failure is the one reported
-    throw err;
-  }
-  return answer;
+  return node.exchange<LookupResult>(req.stamp, timeoutMs, () => onFindSuccessor(node, req as RequestOf<'update'>));
 }
 
 /** One step of a lookup at this peer: answer, or pass it on. */
@@ -70,6 +64,12 @@ export async function onFindSuccessor(node: PeerNode, req: RequestOf<'update'>, 
       // A finger that points at a departed peer: forget it and route again.
       if (!isP2PError(err, 'ERR_UNREACHABLE') || attempt >= MAX_LOOKUP_RETRIES) throw err;
       node.forgetFinger(to.id);
+      if (Number(req.content._nodeID) === node.id && !node.isAwaiting(req.stamp)) {
+        // Our own lookup, already over (its deadline passed while the send
+        // waited on a peer that never read it): nobody wants a new route.
+        node.note('lookup-abandoned', { fields: { key, unreachable: to.id, code: err.code }, ...trail });
+        return;
+      }
       // Counted like forwardToward's reroutes of Store and Request.
       node.note('rerouted', { fields: { unreachable: to.id, key, request: 'lookup' }, ...trail });
       await onFindSuccessor(node, req, attempt + 1);

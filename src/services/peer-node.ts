@@ -24,6 +24,7 @@ import {
 } from '../routing/predecessors.js';
 import type { Hop, RoutingView } from '../routing/types.js';
 import type { Emit, EventDetails, FieldValue } from '../runtime/events.js';
+import { detach, type Fault } from '../runtime/faults.js';
 import type { PeerState } from '../runtime/peer-state.js';
 import type { PeerConfig } from './config.js';
 import type { TransferService } from './transfer-service.js';
@@ -37,6 +38,8 @@ export interface PeerDeps {
   readonly transfers: TransferService;
   /** Ends the peer (the coordinator stops every thread). */
   readonly requestExit: (code: number, reason: string) => void;
+  /** Reports an unexpected error (a bug) with ERR_INTERNAL, rate-limited (runtime/faults.ts). */
+  readonly fault: Fault;
 }
 
 /** Times a forwarded request is routed around unreachable peers before it fails. */
@@ -114,6 +117,14 @@ export class PeerNode {
     const message = err instanceof Error ? err.message : String(err);
     this.deps.state.count('consumer', 'errors');
     this.deps.emit(kind, `${context}: ${code}: ${message}`, { stream: 'stderr', fields: { ...fields, code, message } });
+  }
+
+  /**
+   * Starts background work (a timer's round, a typed command) without
+   * awaiting it; anything it throws is reported as an internal error.
+   */
+  detach(where: string, task: () => unknown): void {
+    detach(task, (err) => this.deps.fault(err, where));
   }
 
   /** Remembers where a peer is. */
@@ -337,20 +348,47 @@ export class PeerNode {
   }
 
   /**
-   * Resolves with the answer to the request stamped `stamp` (see
-   * settleAnswer); rejects with ERR_TIMEOUT after `ms`.
+   * One request and its answer under one deadline: runs `send` (which sends
+   * the request stamped `stamp`) and resolves with the answer delivered by
+   * settleAnswer. The waiter is in place before `send` starts, so an answer
+   * that overtakes the send's own completion (the owner answers before the
+   * next hop has closed its connection) is kept.
+   *
+   * Settles once: with the answer; or rejects with `send`'s error, or with
+   * ERR_TIMEOUT after `ms` however long `send` itself still takes (a next hop
+   * that accepts connections and never reads them holds a send for
+   * TCP_CONNECT_TIMEOUT_MS), whichever comes first. Whatever settles later —
+   * a send that fails after the deadline, a deadline after the send failed —
+   * is observed here and dropped: never an unhandled rejection (issue 11).
    */
-  awaitAnswer<T>(stamp: string, ms: number): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
+  async exchange<T>(stamp: string, ms: number, send: () => Promise<void>): Promise<T> {
+    const answer = new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.answers.delete(stamp);
         reject(new P2PError('ERR_TIMEOUT', `no answer to ${stamp} within ${ms} ms`));
       }, ms);
       this.answers.set(stamp, { settle: (v) => resolve(v as T), timer });
     });
+    let sent: Promise<void>;
+    try {
+      sent = send();
+    } catch (err) {
+      sent = Promise.reject(err);
+    }
+    try {
+      // race subscribes to both at once: from here on neither can reject unobserved.
+      return await Promise.race([answer, sent.then(() => answer)]);
+    } finally {
+      this.cancelAnswer(stamp);
+    }
   }
 
-  /** Delivers an answer awaited with awaitAnswer; an unexpected one is ignored. */
+  /** True while an exchange of this peer waits for the answer to `stamp`. */
+  isAwaiting(stamp: string): boolean {
+    return this.answers.has(stamp);
+  }
+
+  /** Delivers an answer awaited by exchange; an unexpected one is ignored. */
   settleAnswer(stamp: string, value: unknown): void {
     const waiting = this.answers.get(stamp);
     if (waiting === undefined) return;
@@ -359,8 +397,8 @@ export class PeerNode {
     waiting.settle(value);
   }
 
-  /** Stops waiting for an answer (its request could not be sent). */
-  cancelAnswer(stamp: string): void {
+  /** Stops waiting for an answer (its exchange is over). */
+  private cancelAnswer(stamp: string): void {
     const waiting = this.answers.get(stamp);
     if (waiting === undefined) return;
     this.answers.delete(stamp);

@@ -20,6 +20,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { RECONCILE_EVERY_INTERVALS, SYNC_TIMEOUT_MS } from '../constants.js';
+import { isP2PError } from '../errors.js';
 import type { PeerRef } from '../net/peer-ref.js';
 import type { RequestOf } from '../protocol/types.js';
 import { inOpenClosed } from '../routing/ids.js';
@@ -89,10 +90,10 @@ export function startReplication(node: PeerNode): { stop(): void } {
   const soon = (): void => {
     handedOver.get(node)?.clear();
     clearTimeout(debounce);
-    debounce = setTimeout(() => void run(), node.config.pingIntervalMs);
+    debounce = setTimeout(() => node.detach('reconcile', run), node.config.pingIntervalMs);
   };
   node.onMembershipChange(soon);
-  const every = setInterval(() => void run(), RECONCILE_EVERY_INTERVALS * node.config.pingIntervalMs);
+  const every = setInterval(() => node.detach('reconcile', run), RECONCILE_EVERY_INTERVALS * node.config.pingIntervalMs);
   return {
     stop: () => {
       clearTimeout(debounce);
@@ -204,16 +205,15 @@ export async function offer(
     _ext: file.ext,
     _size: String(file.size),
   });
-  const answer = node.awaitAnswer<OfferOutcome>(req.stamp, SYNC_TIMEOUT_MS);
   try {
-    await node.deps.send(to, req);
-    const outcome = await answer;
+    // One deadline for the send and the answer.
+    const outcome = await node.exchange<OfferOutcome>(req.stamp, SYNC_TIMEOUT_MS, () => node.deps.send(to, req));
     node.note(`${kind}-offered`, { fields: { filename, to: to.id, outcome } });
     return outcome;
   } catch (err) {
-    node.cancelAnswer(req.stamp);
-    answer.catch(() => undefined);
-    node.note(`${kind}-failed`, { fields: { filename, to: to.id, message: err instanceof Error ? err.message : String(err) } });
+    const code = isP2PError(err) ? err.code : 'ERR_UNKNOWN';
+    const message = err instanceof Error ? err.message : String(err);
+    node.note(`${kind}-failed`, { fields: { filename, to: to.id, code, message } });
     return 'failed';
   }
 }

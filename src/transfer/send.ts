@@ -13,7 +13,8 @@ export async function sendFile(task: SendTask): Promise<{ bytes: number }> {
   socket.setNoDelay(true);
   const closed = new Promise<void>((resolve, reject) => {
     socket.once('close', (hadError) => (hadError ? undefined : resolve()));
-    socket.once('error', (err) =>
+    // `on`, not `once`: a second 'error' with no listener would be an uncaught exception.
+    socket.on('error', (err) =>
       reject(new P2PError('ERR_TRANSFER', `sending to ${task.to.host}:${task.to.port}: ${err.message}`, { cause: err })),
     );
   });

@@ -197,7 +197,8 @@ export class LiveRing {
     const perfect = (id: number): boolean => {
       const peer = this.net.get(id);
       if (!listOk(id)) return false;
-      if (latest(peer, 'predecessor-changed', (f) => f['slot'] === 0)?.['peer'] !== predecessorOf(ids, id)) return false;
+      const preds = latest(peer, 'predecessor-changed')?.['predecessors'];
+      if (!Array.isArray(preds) || preds[0] !== predecessorOf(ids, id)) return false;
       return mode !== 'chord' || sameList(latest(peer, 'fingers-changed')?.['fingers'], buildFingers(ids, id, idBits));
     };
     const deadline = Date.now() + deadlineMs;

@@ -17,6 +17,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { COURSE_PEERS } from '../../src/example/walkthrough.js';
 import {
   courseLines,
   deadlineFor,
@@ -35,17 +36,6 @@ import { fwdJoin, fwdStore, newSucc, notHere } from '../fixtures/lines.js';
 
 // This file's ports: 20600..20899 (ring) and 20900..21199 (Chord); its tests run one after another on them.
 const PORT_BASES = { ring: 20600, chord: 20900 } as const;
-
-/** The course's ring, whose walks the lines below are written for. */
-const RING: readonly (readonly [number, number, number])[] = [
-  [2, 4, 5],
-  [4, 5, 8],
-  [5, 8, 9],
-  [8, 9, 14],
-  [9, 14, 19],
-  [14, 19, 2],
-  [19, 2, 4],
-];
 
 /** A file of `size` seeded bytes named `name` in the network's shared directory. */
 async function makeFile(tn: TestNetwork, name: string, size: number): Promise<Buffer> {
@@ -67,7 +57,7 @@ for (const routing of ROUTINGS) {
   describe(`membership at each instant, ${routing} routing`, () => {
     it('a Request and a Store typed at the successor the moment a join is accepted go to the newcomer', { timeout: 180_000 }, async () => {
       const tn = await startNetwork({ portBase: PORT_BASES[routing], routing });
-      await startRing(tn.net, RING);
+      await startRing(tn.net, COURSE_PEERS); // the course's ring, whose walks the lines below are written for
       const bytes = await makeFile(tn, '0271.bin', 4096); // key 15: Peer 19's until 15 joins
       await makeFile(tn, '0527.bin', 64); // key 15 too
       const marks = tn.net.marks();

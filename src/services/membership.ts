@@ -131,3 +131,62 @@ export async function onSuccessorRejoined(node: PeerNode, req: RequestOf<'update
   }
   await Promise.all(sends);
 }
+
+/** Peers seen pinging us as their second successor though they are not our second predecessor: since when. */
+const staleSeconds = new WeakMap<PeerNode, Map<number, number>>();
+
+/** A slot-1 ping from `id` was taken: it is our second predecessor after all. */
+export function staleSecondCleared(node: PeerNode, id: number): void {
+  staleSeconds.get(node)?.delete(id);
+}
+
+/**
+ * `pinger` pings us as its second successor, but our second predecessor is
+ * another, closer peer (its first successor, then us): a peer came back
+ * between them after `pinger` had repaired it away, or `pinger` missed a
+ * successor change. A course message may be on its way, so only a pinger
+ * still at it two ping intervals later counts. Then our second predecessor,
+ * which is `pinger`'s first successor and the only peer that may change
+ * its successors, is asked to send it a successor change.
+ */
+export async function staleSecondSeen(node: PeerNode, pinger: PeerRef): Promise<void> {
+  const [p0, p1] = node.predecessors;
+  if (p0 === undefined || p1 === undefined || pinger.id === p0.id || pinger.id === p1.id) return;
+  // It must precede our second predecessor: it is one step further back.
+  if (!inOpen(pinger.id, node.id, p1.id, node.config.idBits)) return;
+  let seen = staleSeconds.get(node);
+  if (seen === undefined) staleSeconds.set(node, (seen = new Map()));
+  const now = Date.now();
+  const since = seen.get(pinger.id);
+  if (since === undefined) {
+    seen.set(pinger.id, now);
+    return;
+  }
+  if (now - since < 2 * node.config.pingIntervalMs) return;
+  seen.delete(pinger.id);
+  node.note('stale-second-seen', { fields: { peer: pinger.id, via: p1.id } });
+  try {
+    await node.sendTo(p1, 'update', { reason: 'refresh-predecessor', _peer: formatPeerRef(pinger) });
+  } catch (err) {
+    node.note('stale-second-untold', { fields: { to: p1.id, message: err instanceof Error ? err.message : String(err) } });
+  }
+}
+
+/**
+ * `refresh-predecessor`: one of our successors saw our first predecessor
+ * name it as its second successor, wrongly. If that peer is our first
+ * predecessor still, send it our list as a successor change (the course's
+ * lines there); otherwise ignore it.
+ */
+export async function onRefreshPredecessor(node: PeerNode, req: RequestOf<'update'>): Promise<void> {
+  const pred = node.predecessors[0];
+  const peer = req.content._peer === undefined ? undefined : node.refFrom(req.content._peer, -1);
+  const fromSuccessor = node.successors.some((s) => s.id === req.source);
+  if (pred === undefined || peer === undefined || peer.id !== pred.id || !fromSuccessor) {
+    node.note('refresh-ignored', { fields: { from: req.source, peer: peer?.id ?? -1 } });
+    return;
+  }
+  await node
+    .sendTo(pred, 'update', { reason: 'successor-change', ...node.successorContent([node.config.self, ...node.successors]) })
+    .catch((err: unknown) => node.warn('refresh-notify-failed', err, `Sending Peer ${pred.id} our successors`));
+}

@@ -8,7 +8,7 @@
  * first successor, so we tell it (membership.ts, letBackIn).
  */
 import type { RequestOf } from '../protocol/types.js';
-import { letBackIn } from './membership.js';
+import { letBackIn, staleSecondCleared, staleSecondSeen } from './membership.js';
 import type { PeerNode } from './peer-node.js';
 
 /** Learns a predecessor from a ping request and prints the course's line. */
@@ -20,4 +20,6 @@ export async function onPing(node: PeerNode, req: RequestOf<'ping'>): Promise<vo
     fields: { from: req.source, slot },
   });
   if (seen?.verdict === 'closer' && slot === 0 && seen.displaced !== undefined) await letBackIn(node, ref, seen.displaced);
+  else if (seen?.verdict === 'ignored' && slot === 1) await staleSecondSeen(node, ref);
+  else if (slot === 1) staleSecondCleared(node, ref.id);
 }

@@ -10,7 +10,7 @@ import { askSuccessors, completeRepair } from './abrupt.js';
 import { onGetPredecessor, onNotify, onPredecessorReply } from './chord.js';
 import { onFindSuccessor, onFound } from './lookup.js';
 import { onSyncAck } from './replication.js';
-import { onPredecessors, onSuccessorRejoined, predecessorsFrom } from './membership.js';
+import { onPredecessors, onRefreshPredecessor, onSuccessorRejoined, predecessorsFrom } from './membership.js';
 import { keepsLongList, onSuccessorList, onSuccessorsQuery, pullFromLastLive } from './successor-list.js';
 import type { PeerNode } from './peer-node.js';
 
@@ -70,6 +70,8 @@ export function onUpdate(node: PeerNode, req: RequestOf<'update'>): void | Promi
       return;
     case 'successor-rejoined':
       return onSuccessorRejoined(node, req);
+    case 'refresh-predecessor':
+      return onRefreshPredecessor(node, req);
     case 'successors':
       completeRepair(node, req);
       return;

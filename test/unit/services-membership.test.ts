@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { Endpoint } from '../../src/net/tcp.js';
 import type { Request, RequestOf } from '../../src/protocol/types.js';
 import type { PeerConfig } from '../../src/services/config.js';
@@ -186,5 +186,37 @@ describe('a peer that comes back', () => {
     node.markGone(15);
     expect(node.predecessorPinged(0, ref(node, 15), 'same').verdict).toBe('ignored');
     expect(node.predecessors[0]).toBeUndefined();
+  });
+});
+
+describe('a peer that missed a successor change', () => {
+  it('is sent one by its first successor once it has pinged us as its second for two intervals', async () => {
+    // 113 -> 156 -> 177 -> 188; 113 took 177 for dead and still names 188 second.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const s = recorded(config(188, [200, 220]));
+      s.node.predecessorPinged(0, ref(s.node, 177), undefined);
+      s.node.predecessorPinged(1, ref(s.node, 156), undefined);
+      const ping = { type: 'ping', source: 113, destination: 188, stamp: '113-p', content: { phase: 'req', slot: '1', seq: '0', _addr: refText(113) } } as const;
+      await deliver(s.node, ping);
+      expect(s.sent).toEqual([]); // a successor change may be on its way
+      vi.setSystemTime(Date.now() + 1000); // two intervals of 500 ms
+      await deliver(s.node, ping);
+      expect(s.sent.map((x) => `${x.to} ${reasonOf(x)} ${x.req.content._peer ?? ''}`)).toEqual([`156 update:refresh-predecessor ${refText(113)}`]);
+
+      const first = recorded(config(156, [177, 188]));
+      first.node.predecessorPinged(0, ref(first.node, 113), undefined);
+      await deliver(first.node, update(188, 156, { reason: 'refresh-predecessor', _peer: refText(113) }));
+      const change = first.sent.find((x) => x.req.content.reason === 'successor-change');
+      expect(change?.to).toBe(113);
+      expect(change?.req.content._succ).toBe([156, 177, 188].map(refText).join(','));
+      // From a stranger, or about a peer that is not our predecessor: nothing.
+      const before = first.sent.length;
+      await deliver(first.node, update(50, 156, { reason: 'refresh-predecessor', _peer: refText(113) }));
+      await deliver(first.node, update(188, 156, { reason: 'refresh-predecessor', _peer: refText(100) }));
+      expect(first.sent.length).toBe(before);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

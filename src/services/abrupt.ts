@@ -110,22 +110,26 @@ function sendSuccessorsQuery(node: PeerNode, ask: PeerRef, dead: number): Promis
  * still names it (the peer we asked may not have noticed yet): taking it back
  * would have it declared dead a second time.
  */
-export function completeRepair(node: PeerNode, req: RequestOf<'update'>): void {
+export async function completeRepair(node: PeerNode, req: RequestOf<'update'>): Promise<void> {
   const dead = Number(req.content.dead);
   const theirs = node.refsFrom(req.content._succ).filter((r) => r.id !== node.id && r.id !== dead && !node.recentlyGone(r.id));
   const upTo = node.successors.findIndex((s) => s.id === req.source);
   const base = upTo < 0 ? node.successors : node.successors.slice(0, upTo + 1);
-  node.setSuccessors([...base, ...theirs]);
+  const next = [...new Map([...base, ...theirs].map((r) => [r.id, r])).values()];
+  // Our first two successors learn where we stand, in place of the dead,
+  // before we print our new successors (a Quit typed at the second one right
+  // after those lines must reach us): quietly, and the same again is
+  // harmless. The second may still hold another peer that died with this one.
+  // A successor that is frozen (it accepts and never reads) holds the lines
+  // back one ping timeout at most; the telling goes on behind them.
+  const [s1, s2] = next;
+  const told = Promise.all([
+    tellPredecessors(node, s1, [node.config.self, node.predecessors[0]], dead),
+    tellPredecessors(node, s2, [s1, node.config.self], dead),
+  ]);
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([told, new Promise<void>((resolve) => (timer = setTimeout(resolve, node.config.pingTimeoutMs)))]);
+  clearTimeout(timer);
+  node.setSuccessors(next);
   node.announceSuccessors();
-  // Our first two successors learn where we stand, in place of the dead
-  // (quietly; the same again is harmless): the second may still hold
-  // another peer that died with this one, and the list may have changed
-  // since the first was told.
-  const [s1, s2] = node.successors;
-  node.detach('telling predecessors', () =>
-    Promise.all([
-      tellPredecessors(node, s1, [node.config.self, node.predecessors[0]], dead),
-      tellPredecessors(node, s2, [s1, node.config.self], dead),
-    ]),
-  );
 }

@@ -73,8 +73,7 @@ export function onUpdate(node: PeerNode, req: RequestOf<'update'>): void | Promi
     case 'refresh-predecessor':
       return onRefreshPredecessor(node, req);
     case 'successors':
-      completeRepair(node, req);
-      return;
+      return completeRepair(node, req);
     case 'find-successor':
       return onFindSuccessor(node, req);
     case 'found':

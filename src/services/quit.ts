@@ -22,9 +22,11 @@ export async function quitCommand(node: PeerNode): Promise<void> {
     const deadline = Date.now() + 2 * node.config.pingIntervalMs + node.config.pingTimeoutMs;
     while (known().length < wanted && Date.now() < deadline) await node.waitForPredecessor(deadline - Date.now());
   }
-  const preds = known();
   // Our files go to our successor before anyone is told we are leaving.
   const moved = await handOverAll(node);
+  // Who our predecessors are is read after the handover, which takes time: a
+  // repair may have told us new ones meanwhile.
+  const preds = known();
   node.note('quit-start', { fields: { predecessors: preds.map((p) => p.id), handedOver: moved } });
   // Our successors learn their new predecessors first (membership.ts): from
   // the moment our predecessors print that we depart, our first successor

@@ -6,6 +6,7 @@ import net from 'node:net';
 import { TCP_CONNECT_TIMEOUT_MS } from '../constants.js';
 import { P2PError } from '../errors.js';
 import { encodeRequest } from '../protocol/codec.js';
+import { stampHop } from './hop-deadline.js';
 import type { Request } from '../protocol/types.js';
 
 /** Where to connect. */
@@ -20,7 +21,9 @@ export interface Endpoint {
  * ERR_UNREACHABLE when nobody listens or the connection fails.
  */
 export function sendRequest(to: Endpoint, req: Request, timeoutMs = TCP_CONNECT_TIMEOUT_MS): Promise<void> {
-  const frame = encodeRequest(req);
+  // Stamped with when it is sent and how long we wait: a receiver that
+  // reads it after we gave up drops it (hop-deadline.ts).
+  const frame = encodeRequest(stampHop(req, timeoutMs));
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host: to.host, port: to.port });
     let settled = false;

@@ -75,6 +75,8 @@ const SHAPES: ReadonlyMap<string, readonly [test: (v: string) => boolean, expect
   _replyHost: [(v) => ipv4ToU32(v) !== undefined, 'an IPv4 address'],
   _replyPort: [(v) => DECIMAL.test(v) && isPort(Number(v)), 'a port from 1 to 65535'],
   _size: [(v) => /^\d{1,15}$/.test(v), 'a byte count'],
+  _sent: [(v) => /^\d{1,15}$/.test(v), 'a time in ms since 1970'],
+  _wait: [(v) => /^\d{1,9}$/.test(v), 'a number of ms'],
   } satisfies Record<string, readonly [(v: string) => boolean, string]>),
 );
 

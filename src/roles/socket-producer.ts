@@ -19,6 +19,8 @@
  *   peer of the ring, which completes its frame in milliseconds, still gets
  *   through. (`server.maxConnections` would refuse the newcomer instead:
  *   a flood would lock the ring out until the flood's connections expire.)
+ * A frame read after its sender gave up on it (this peer was frozen or
+ * starved) is dropped and the connection reset (net/hop-deadline.ts).
  * A connection whose frame waits for room in the queue is never timed out
  * or evicted: that wait is this peer's, not the sender's. When every slot
  * is such a connection, a newcomer is refused (and logged) instead.
@@ -30,6 +32,7 @@ import { encodeRequest } from '../protocol/codec.js';
 import { contentError } from '../protocol/content.js';
 import { FrameReader } from '../protocol/frame-reader.js';
 import type { RingQueue } from '../queue/ring-queue.js';
+import { HopClock } from '../net/hop-deadline.js';
 import { listenTcp } from '../net/tcp.js';
 import type { Emit } from '../runtime/events.js';
 import { detach, type Fault } from '../runtime/faults.js';
@@ -76,6 +79,7 @@ interface Connection {
 /** Binds the TCP port (rejects with ERR_PORT_IN_USE) and starts accepting. */
 export async function startSocketProducer(opts: SocketProducerOptions): Promise<SocketProducer> {
   const open = new Set<Connection>();
+  const hops = new HopClock();
   const server = await listenTcp(opts.host, opts.port, (socket) => {
     if (open.size >= MAX_TCP_CONNECTIONS && !evictLongestWaiting(open, opts)) {
       // Every slot holds a frame waiting for room in the queue: this peer is
@@ -91,7 +95,7 @@ export async function startSocketProducer(opts: SocketProducerOptions): Promise<
       socket.destroy();
       return;
     }
-    const conn = serveConnection(socket, opts);
+    const conn = serveConnection(socket, opts, hops);
     open.add(conn);
     socket.once('close', () => {
       clearTimeout(conn.timer);
@@ -145,7 +149,7 @@ function close(conn: Connection, opts: SocketProducerOptions, kind: string, err:
   conn.socket.destroy();
 }
 
-function serveConnection(socket: net.Socket, opts: SocketProducerOptions): Connection {
+function serveConnection(socket: net.Socket, opts: SocketProducerOptions, hops: HopClock): Connection {
   const conn: Connection = {
     socket,
     reader: new FrameReader(),
@@ -195,6 +199,17 @@ function serveConnection(socket: net.Socket, opts: SocketProducerOptions): Conne
         const bad = contentError(req, 'tcp');
         if (bad !== undefined) throw bad;
         arm(); // a whole frame came: the wait for the next one starts now
+        const late = hops.lateBy(req);
+        if (late > 0) {
+          // Its sender gave up on it and went another way (hop-deadline.ts).
+          // Reset, not closed: a sender that is itself slow, and has not
+          // yet timed out, must see a failure, not a delivery.
+          opts.state.count('socket-producer', 'errors');
+          opts.emit('late-hop-dropped', undefined, { fields: { type: req.type, from: req.source, stamp: req.stamp, lateMs: late } });
+          clearTimeout(conn.timer);
+          socket.resetAndDestroy();
+          return;
+        }
         const record = encodeRequest(req);
         if (opts.queue.tryPush(record) !== 1) {
           socket.pause();

@@ -22,6 +22,11 @@
  *   back as its first successor, with the course's successor-change lines,
  *   and tells its own first predecessor as a join's acceptor does.
  *
+ * - a peer whose pings show it missed one of these changes (it pings us as
+ *   its first or second successor past a closer peer that keeps pinging
+ *   us) is told, two ping intervals later, by the peer that may change its
+ *   successors (staleViewSeen).
+ *
  * A told list is accepted only from one of the receiver's predecessors, or
  * naming one of them as gone (routing/predecessors.ts, applyTold); a
  * successor change only from the receiver's first successor. Pings then
@@ -132,43 +137,59 @@ export async function onSuccessorRejoined(node: PeerNode, req: RequestOf<'update
   await Promise.all(sends);
 }
 
-/** Peers seen pinging us as their second successor though they are not our second predecessor: since when. */
-const staleSeconds = new WeakMap<PeerNode, Map<number, number>>();
-
-/** A slot-1 ping from `id` was taken: it is our second predecessor after all. */
-export function staleSecondCleared(node: PeerNode, id: number): void {
-  staleSeconds.get(node)?.delete(id);
+/** A ping from `id` in `slot` agreed with our predecessors: forget any stale view of it. */
+export function staleViewCleared(node: PeerNode, slot: 0 | 1, id: number): void {
+  node.staleViews.delete(`${slot}:${id}`);
 }
 
 /**
- * `pinger` pings us as its second successor, but our second predecessor is
- * another, closer peer (its first successor, then us): a peer came back
- * between them after `pinger` had repaired it away, or `pinger` missed a
- * successor change. A course message may be on its way, so only a pinger
- * still at it two ping intervals later counts. Then our second predecessor,
- * which is `pinger`'s first successor and the only peer that may change
- * its successors, is asked to send it a successor change.
+ * `pinger` pings us in `slot`, but our predecessors say a closer peer sits
+ * between it and us: it missed a change (a join or a return between it and
+ * us, whose course message crossed another change or was lost). A course
+ * message may still be on its way, so only a pinger still at it two ping
+ * intervals later counts, and only while the peer it misses kept pinging us
+ * meanwhile (a dead predecessor is never pressed on anyone). Then the one
+ * peer that may change the pinger's successors is asked to:
+ *
+ * - slot 0, we are its first successor: we tell it ourselves that the
+ *   nearest peer we know after it came (back) between us
+ *   ('successor-rejoined', with the course's successor-change lines there);
+ * - slot 1, we are its second successor: our second predecessor, which is
+ *   its first successor, is asked to send it a successor change.
  */
-export async function staleSecondSeen(node: PeerNode, pinger: PeerRef): Promise<void> {
+export async function staleViewSeen(node: PeerNode, pinger: PeerRef, slot: 0 | 1): Promise<void> {
   const [p0, p1] = node.predecessors;
-  if (p0 === undefined || p1 === undefined || pinger.id === p0.id || pinger.id === p1.id) return;
-  // It must precede our second predecessor: it is one step further back.
-  if (!inOpen(pinger.id, node.id, p1.id, node.config.idBits)) return;
-  let seen = staleSeconds.get(node);
-  if (seen === undefined) staleSeconds.set(node, (seen = new Map()));
+  const bits = node.config.idBits;
+  // The peer the pinger misses: the nearest of ours after it.
+  const missed =
+    slot === 0
+      ? [p1, p0].find((p) => p !== undefined && p.id !== pinger.id && inOpen(p.id, pinger.id, node.id, bits))
+      : p1 !== undefined && p0 !== undefined && pinger.id !== p0.id && pinger.id !== p1.id && inOpen(pinger.id, node.id, p1.id, bits)
+        ? p1
+        : undefined;
+  const key = `${slot}:${pinger.id}`;
+  if (missed === undefined) {
+    node.staleViews.delete(key);
+    return;
+  }
   const now = Date.now();
-  const since = seen.get(pinger.id);
+  const since = node.staleViews.get(key);
   if (since === undefined) {
-    seen.set(pinger.id, now);
+    node.staleViews.set(key, now);
     return;
   }
   if (now - since < 2 * node.config.pingIntervalMs) return;
-  seen.delete(pinger.id);
-  node.note('stale-second-seen', { fields: { peer: pinger.id, via: p1.id } });
+  if ((node.predecessorSeenAt(missed.id) ?? 0) <= since) return; // silent since: maybe dead
+  node.staleViews.delete(key);
+  node.note('stale-view-seen', { fields: { peer: pinger.id, slot, missed: missed.id } });
+  const [to, content] =
+    slot === 0
+      ? [pinger, { reason: 'successor-rejoined', _peer: formatPeerRef(missed) }]
+      : [missed, { reason: 'refresh-predecessor', _peer: formatPeerRef(pinger) }];
   try {
-    await node.sendTo(p1, 'update', { reason: 'refresh-predecessor', _peer: formatPeerRef(pinger) });
+    await node.sendTo(to, 'update', content);
   } catch (err) {
-    node.note('stale-second-untold', { fields: { to: p1.id, message: err instanceof Error ? err.message : String(err) } });
+    node.note('stale-view-untold', { fields: { to: to.id, message: err instanceof Error ? err.message : String(err) } });
   }
 }
 

@@ -183,6 +183,17 @@ export class PeerNode {
     return predecessorRefs(this.preds);
   }
 
+  /** When predecessor `id` last pinged us (ms), or undefined when it is not one. */
+  predecessorSeenAt(id: number): number | undefined {
+    return this.preds.find((e) => e?.ref.id === id)?.seenAt;
+  }
+
+  /**
+   * Pingers whose pings contradict our predecessors (membership.ts,
+   * staleViewSeen), by `slot:id`, with the time first seen.
+   */
+  readonly staleViews = new Map<string, number>();
+
   /**
    * A ping from `ref` says we are its successor number `slot` + 1 (see
    * routing/predecessors.ts for what it may change). A ping from a peer

@@ -53,9 +53,11 @@ export function onUpdate(node: PeerNode, req: RequestOf<'update'>): void | Promi
     case 'successor-change': {
       // Only our first successor may change our successors (it accepted a
       // join, or let a peer back in, right after us).
+      // A joining peer has no successor yet, so none may change them: its
+      // list comes from its acceptor alone.
       const first = node.successors[0];
-      if (first !== undefined && first.id !== req.source) {
-        node.note('successor-change-ignored', { fields: { from: req.source, first: first.id } });
+      if (node.joining || (first !== undefined && first.id !== req.source)) {
+        node.note('successor-change-ignored', { fields: { from: req.source, first: first?.id ?? -1 } });
         return;
       }
       const list = node.refsFrom(req.content._succ);

@@ -4,8 +4,8 @@
  * freezes, kills and restarts, Quits and bursts of joins, one at a time
  * (r = 2), while Requests and lookups run. After the ring settles: no peer
  * crashed, every peer's lookups name the true owners, every file comes back
- * byte for byte. Ring routing runs; Chord is skipped until the bug named
- * below is fixed. On failure the message holds the summary, the one command
+ * byte for byte, under ring, ring-list (r = 3: up to two faults at a
+ * time) and Chord routing. On failure the message holds the summary, the one command
  * that replays the run, and the directory that keeps every transcript.
  * Longer runs: `npm run chaos -- --routing chord --peers 24 --seconds 120`.
  */
@@ -23,11 +23,12 @@ const PORT_BASE = 31000;
 const SEED = 20261211;
 
 /** Runs the short chaos under `routing` and asserts its three checks; the directory goes when they hold. */
-async function shortRun(routing: RoutingMode): Promise<void> {
+async function shortRun(routing: RoutingMode, successors = 2): Promise<void> {
   const out = await mkdtemp(path.join(os.tmpdir(), 'p2p-chaos-test-'));
   const opts: ChaosOptions = {
     ...DEFAULT_CHAOS_OPTIONS,
     routing,
+    successors,
     peers: 8,
     seconds: 30,
     seed: SEED,
@@ -53,8 +54,11 @@ async function shortRun(routing: RoutingMode): Promise<void> {
   await rm(out, { recursive: true, force: true });
 }
 
-// The two runs take turns on the same ports (tests of one file run one after the other).
+// The runs take turns on the same ports (tests of one file run one after the other).
 describe(`a short chaos run (8 peers, 30 s of faults, seed ${SEED})`, () => {
   it('crashes nothing, answers every lookup right and loses no file under ring routing', { timeout: 900_000 }, () => shortRun('ring'));
+  it('crashes nothing, answers every lookup right and loses no file under ring-list routing, 3 successors', { timeout: 900_000 }, () =>
+    shortRun('ring-list', 3),
+  );
   it('crashes nothing, answers every lookup right and loses no file under Chord routing', { timeout: 900_000 }, () => shortRun('chord'));
 });

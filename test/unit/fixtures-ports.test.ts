@@ -3,7 +3,7 @@
  * integration test file that starts peers declares its ranges in a
  * "This file's ports: A..B" comment, its port bases lie inside them, and no
  * two files' ranges overlap. (Two files once shared 19400..19699 unnoticed.) Bases are written
- * `PORT_BASE = N` or `PORT_BASES = { ring: N, chord: M }`.
+ * `PORT_BASE = N` or `PORT_BASES = { ring: N, chord: M, ... }`.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -31,7 +31,7 @@ function scan(): { ranges: Declared[]; bases: Map<string, number[]>; starters: s
     }
     const literals = [
       ...[...text.matchAll(/PORT_BASE = (\d+)|runChurn\('\w+', (\d+)/g)].map((m) => Number(m[1] ?? m[2])),
-      ...[...text.matchAll(/PORT_BASES = \{ ring: (\d+), chord: (\d+) \}/g)].flatMap((m) => [Number(m[1]), Number(m[2])]),
+      ...[...text.matchAll(/PORT_BASES = \{([^}]*)\}/g)].flatMap((m) => [...(m[1] ?? '').matchAll(/:\s*(\d+)/g)].map((n) => Number(n[1]))),
     ];
     bases.set(file, literals);
   }

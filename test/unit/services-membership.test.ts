@@ -201,6 +201,7 @@ describe('a peer that missed a successor change', () => {
       await deliver(s.node, ping);
       expect(s.sent).toEqual([]); // a successor change may be on its way
       vi.setSystemTime(Date.now() + 1000); // two intervals of 500 ms
+      s.node.predecessorPinged(1, ref(s.node, 156), undefined); // 156 lives on
       await deliver(s.node, ping);
       expect(s.sent.map((x) => `${x.to} ${reasonOf(x)} ${x.req.content._peer ?? ''}`)).toEqual([`156 update:refresh-predecessor ${refText(113)}`]);
 
@@ -218,5 +219,61 @@ describe('a peer that missed a successor change', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+});
+
+describe('a peer that missed a join between it and its first successor', () => {
+  // 142 -> 153 -> 157 -> 189: 153 accepted 157, but 153's list was then
+  // overwritten and it still names 189 first. 189 hears 157 and 153 ping.
+  const ping = (from: number, slot: 0 | 1) =>
+    ({ type: 'ping', source: from, destination: 189, stamp: `${from}-p`, content: { phase: 'req', slot: String(slot), seq: '0', _addr: refText(from) } }) as const;
+
+  it('is told by that successor, once it has pinged past the newcomer for two intervals', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const s = recorded(config(189, [198, 206]));
+      s.node.predecessorPinged(0, ref(s.node, 157), undefined);
+      s.node.predecessorPinged(1, ref(s.node, 153), undefined);
+      await deliver(s.node, ping(153, 0));
+      expect(s.sent).toEqual([]); // a successor change may be on its way
+      vi.setSystemTime(Date.now() + 1000); // two intervals of 500 ms
+      s.node.predecessorPinged(0, ref(s.node, 157), undefined); // 157 lives on
+      await deliver(s.node, ping(153, 0));
+      expect(s.sent.map((x) => `${x.to} ${reasonOf(x)} ${x.req.content._peer ?? ''}`)).toEqual([`153 update:successor-rejoined ${refText(157)}`]);
+
+      // 153 takes 157 as its first successor with the course's lines, and tells its own predecessor.
+      const stale = recorded(config(153, [189, 198]));
+      stale.node.predecessorPinged(0, ref(stale.node, 142), undefined);
+      await deliver(stale.node, update(189, 153, { reason: 'successor-rejoined', _peer: refText(157) }));
+      expect(stale.node.successors.map((r) => r.id).slice(0, 2)).toEqual([157, 189]);
+      expect(stale.sent.map((x) => `${x.to} ${reasonOf(x)}`)).toEqual(['157 update:predecessors', '142 update:successor-change']);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('is not pressed to take back a peer that stopped pinging (it may be dead)', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const s = recorded(config(189, [198, 206]));
+      s.node.predecessorPinged(0, ref(s.node, 157), undefined);
+      s.node.predecessorPinged(1, ref(s.node, 153), undefined);
+      await deliver(s.node, ping(153, 0));
+      vi.setSystemTime(Date.now() + 1000);
+      await deliver(s.node, ping(153, 0));
+      expect(s.sent).toEqual([]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
+describe('a joining peer', () => {
+  it('takes no successor change before its acceptance: its successors come from its acceptor', async () => {
+    const { node, events } = recorded(config(153, []));
+    node.joining = true;
+    await deliver(node, update(142, 153, { reason: 'successor-change', _succ: [189, 206].map(refText).join(',') }));
+    expect(node.successors).toEqual([]);
+    expect(events.map((e) => e.kind)).toContain('successor-change-ignored');
   });
 });

@@ -1,5 +1,5 @@
 /**
- * A peer of a 16-peer Chord ring frozen with SIGSTOP for several ping
+ * A peer of a 16-peer ring frozen with SIGSTOP for several ping
  * intervals, then continued (issue 11). While it is frozen its kernel still
  * accepts connections and never reads them, so every send to it waits out
  * TCP_CONNECT_TIMEOUT_MS: lookups and offers through it must fail at their
@@ -21,10 +21,11 @@ import { createPrng } from '../../src/routing/prng.js';
 import { predecessorOf } from '../../src/routing/ring.js';
 import { randomMembership } from '../../src/routing/simulator.js';
 import { PING_MISSES_DEAD } from '../../src/constants.js';
+import { settleMembership } from '../fixtures/network.js';
 import type { PeerEvent } from '../../src/runtime/events.js';
 
-// This file's ports: 30500..30799.
-const PORT_BASE = 30500;
+// This file's ports: 30500..30799 (Chord), 31400..31699 (ring-list) and 31700..31999 (ring).
+const PORT_BASES = { chord: 30500, 'ring-list': 31400, ring: 31700 } as const;
 const PING_S = 0.5;
 const PING_MS = PING_S * 1000;
 const N = 16;
@@ -39,7 +40,8 @@ const DEAD_WITHIN_MS = 3 * (PING_MS + PING_MISSES_DEAD * PING_MS) + 5000;
  * After SIGCONT, lookups are right again within this many ping intervals:
  * the predecessors keep a peer they declared dead out for GONE_INTERVALS (20,
  * peer-node.ts), then stabilization takes it back and fix-fingers spreads
- * it, O(log N) rounds each, with a margin for two loaded cores.
+ * it, O(log N) rounds each, with a margin for two loaded cores. (Without
+ * fingers, its successor lets it back in at its first ping: sooner.)
  */
 const RECOVER_WITHIN_INTERVALS = 20 + 8 * Math.log2(N) + 20;
 const KEYS_PER_PEER = 6;
@@ -97,17 +99,19 @@ async function wrongLookups(network: PeerNetwork, keys: readonly number[]): Prom
   return wrong;
 }
 
-describe('a Chord ring of 16 peers, one frozen with SIGSTOP', () => {
+for (const routing of ['chord', 'ring-list', 'ring'] as const) describe(`a ${routing} ring of 16 peers, one frozen with SIGSTOP`, () => {
   it('loses no other peer, declares the frozen one dead, and routes every key right once it is continued', { timeout: 300_000 }, async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'p2p-freeze-'));
     const ids = randomMembership(createPrng(SEED), N, 8);
-    net = new PeerNetwork({ dir, portBase: PORT_BASE, pingSeconds: PING_S, extraArgs: ['--routing', 'chord'] });
+    const args = routing === 'ring' ? [] : routing === 'chord' ? ['--routing', 'chord'] : ['--routing', 'ring-list', '--successors', '3'];
+    net = new PeerNetwork({ dir, portBase: PORT_BASES[routing], pingSeconds: PING_S, extraArgs: args });
     const [a, b, c, ...rest] = ids as [number, number, number, ...number[]];
     net.init(a, b, c);
     net.init(b, c, a);
     net.init(c, a, b);
     for (const id of rest) await net.join(id, a).waitForKind('join-accepted', JOIN_WITHIN_MS);
-    await net.settleFingers(STABLE_WITHIN_INTERVALS * PING_MS);
+    if (routing === 'chord') await net.settleFingers(STABLE_WITHIN_INTERVALS * PING_MS);
+    else await settleMembership(net, routing === 'ring' ? 2 : 3, false, STABLE_WITHIN_INTERVALS * PING_MS);
 
     const ring = net.ring();
     const victim = ring[5] as number;
@@ -146,7 +150,7 @@ describe('a Chord ring of 16 peers, one frozen with SIGSTOP', () => {
       await clock.waitForKind('ping-sent', 4 * PING_MS, since);
       wrong = await wrongLookups(net, keys);
     }
-    expect(wrong, `seed ${SEED}, victim ${victim}, ${Date.now() - thawedAt} ms after SIGCONT`).toEqual([]);
+    expect(wrong, `${routing}: seed ${SEED}, victim ${victim}, ${Date.now() - thawedAt} ms after SIGCONT`).toEqual([]);
 
     // No other peer exited, and none lost a thread.
     const exited = others.filter((id) => net?.get(id).running !== true);

@@ -1,0 +1,75 @@
+/**
+ * A frame read after its sender gave up on it is dropped at the edge, and
+ * the connection is reset, so that a slow sender sees a failure, not a
+ * delivery (src/net/hop-deadline.ts). This is what keeps a peer that was
+ * frozen (SIGSTOP) from handling, when it resumes, requests that their
+ * senders have already routed around it. The socket producer alone, on a
+ * real socket, with a ring queue.
+ */
+import net from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { sendRequest } from '../../src/net/tcp.js';
+import { decodeQueueRecord, encodeRequest } from '../../src/protocol/codec.js';
+import type { Request } from '../../src/protocol/types.js';
+import { RingQueue } from '../../src/queue/ring-queue.js';
+import { startSocketProducer, type SocketProducer } from '../../src/roles/socket-producer.js';
+import { PeerState } from '../../src/runtime/peer-state.js';
+
+// This file's ports: 31300..31399.
+const PORT_BASE = 31300;
+const PORT = PORT_BASE + 1;
+
+let producer: SocketProducer | undefined;
+afterEach(async () => {
+  await producer?.close();
+  producer = undefined;
+});
+
+const store = (stamp: string, content: Record<string, string>): Request => ({ type: 'store', source: 4, destination: 9, stamp, content: { key: '1234', ...content } });
+
+/** Writes one frame as is (no stamping) and resolves with how the connection ended. */
+function writeRaw(req: Request): Promise<'closed' | 'reset'> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port: PORT }, () => socket.end(encodeRequest(req)));
+    socket.on('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ECONNRESET' ? 'reset' : 'closed'));
+    socket.resume();
+    socket.once('close', (hadError) => {
+      if (!hadError) resolve('closed');
+    });
+  });
+}
+
+describe('a frame read after its sender gave up', () => {
+  it('is dropped and its connection reset; frames on time are queued', { timeout: 30_000 }, async () => {
+    const queue = RingQueue.create(1 << 16);
+    const events: { kind: string; fields: Readonly<Record<string, unknown>> | undefined }[] = [];
+    producer = await startSocketProducer({
+      host: '127.0.0.1',
+      port: PORT,
+      queue,
+      state: PeerState.create(),
+      emit: (kind, _line, details) => events.push({ kind, fields: details?.fields }),
+      fault: (err) => {
+        throw err;
+      },
+    });
+    // A fresh frame, stamped by sendRequest itself, sets the sender's baseline.
+    await sendRequest({ host: '127.0.0.1', port: PORT }, store('4-1', {}));
+    // One that its sender stopped waiting for 10 s ago (4 s wait, sent 14 s ago).
+    const now = Date.now();
+    expect(await writeRaw(store('4-2', { _sent: String(now - 14_000), _wait: '4000' }))).toBe('reset');
+    // And one on time again.
+    expect(await writeRaw(store('4-3', { _sent: String(Date.now()), _wait: '4000' }))).toBe('closed');
+
+    const queued: string[] = [];
+    for (let rec = queue.tryPop(); rec !== undefined; rec = queue.tryPop()) {
+      const r = decodeQueueRecord(rec);
+      if (r.kind === 'request') queued.push(r.request.stamp);
+    }
+    expect(queued).toEqual(['4-1', '4-3']);
+    const dropped = events.filter((e) => e.kind === 'late-hop-dropped');
+    expect(dropped).toHaveLength(1);
+    expect(dropped[0]?.fields).toMatchObject({ stamp: '4-2', from: 4, type: 'store' });
+    expect(Number(dropped[0]?.fields?.['lateMs'])).toBeGreaterThan(9_000);
+  });
+});

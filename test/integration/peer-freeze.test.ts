@@ -21,7 +21,7 @@ import { createPrng } from '../../src/routing/prng.js';
 import { predecessorOf } from '../../src/routing/ring.js';
 import { randomMembership } from '../../src/routing/simulator.js';
 import { PING_MISSES_DEAD } from '../../src/constants.js';
-import { settleMembership } from '../fixtures/network.js';
+import { describeNetwork, settleMembership } from '../fixtures/network.js';
 import type { PeerEvent } from '../../src/runtime/events.js';
 
 // This file's ports: 30500..30799 (Chord), 31400..31699 (ring-list) and 31700..31999 (ring).
@@ -109,7 +109,15 @@ for (const routing of ['chord', 'ring-list', 'ring'] as const) describe(`a ${rou
     net.init(a, b, c);
     net.init(b, c, a);
     net.init(c, a, b);
-    for (const id of rest) await net.join(id, a).waitForKind('join-accepted', JOIN_WITHIN_MS);
+    const network = net;
+    for (const id of rest) {
+      await network
+        .join(id, a)
+        .waitForKind('join-accepted', JOIN_WITHIN_MS)
+        .catch((err: unknown) => {
+          throw new Error(`${err instanceof Error ? err.message : String(err)}\n${describeNetwork(network)}`);
+        });
+    }
     if (routing === 'chord') await net.settleFingers(STABLE_WITHIN_INTERVALS * PING_MS);
     else await settleMembership(net, routing === 'ring' ? 2 : 3, false, STABLE_WITHIN_INTERVALS * PING_MS);
 

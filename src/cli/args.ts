@@ -1,13 +1,15 @@
 /**
  * The command line of a peer: the course's `init` and `join`, with our
- * options. Every mistake is a P2PError ERR_BAD_ARGUMENT with a one-line
- * message naming the argument.
+ * options, and `readArgs`, which reads `p2p example`'s too. Every mistake is
+ * a P2PError ERR_BAD_ARGUMENT with a one-line message naming the argument.
  */
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { DEFAULT_HOST, DEFAULT_ID_BITS, DEFAULT_PORT_BASE, DEFAULT_SUCCESSORS, MAX_SUCCESSORS, PING_TIMEOUT_MS } from '../constants.js';
 import { badArgument } from '../errors.js';
 import { ipv4ToU32, isPort, type PeerRef } from '../net/peer-ref.js';
-import type { LiveRouting, PeerConfig } from '../services/config.js';
+import { isRoutingMode, ROUTING_MODES } from '../routing/types.js';
+import type { PeerConfig } from '../services/config.js';
 
 /** What `p2p init|join` was asked to do. */
 export interface PeerCommand {
@@ -19,7 +21,7 @@ export interface PeerCommand {
 export const USAGE = `Usage:
   p2p init PEER FIRST_SUCCESSOR SECOND_SUCCESSOR [MORE_SUCCESSORS...] PING_INTERVAL [options]
   p2p join PEER KNOWN_PEER PING_INTERVAL [options]
-  p2p example [--interactive] [--ping SECONDS] [--port-base N] [--dir DIR]
+  p2p example [--routing MODE] [--order ORDER] [--full] [--interactive] [--ping SECONDS] [--port-base N] [--dir DIR]
 
 A peer listens on TCP and UDP port PORT_BASE + PEER. PEER and the others are
 IDs in 0..2^m-1 (m = --id-bits, 8 by default: 0..255); a peer on another host
@@ -28,7 +30,7 @@ init names the peer's successors, closest first: two, as in the course, or up
 to R with --successors R (distinct, none of them PEER). A list shorter than R
 is filled from the successors' own lists.
 
-Options:
+Options of init and join:
   --port-base N     base of the ports (default 12000, or $P2P_PORT_BASE)
   --host H          IPv4 address to bind and to be reached on (default 127.0.0.1)
   --port N          this peer's port (default PORT_BASE + PEER)
@@ -41,52 +43,91 @@ Options:
   --id-bits M       ID width in bits, 8 to 32 (default 8)
   -h, --help        this text
 
-Once running, type: Store NNNN, Request NNNN, Quit, status [--json], fingers, help.
+Once running, type: Store NNNN, Request NNNN, Quit, status [--json], fingers,
+lookup KEY, help.
+
+Options of example:
+  --routing MODE    ring (default), ring-list or chord, as above
+  --order ORDER     walkthrough (default), or marking: the course's marking sequence
+  --full            show the ping lines in the transcripts too
+  --interactive     keep the ring up behind a prompt (type help there) instead
+                    of running the walkthrough
+  --ping SECONDS    ping interval of every peer, 0.1 to 60 (default 1)
+  --port-base N     base of the ports, 1 to 65280 (default 12000, or $P2P_PORT_BASE)
+  --dir DIR         the peers' working directory, where the sample files are
+                    copied (default: a fresh temporary directory)
 
 Examples:
   p2p init 2 4 5 30          the course's first peer
   p2p init 2 4 5 8 30 --successors 3 --routing ring-list
                              peer 2 with three successors, lookups skip through them
   p2p join 15 4 30           join through peer 4
-  p2p example                start the course's seven-peer ring and run its walkthrough`;
+  p2p example                start the course's seven-peer ring and run its walkthrough
+  p2p example --order marking --routing chord
+                             the marking sequence, under Chord routing`;
 
-const VALUE_OPTIONS = new Set([
-  '--port-base',
-  '--host',
-  '--port',
-  '--data-dir',
-  '--events',
-  '--routing',
-  '--successors',
-  '--id-bits',
-]);
+/** The options a command takes, as parseArgs declares them: a `string` one takes a value, a `boolean` one is a flag. */
+export type OptionTypes = Readonly<Record<string, { readonly type: 'string' | 'boolean' }>>;
 
-/** Splits argv into positionals and `--name value` options. */
-export function splitArgs(argv: readonly string[], allowed: ReadonlySet<string>, flags: ReadonlySet<string> = new Set()): {
-  positionals: string[];
-  options: Map<string, string>;
-} {
+/** A command line read against its OptionTypes: positionals in order, the value of each option given. */
+export interface ReadArgs<T extends OptionTypes> {
+  readonly positionals: readonly string[];
+  readonly values: { readonly [K in keyof T]?: T[K]['type'] extends 'string' ? string : true };
+}
+
+/**
+ * Reads argv with node:util's parseArgs, then checks its tokens here, in
+ * order, so that the first mistake is named in our one-line message. Not in
+ * strict mode: that would refuse what a peer's arguments may hold, a word
+ * starting with one dash (`-1`, a negative number that the check of PEER or
+ * PING_INTERVAL must name) and a value starting with one (`--port-base -5`),
+ * and its messages span several lines.
+ */
+export function readArgs<T extends OptionTypes>(argv: readonly string[], types: T): ReadArgs<T> {
+  const { tokens } = parseArgs({ args: [...argv], options: types, strict: false, allowPositionals: true, tokens: true });
   const positionals: string[] = [];
-  const options = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? '';
-    if (arg.startsWith('--')) {
-      const eq = arg.indexOf('=');
-      const name = eq < 0 ? arg : arg.slice(0, eq);
-      if (flags.has(name)) {
-        options.set(name, 'true');
-        continue;
-      }
-      if (!allowed.has(name)) throw badArgument(`unknown option ${name} (see p2p --help)`);
-      const value = eq < 0 ? argv[++i] : arg.slice(eq + 1);
-      if (value === undefined) throw badArgument(`option ${name} needs a value`);
-      options.set(name, value);
+  const values: Record<string, string | true> = {};
+  let lastShortIndex = -1;
+  for (const token of tokens) {
+    if (token.kind === 'positional') {
+      positionals.push(token.value);
+    } else if (token.kind === 'option-terminator') {
+      // No argument of ours needs `--` to escape it (a word with one dash is
+      // already an argument), so it is refused like any unknown option.
+      throw badArgument('unknown option -- (see p2p --help)');
+    } else if (!token.rawName.startsWith('--')) {
+      // We declare no short options, so -x is a positional word; parseArgs
+      // splits -xyz into one token per letter, all at the word's index.
+      if (token.index !== lastShortIndex) positionals.push(argv[token.index] ?? '');
+      lastShortIndex = token.index;
+    } else if (!Object.hasOwn(types, token.name)) {
+      throw badArgument(`unknown option ${token.rawName} (see p2p --help)`);
+    } else if (types[token.name]?.type === 'boolean') {
+      // A flag is set by its presence: a value written after it (--full=no) is not read.
+      values[token.name] = true;
+    } else if (token.value === undefined) {
+      throw badArgument(`option ${token.rawName} needs a value`);
     } else {
-      positionals.push(arg);
+      values[token.name] = token.value;
     }
   }
-  return { positionals, options };
+  return { positionals, values: values as ReadArgs<T>['values'] };
 }
+
+/** The routing modes as a sentence lists them: `ring, ring-list or chord`. */
+export const ROUTING_MODE_LIST = `${ROUTING_MODES.slice(0, -1).join(', ')} or ${ROUTING_MODES.slice(-1).join('')}`;
+
+/** The options of `p2p init` and `p2p join`. */
+export const PEER_OPTIONS = {
+  'port-base': { type: 'string' },
+  host: { type: 'string' },
+  port: { type: 'string' },
+  'data-dir': { type: 'string' },
+  events: { type: 'string' },
+  routing: { type: 'string' },
+  successors: { type: 'string' },
+  'id-bits': { type: 'string' },
+} as const satisfies OptionTypes;
 
 function integer(text: string | undefined, what: string, min: number, max: number): number {
   const n = Number(text);
@@ -105,18 +146,15 @@ function successorArgName(i: number): string {
 
 /** Parses `init` or `join` arguments (everything after the subcommand). */
 export function parsePeerCommand(kind: 'init' | 'join', argv: readonly string[], env: NodeJS.ProcessEnv = process.env): PeerCommand {
-  const { positionals, options } = splitArgs(argv, VALUE_OPTIONS);
-  const idBits = integer(options.get('--id-bits') ?? String(DEFAULT_ID_BITS), '--id-bits', 8, 32);
+  const { positionals, values: options } = readArgs(argv, PEER_OPTIONS);
+  const idBits = integer(options['id-bits'] ?? String(DEFAULT_ID_BITS), '--id-bits', 8, 32);
   const maxId = 2 ** idBits - 1;
-  const portBase = integer(options.get('--port-base') ?? env.P2P_PORT_BASE ?? String(DEFAULT_PORT_BASE), '--port-base', 1, 65535);
-  const host = options.get('--host') ?? DEFAULT_HOST;
+  const portBase = integer(options['port-base'] ?? env.P2P_PORT_BASE ?? String(DEFAULT_PORT_BASE), '--port-base', 1, 65535);
+  const host = options.host ?? DEFAULT_HOST;
   if (ipv4ToU32(host) === undefined) throw badArgument(`--host must be an IPv4 address such as 127.0.0.1, got "${host}"`);
-  const successors = integer(options.get('--successors') ?? String(DEFAULT_SUCCESSORS), '--successors', 1, MAX_SUCCESSORS);
-  const routingText = options.get('--routing') ?? 'ring';
-  if (routingText !== 'ring' && routingText !== 'ring-list' && routingText !== 'chord') {
-    throw badArgument(`--routing must be ring, ring-list or chord, got "${routingText}"`);
-  }
-  const routing: LiveRouting = routingText;
+  const successors = integer(options.successors ?? String(DEFAULT_SUCCESSORS), '--successors', 1, MAX_SUCCESSORS);
+  const routing = options.routing ?? 'ring';
+  if (!isRoutingMode(routing)) throw badArgument(`--routing must be ${ROUTING_MODE_LIST}, got "${routing}"`);
   // init: PEER, its successors closest first, PING_INTERVAL last. Two
   // successors (the course's form) are accepted whatever R is; more, up to R.
   const mostSuccessors = Math.max(2, successors);
@@ -142,7 +180,7 @@ export function parsePeerCommand(kind: 'init' | 'join', argv: readonly string[],
     if (!isPort(port)) throw badArgument(`port ${port} of peer ${peer} is out of range: choose --port-base (or --port) so that PORT_BASE + ID <= 65535`);
     return port;
   };
-  const selfPort = options.has('--port') ? integer(options.get('--port'), '--port', 1, 65535) : portOf(id);
+  const selfPort = options.port !== undefined ? integer(options.port, '--port', 1, 65535) : portOf(id);
   const refArg = (text: string | undefined, what: string): PeerRef => {
     const at = text?.indexOf('@') ?? -1;
     if (text !== undefined && at > 0) {
@@ -186,12 +224,12 @@ export function parsePeerCommand(kind: 'init' | 'join', argv: readonly string[],
     knownPeer,
     pingIntervalMs,
     pingTimeoutMs: Math.min(PING_TIMEOUT_MS, Math.max(200, pingIntervalMs)),
-    dataDir: path.resolve(options.get('--data-dir') ?? '.'),
+    dataDir: path.resolve(options['data-dir'] ?? '.'),
     portBase,
     defaultHost: host,
     idBits,
     successors,
     routing,
   };
-  return { config, eventsFile: options.get('--events') };
+  return { config, eventsFile: options.events };
 }

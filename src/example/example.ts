@@ -10,8 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_PORT_BASE } from '../constants.js';
 import { badArgument } from '../errors.js';
-import { splitArgs } from '../cli/args.js';
-import type { RoutingMode } from '../routing/types.js';
+import { readArgs, ROUTING_MODE_LIST, type OptionTypes } from '../cli/args.js';
+import { isRoutingMode, type RoutingMode } from '../routing/types.js';
 import { packageRoot } from '../runtime/worker-path.js';
 import { runInteractive } from './interactive.js';
 import { runWalkthrough, type StepResult } from './network.js';
@@ -29,35 +29,40 @@ export interface ExampleOptions {
   readonly routing: RoutingMode;
 }
 
+/** The options of `p2p example`. */
+export const EXAMPLE_OPTIONS = {
+  ping: { type: 'string' },
+  'port-base': { type: 'string' },
+  dir: { type: 'string' },
+  order: { type: 'string' },
+  routing: { type: 'string' },
+  interactive: { type: 'boolean' },
+  full: { type: 'boolean' },
+} as const satisfies OptionTypes;
+
 /** Parses `p2p example` arguments. */
 export function parseExampleArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ExampleOptions {
-  const { positionals, options } = splitArgs(
-    argv,
-    new Set(['--ping', '--port-base', '--dir', '--order', '--routing']),
-    new Set(['--interactive', '--full']),
-  );
+  const { positionals, values: options } = readArgs(argv, EXAMPLE_OPTIONS);
   if (positionals.length > 0) throw badArgument(`example takes no arguments, got "${positionals.join(' ')}"`);
-  const pingSeconds = Number(options.get('--ping') ?? '1');
+  const pingSeconds = Number(options.ping ?? '1');
   if (!Number.isFinite(pingSeconds) || pingSeconds < 0.1 || pingSeconds > 60) {
     throw badArgument('--ping must be a number of seconds from 0.1 to 60');
   }
-  const portBase = Number(options.get('--port-base') ?? env.P2P_PORT_BASE ?? DEFAULT_PORT_BASE);
+  const portBase = Number(options['port-base'] ?? env.P2P_PORT_BASE ?? DEFAULT_PORT_BASE);
   if (!Number.isInteger(portBase) || portBase < 1 || portBase + 255 > 65535) {
     throw badArgument('--port-base must be an integer from 1 to 65280');
   }
-  const order = options.get('--order') ?? 'walkthrough';
+  const order = options.order ?? 'walkthrough';
   if (order !== 'walkthrough' && order !== 'marking') throw badArgument('--order must be walkthrough or marking');
-  const routing = options.get('--routing') ?? 'ring';
-  if (routing !== 'ring' && routing !== 'ring-list' && routing !== 'chord') {
-    throw badArgument('--routing must be ring, ring-list or chord');
-  }
+  const routing = options.routing ?? 'ring';
+  if (!isRoutingMode(routing)) throw badArgument(`--routing must be ${ROUTING_MODE_LIST}`);
   return {
-    interactive: options.has('--interactive'),
+    interactive: options.interactive === true,
     pingSeconds,
     portBase,
-    dir: options.get('--dir'),
+    dir: options.dir,
     order,
-    full: options.has('--full'),
+    full: options.full === true,
     routing,
   };
 }

@@ -11,7 +11,7 @@ export {
   ringSize,
   validateIdBits,
 } from './ids.js';
-export { ROUTING_MODES } from './types.js';
+export { ROUTING_MODES, isRoutingMode } from './types.js';
 export type { Hop, RoutingMode, RoutingView } from './types.js';
 export { LOCAL, ownsKey, predecessorOf, ringListNextHop, ringNextHop, successorList } from './ring.js';
 export { buildAllFingers, buildFingers, chordNextHop, closestPrecedingNode, fingerStarts } from './chord.js';

@@ -30,6 +30,11 @@ export type RoutingMode = 'ring' | 'ring-list' | 'chord';
 /** Every routing mode, for option parsing and for tests that cover them all. */
 export const ROUTING_MODES: readonly RoutingMode[] = ['ring', 'ring-list', 'chord'];
 
+/** True when `text` names one of ROUTING_MODES (a --routing value, say). */
+export function isRoutingMode(text: string): text is RoutingMode {
+  return (ROUTING_MODES as readonly string[]).includes(text);
+}
+
 /** The routing decision at one peer. */
 export type Hop =
   /** This peer owns the key. */

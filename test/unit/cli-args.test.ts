@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parsePeerCommand } from '../../src/cli/args.js';
+import { PEER_OPTIONS, USAGE, parsePeerCommand } from '../../src/cli/args.js';
+import { COMMAND_HELP } from '../../src/cli/commands.js';
+import { EXAMPLE_OPTIONS, parseExampleArgs } from '../../src/example/example.js';
+import { ROUTING_MODES } from '../../src/routing/types.js';
 
 describe('peer arguments', () => {
   it('builds the course configuration from init', () => {
@@ -86,5 +89,81 @@ describe('peer arguments', () => {
     [['2', '4', '5', '30', '--id-bits', '40'], '--id-bits'],
   ])('refuses init %j naming the argument', (argv, words) => {
     expect(() => parsePeerCommand('init', argv, {})).toThrow(expect.objectContaining({ code: 'ERR_BAD_ARGUMENT', message: expect.stringContaining(words) }));
+  });
+
+  it.each([
+    [['--bogus', '1'], 'unknown option --bogus (see p2p --help)'],
+    [['--bogus=1'], 'unknown option --bogus (see p2p --help)'],
+    [['--interactive'], 'unknown option --interactive (see p2p --help)'],
+    [['--'], 'unknown option -- (see p2p --help)'],
+    [['--routing'], 'option --routing needs a value'],
+    [['--routing', 'kademlia'], '--routing must be ring, ring-list or chord, got "kademlia"'],
+    [['--port-base', '-5'], '--port-base must be an integer from 1 to 65535, got "-5"'],
+    [['--host='], '--host must be an IPv4 address such as 127.0.0.1, got ""'],
+  ])('refuses the options %j with exactly one line', (options, message) => {
+    expect(() => parsePeerCommand('init', ['2', '4', '5', '30', ...options], {})).toThrow(
+      expect.objectContaining({ code: 'ERR_BAD_ARGUMENT', message }),
+    );
+  });
+
+  it('reads a word with one dash as an argument, for the check that names it', () => {
+    expect(() => parsePeerCommand('init', ['2', '4', '5', '-1'], {})).toThrow(
+      'PING_INTERVAL must be a number of seconds from 0.05 to 3600, got "-1"',
+    );
+    expect(() => parsePeerCommand('join', ['-15', '4', '30'], {})).toThrow('PEER must be an integer from 0 to 255, got "-15"');
+  });
+
+  it('takes --name=value, and the last of a repeated option', () => {
+    const { config, eventsFile } = parsePeerCommand('join', ['15', '4', '1', '--routing=chord', '--events', 'fd:3', '--successors', '3', '--successors=4'], {});
+    expect(config.routing).toBe('chord');
+    expect(config.successors).toBe(4);
+    expect(eventsFile).toBe('fd:3');
+  });
+
+  it('takes every routing mode', () => {
+    for (const mode of ROUTING_MODES) {
+      expect(parsePeerCommand('init', ['2', '4', '5', '30', '--routing', mode], {}).config.routing).toBe(mode);
+    }
+  });
+});
+
+describe('example arguments', () => {
+  it('reads its options and flags', () => {
+    expect(parseExampleArgs(['--full', '--order', 'marking', '--routing=ring-list', '--ping', '0.5', '--port-base', '20000', '--dir', 'd'], {})).toEqual({
+      interactive: false,
+      pingSeconds: 0.5,
+      portBase: 20000,
+      dir: 'd',
+      order: 'marking',
+      full: true,
+      routing: 'ring-list',
+    });
+    expect(parseExampleArgs(['--interactive'], { P2P_PORT_BASE: '21000' })).toMatchObject({ interactive: true, full: false, portBase: 21000, routing: 'ring' });
+  });
+
+  it.each([
+    [['--bogus'], 'unknown option --bogus (see p2p --help)'],
+    [['--id-bits', '8'], 'unknown option --id-bits (see p2p --help)'],
+    [['--ping'], 'option --ping needs a value'],
+    [['--routing', 'kademlia'], '--routing must be ring, ring-list or chord'],
+    [['--order', 'random'], '--order must be walkthrough or marking'],
+    [['now'], 'example takes no arguments, got "now"'],
+  ])('refuses %j with exactly one line', (argv, message) => {
+    expect(() => parseExampleArgs(argv, {})).toThrow(expect.objectContaining({ code: 'ERR_BAD_ARGUMENT', message }));
+  });
+});
+
+describe('p2p --help', () => {
+  it('names every option of init, join and example, and every routing mode', () => {
+    // Followed by a space or a bracket: --port must be there, not only --port-base.
+    for (const name of [...Object.keys(PEER_OPTIONS), ...Object.keys(EXAMPLE_OPTIONS)]) expect(USAGE).toMatch(new RegExp(`--${name}[ \\]]`));
+    for (const mode of ROUTING_MODES) expect(USAGE).toContain(mode);
+    expect(USAGE).toMatch(/p2p example .*--routing MODE.*--order ORDER.*--full/);
+  });
+
+  it('names every command a running peer takes', () => {
+    const typed = /Once running, type: ([^.]*)\./.exec(USAGE.replace(/\s+/g, ' '))?.[1] ?? '';
+    expect(typed).toContain('lookup KEY');
+    for (const line of COMMAND_HELP.split('\n').slice(1)) expect(typed).toContain(line.trim().split(' ')[0]);
   });
 });

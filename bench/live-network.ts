@@ -15,13 +15,13 @@
  * true list at once with the protocol's own `update`/`successor-change`
  * message, the one a peer receives when the ring changes around it (peers
  * would also fill their lists themselves, quietly, within about r - 2 ping
- * intervals: src/services/successor-list.ts). The same message repairs a list
+ * intervals: src/upkeep/successor-list.ts). The same message repairs a list
  * that start-up broke (a successor declared dead while still booting); both
  * are counted in `setup`.
  */
-import { PeerNetwork } from '../src/example/network.js';
-import type { ChildPeer } from '../src/example/child-peer.js';
-import { formatPeerRefs, type PeerRef } from '../src/net/peer-ref.js';
+import { PeerNetwork } from '../src/testnet/network.js';
+import type { ChildPeer } from '../src/testnet/child-peer.js';
+import { formatPeerRefs, type PeerRef } from '../src/protocol/peer-ref.js';
 import { sendRequest } from '../src/net/tcp.js';
 import { buildFingers } from '../src/routing/chord.js';
 import { predecessorOf, successorList } from '../src/routing/ring.js';
@@ -141,7 +141,7 @@ export class LiveRing {
 
   /**
    * After a disturbance: waits out the intervals a peer routes around one
-   * it could not reach (4 ping intervals in src/services/peer-node.ts; 5 here),
+   * it could not reach (4 ping intervals in src/node/peer-node.ts; 5 here),
    * then until every view is perfect again.
    */
   async resettle(): Promise<void> {

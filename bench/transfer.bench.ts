@@ -18,7 +18,7 @@ import { createReadStream, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { PeerNetwork } from '../src/example/network.js';
+import { PeerNetwork } from '../src/testnet/network.js';
 import { createPrng } from '../src/routing/prng.js';
 import { formatBytes, fmt, Invariants, isEntryPoint, machineInfo, median, Progress, runAsMain, type BenchResult } from './common.js';
 import type { RawPipeCommand, RawPipeReport, RawPipeRole } from './raw-pipe-worker.js';

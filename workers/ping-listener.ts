@@ -1,6 +1,6 @@
 /** Worker shell of the ping listener role (logic in src/roles/ping-listener.ts). */
 import { startPingListener } from '../src/roles/ping-listener.js';
-import { hostRole } from '../src/runtime/role-host.js';
+import { hostRole } from '../src/roles/role-host.js';
 
 hostRole((ctx) =>
   startPingListener({

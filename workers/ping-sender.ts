@@ -1,6 +1,6 @@
 /** Worker shell of the ping sender role (logic in src/roles/ping-sender.ts). */
 import { startPingSender } from '../src/roles/ping-sender.js';
-import { hostRole } from '../src/runtime/role-host.js';
+import { hostRole } from '../src/roles/role-host.js';
 
 hostRole((ctx) =>
   startPingSender({

@@ -1,6 +1,6 @@
 /** Worker shell of the socket producer role (logic in src/roles/socket-producer.ts). */
 import { startSocketProducer } from '../src/roles/socket-producer.js';
-import { hostRole } from '../src/runtime/role-host.js';
+import { hostRole } from '../src/roles/role-host.js';
 
 hostRole((ctx) =>
   startSocketProducer({

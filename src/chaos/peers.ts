@@ -7,8 +7,8 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { ChildPeer } from '../example/child-peer.js';
-import { PeerNetwork } from '../example/network.js';
+import type { ChildPeer } from '../testnet/child-peer.js';
+import { PeerNetwork } from '../testnet/network.js';
 import { successorList } from '../routing/ring.js';
 import type { RoutingMode } from '../routing/types.js';
 

@@ -7,7 +7,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { ChildPeer } from '../example/child-peer.js';
+import type { ChildPeer } from '../testnet/child-peer.js';
 import type { PeerEvent } from '../runtime/events.js';
 import { FILE_EXT, sameBytes } from './payload.js';
 

@@ -5,7 +5,7 @@
  * neighbours back to the truth and reconciled twice (a reconcile pass that
  * began before the change does not count), or, at the end, every peer.
  */
-import type { ChildPeer } from '../example/child-peer.js';
+import type { ChildPeer } from '../testnet/child-peer.js';
 import { predecessorsIn } from '../model/ring-model.js';
 import { buildFingers } from '../routing/chord.js';
 import { successorList } from '../routing/ring.js';

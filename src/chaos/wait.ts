@@ -5,7 +5,7 @@
  * condition that depends on the harness too (who runs) is seen within one.
  */
 import { P2PError } from '../errors.js';
-import type { ChildPeer } from '../example/child-peer.js';
+import type { ChildPeer } from '../testnet/child-peer.js';
 
 /**
  * Resolves once `holds()` is true (checked now, then at every event of

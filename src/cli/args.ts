@@ -7,9 +7,9 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_HOST, DEFAULT_ID_BITS, DEFAULT_PORT_BASE, DEFAULT_SUCCESSORS, MAX_SUCCESSORS, PING_TIMEOUT_MS } from '../constants.js';
 import { badArgument } from '../errors.js';
-import { ipv4ToU32, isPort, type PeerRef } from '../net/peer-ref.js';
+import { ipv4ToU32, isPort, type PeerRef } from '../protocol/peer-ref.js';
 import { isRoutingMode, ROUTING_MODES } from '../routing/types.js';
-import type { PeerConfig } from '../services/config.js';
+import type { PeerConfig } from '../node/config.js';
 
 /** What `p2p init|join` was asked to do. */
 export interface PeerCommand {

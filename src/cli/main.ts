@@ -4,7 +4,7 @@
  * peer that cannot start (port taken, known peer unreachable) with code 1.
  */
 import { isP2PError } from '../errors.js';
-import { startPeer } from '../runtime/coordinator.js';
+import { startPeer } from '../peer/coordinator.js';
 import { parsePeerCommand, USAGE } from './args.js';
 
 /** Runs the CLI; resolves with the process exit code. */

@@ -14,9 +14,9 @@ import { readArgs, ROUTING_MODE_LIST, type OptionTypes } from '../cli/args.js';
 import { isRoutingMode, type RoutingMode } from '../routing/types.js';
 import { packageRoot } from '../runtime/worker-path.js';
 import { runInteractive } from './interactive.js';
-import { runWalkthrough, type StepResult } from './network.js';
+import { runWalkthrough, type StepResult } from '../testnet/network.js';
 import { isPingLine } from '../model/lines.js';
-import type { Order } from './walkthrough.js';
+import type { Order } from '../model/walkthrough.js';
 
 /** Options of `p2p example`. */
 export interface ExampleOptions {

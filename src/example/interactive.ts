@@ -9,9 +9,9 @@
  * Every line a peer prints is shown as it comes, labelled by peer.
  */
 import { createInterface } from 'node:readline';
-import { PeerNetwork, type NetworkOptions } from './network.js';
-import type { ChildPeer } from './child-peer.js';
-import { COURSE_PEERS } from './walkthrough.js';
+import { PeerNetwork, type NetworkOptions } from '../testnet/network.js';
+import type { ChildPeer } from '../testnet/child-peer.js';
+import { COURSE_PEERS } from '../model/walkthrough.js';
 
 const HELP = `Commands: <peer>> <command> (e.g. "8> store 2067"), kill <peer>, start <peer> join <known>,
 start <peer> init <s1> <s2>, peers, help, exit`;

@@ -5,7 +5,6 @@ export { forwardingLines, keyOfFile, linesOf, rerouteLines } from './step-lines.
 export { runScenario, runSteps } from './scenario.js';
 export { DEFAULT_GENERATOR_OPTIONS, fileContent, generateScenario } from './generate.js';
 export { formatMismatch, mismatches, sameLines } from './transcript.js';
-export { liveDeadlines, runLive } from './live-runner.js';
 
 export type { Ring, Route } from './ring-model.js';
 export type { ServiceStep } from './step.js';
@@ -13,4 +12,3 @@ export type { ModelState, PeerLines, StepLines } from './step-lines.js';
 export type { ModelRun, Scenario, ScenarioFile } from './scenario.js';
 export type { GeneratorOptions } from './generate.js';
 export type { LineMismatch } from './transcript.js';
-export type { FileCheck, LiveDeadlines, LiveRunOptions, LiveRunResult, LiveStepResult } from './live-runner.js';

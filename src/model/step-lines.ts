@@ -14,7 +14,7 @@
  */
 import { P2PError } from '../errors.js';
 import type { RoutingMode } from '../routing/types.js';
-import { keyOf } from '../services/files.js';
+import { keyOf } from '../routing/ids.js';
 import {
   departing,
   FILE_SENT,

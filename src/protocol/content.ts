@@ -19,7 +19,7 @@
  */
 import { MAX_SUCCESSORS } from '../constants.js';
 import { badField, missingField, P2PError } from '../errors.js';
-import { ipv4ToU32, isPort, parsePeerRef } from '../net/peer-ref.js';
+import { ipv4ToU32, isPort, parsePeerRef } from './peer-ref.js';
 import type { Request } from './types.js';
 
 /**

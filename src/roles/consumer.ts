@@ -10,16 +10,16 @@ import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import '../runtime/comlink-errors.js';
 import { sendRequest } from '../net/tcp.js';
 import type { RingQueue } from '../queue/ring-queue.js';
-import type { RoleContext, RunningRole } from '../runtime/role-host.js';
-import { dispatchRecord, runCommand, type DispatchContext } from '../services/dispatch.js';
-import { formatFingers } from '../services/fingers.js';
-import { startChordMaintenance } from '../services/chord.js';
-import { startJoin } from '../services/join.js';
-import { lookup, type LookupResult } from '../services/lookup.js';
-import { PeerNode } from '../services/peer-node.js';
-import { startReplication } from '../services/replication.js';
-import { startSuccessorListUpkeep } from '../services/successor-list.js';
-import { snapshotOf, type PeerSnapshot, type QueueStats } from '../services/snapshot.js';
+import type { RoleContext, RunningRole } from './role-host.js';
+import { dispatchRecord, runCommand, type DispatchContext } from '../handlers/dispatch.js';
+import { formatFingers } from '../handlers/fingers.js';
+import { startChordMaintenance } from '../upkeep/stabilize.js';
+import { startJoin } from '../handlers/join.js';
+import { lookup, type LookupResult } from '../upkeep/lookup.js';
+import { PeerNode } from '../node/peer-node.js';
+import { startReplication } from '../upkeep/replication.js';
+import { startSuccessorListUpkeep } from '../upkeep/successor-list.js';
+import { snapshotOf, type PeerSnapshot, type QueueStats } from '../handlers/snapshot.js';
 import { TransferPool } from '../transfer/pool.js';
 
 /** What the coordinator, tests, the CLI and the benchmarks may call on a running consumer. */

@@ -17,7 +17,7 @@ import { PING_FIRST_DELAY_MS, PING_MISSES_DEAD, STARTUP_GRACE_INTERVALS, STARTUP
 import { encodeRequest, tryDecodeRequest } from '../protocol/codec.js';
 import { StampSource } from '../protocol/types.js';
 import type { RingQueue } from '../queue/ring-queue.js';
-import { formatPeerRef, type PeerRef } from '../net/peer-ref.js';
+import { formatPeerRef, type PeerRef } from '../protocol/peer-ref.js';
 import type { Emit } from '../runtime/events.js';
 import { detach, type Fault } from '../runtime/faults.js';
 import type { PeerState } from '../runtime/peer-state.js';

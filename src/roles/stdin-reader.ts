@@ -13,7 +13,7 @@
  */
 import type { Readable } from 'node:stream';
 import { isP2PError } from '../errors.js';
-import { parseCommand } from '../cli/commands.js';
+import { parseCommand } from '../protocol/commands.js';
 import { encodeCommandRecord } from '../protocol/codec.js';
 import type { RingQueue } from '../queue/ring-queue.js';
 import type { Emit } from '../runtime/events.js';

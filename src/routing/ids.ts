@@ -71,3 +71,8 @@ export function ownerOf(sortedIds: readonly number[], key: number): number {
   if (first === undefined) throw new RangeError('ownerOf needs at least one peer ID');
   return sortedIds[lowerBound(sortedIds, key)] ?? first;
 }
+
+/** The key of a file name under m-bit IDs: the course's NNNN mod 256 when m = 8. */
+export function keyOf(filename: string, idBits: number): number {
+  return Number(filename) % 2 ** idBits;
+}

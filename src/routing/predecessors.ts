@@ -1,6 +1,6 @@
 /**
  * A peer's two predecessors, as pure rules: who may set them, who replaces
- * whom, and when an entry is forgotten. The live peer (services/peer-node.ts)
+ * whom, and when an entry is forgotten. The live peer (node/peer-node.ts)
  * keeps one PredecessorTable and changes it only through these functions;
  * the tests check the rules without threads or sockets.
  *

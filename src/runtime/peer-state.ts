@@ -24,7 +24,7 @@
  * even SEQ before and after its reads saw one consistent write.
  */
 import { MAX_SUCCESSORS } from '../constants.js';
-import { ipv4ToU32, u32ToIpv4, type PeerRef } from '../net/peer-ref.js';
+import { ipv4ToU32, u32ToIpv4, type PeerRef } from '../protocol/peer-ref.js';
 
 /** The five roles of a peer, in the order of the report. */
 export const ROLES = ['socket-producer', 'stdin-reader', 'ping-listener', 'ping-sender', 'consumer'] as const;

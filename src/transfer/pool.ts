@@ -10,7 +10,7 @@ import { TRANSFER_WAIT_MS } from '../constants.js';
 import type { Endpoint } from '../net/tcp.js';
 import type { Request } from '../protocol/types.js';
 import { workerUrl } from '../runtime/worker-path.js';
-import type { ReceiveSpec, TransferService } from '../services/transfer-service.js';
+import type { ReceiveSpec, TransferService } from '../node/transfers.js';
 import type { ReceiveOutcome, ReceiveTask, SendTask } from './tasks.js';
 
 /** Options of the pool. */

@@ -32,7 +32,7 @@ import { contentError } from '../protocol/content.js';
 import { FrameReader } from '../protocol/frame-reader.js';
 import type { Content, Request } from '../protocol/types.js';
 import { RingQueue } from '../queue/ring-queue.js';
-import { safeExtension, tempNameFor } from '../services/files.js';
+import { safeExtension, tempNameFor } from '../node/files.js';
 import type { ReceiveOutcome, ReceiveTask } from './tasks.js';
 
 /**

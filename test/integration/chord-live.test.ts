@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PeerNetwork } from '../../src/example/network.js';
+import { PeerNetwork } from '../../src/testnet/network.js';
 import { ownerOf } from '../../src/routing/ids.js';
 import { createPrng } from '../../src/routing/prng.js';
 import { randomMembership } from '../../src/routing/simulator.js';

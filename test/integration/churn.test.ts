@@ -9,8 +9,8 @@ import { mkdir, mkdtemp, readFile, rm, writeFile, copyFile } from 'node:fs/promi
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PeerNetwork } from '../../src/example/network.js';
-import type { ChildPeer } from '../../src/example/child-peer.js';
+import { PeerNetwork } from '../../src/testnet/network.js';
+import type { ChildPeer } from '../../src/testnet/child-peer.js';
 import { ownerOf } from '../../src/routing/ids.js';
 import { createPrng, type Prng } from '../../src/routing/prng.js';
 import { randomMembership } from '../../src/routing/simulator.js';

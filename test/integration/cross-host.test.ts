@@ -22,7 +22,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PeerNetwork } from '../../src/example/network.js';
+import { PeerNetwork } from '../../src/testnet/network.js';
 import { DEADLINE_MS, printedBy, settled, statusOf, tempDir, stopNetworks } from '../fixtures/network.js';
 
 /** Each namespace has ports of its own, so the default base clashes with nothing. */

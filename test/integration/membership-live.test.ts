@@ -2,7 +2,7 @@
  * Membership is told, not guessed: live rings other than the course's, with
  * each command typed as soon as the previous one has printed its lines.
  * Each case failed before predecessors were pushed at each change
- * (services/membership.ts) and expired when silent.
+ * (upkeep/membership.ts) and expired when silent.
  *
  * - A Request and a Store typed at the joiner's successor the moment the
  *   joiner says it is in go to the joiner, not to the successor that owned
@@ -17,7 +17,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { COURSE_PEERS } from '../../src/example/walkthrough.js';
+import { COURSE_PEERS } from '../../src/model/walkthrough.js';
 import {
   courseLines,
   deadlineFor,

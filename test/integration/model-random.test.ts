@@ -4,7 +4,7 @@
  * joins, Quits, kills, Stores and Requests) played on real peers, each step
  * typed as soon as the previous one has printed its lines, every peer's
  * lines and every received file compared with the reference model
- * (src/model/live-runner.ts). `npm run fuzz:live` runs many more seeds.
+ * (src/fuzz/live-runner.ts). `npm run fuzz:live` runs many more seeds.
  *
  * SEEDS run in `npm test`: three plain ones, and two of each routing that
  * failed before membership was told rather than guessed (issue 10). The
@@ -12,9 +12,9 @@
  * P2P_MODEL_ALL_SEEDS=1.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { diagnosis, failureReport, replayCommand } from '../../src/model/fuzz-live.js';
+import { diagnosis, failureReport, replayCommand } from '../../src/fuzz/main.js';
 import { generateScenario } from '../../src/model/generate.js';
-import { runLive } from '../../src/model/live-runner.js';
+import { runLive } from '../../src/fuzz/live-runner.js';
 import { describeStep } from '../../src/model/step.js';
 import { ROUTINGS, stopNetworks, tempDir } from '../fixtures/network.js';
 

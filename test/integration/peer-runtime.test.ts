@@ -5,10 +5,10 @@
  */
 import { isMainThread, threadId } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ChildPeer } from '../../src/example/child-peer.js';
-import { startPeer, type Peer } from '../../src/runtime/coordinator.js';
+import { ChildPeer } from '../../src/testnet/child-peer.js';
+import { startPeer, type Peer } from '../../src/peer/coordinator.js';
 import { ROLES } from '../../src/runtime/peer-state.js';
-import type { PeerSnapshot } from '../../src/services/snapshot.js';
+import type { PeerSnapshot } from '../../src/handlers/snapshot.js';
 import { EventRecorder, initConfig } from '../fixtures/config.js';
 import { portsFree } from '../fixtures/ports.js';
 

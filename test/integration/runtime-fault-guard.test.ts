@@ -14,7 +14,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { RingQueue } from '../../src/queue/ring-queue.js';
 import type { PeerEvent, RoleMessage } from '../../src/runtime/events.js';
 import { PeerState } from '../../src/runtime/peer-state.js';
-import type { RoleWorkerData } from '../../src/runtime/role-host.js';
+import type { RoleWorkerData } from '../../src/roles/role-host.js';
 import { initConfig } from '../fixtures/config.js';
 
 // Workers run compiled JS: `npm test` builds first (tsc compiles test/ too).

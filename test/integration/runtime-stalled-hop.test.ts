@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TCP_CONNECT_TIMEOUT_MS } from '../../src/constants.js';
-import { startPeer, type Peer } from '../../src/runtime/coordinator.js';
+import { startPeer, type Peer } from '../../src/peer/coordinator.js';
 import { EventRecorder, initConfig } from '../fixtures/config.js';
 import { FakePeer } from '../fixtures/fake-peer.js';
 

@@ -8,7 +8,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { sendRequest } from '../../src/net/tcp.js';
 import type { RequestOf } from '../../src/protocol/types.js';
-import { onFindSuccessor } from '../../src/services/lookup.js';
+import { onFindSuccessor } from '../../src/upkeep/lookup.js';
 import { initConfig } from '../fixtures/config.js';
 import { FakePeer } from '../fixtures/fake-peer.js';
 import { testNode } from '../fixtures/peer-node.js';

@@ -9,8 +9,8 @@
  */
 import { promises as fs } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ChildPeer } from '../../src/example/child-peer.js';
-import type { ServedFile } from '../../src/services/replication.js';
+import type { ChildPeer } from '../../src/testnet/child-peer.js';
+import type { ServedFile } from '../../src/upkeep/replication.js';
 import {
   DEADLINE_MS,
   describeNetwork,

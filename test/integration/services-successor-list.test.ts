@@ -17,8 +17,8 @@
  *    peer takes the departure for a death).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ChildPeer } from '../../src/example/child-peer.js';
-import type { PeerNetwork } from '../../src/example/network.js';
+import type { ChildPeer } from '../../src/testnet/child-peer.js';
+import type { PeerNetwork } from '../../src/testnet/network.js';
 import { successorList, predecessorOf } from '../../src/routing/ring.js';
 import { buildViews, simulateLookup } from '../../src/routing/simulator.js';
 import type { PeerEvent } from '../../src/runtime/events.js';

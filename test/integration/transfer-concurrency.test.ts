@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PeerNetwork } from '../../src/example/network.js';
+import { PeerNetwork } from '../../src/testnet/network.js';
 import { createPrng } from '../../src/routing/prng.js';
 
 // This file's ports: 20300..20599.

@@ -5,8 +5,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { prepareDirectory } from '../../src/example/example.js';
-import { runWalkthrough, type PeerNetwork, type WalkthroughResult } from '../../src/example/network.js';
-import type { Order } from '../../src/example/walkthrough.js';
+import { runWalkthrough, type PeerNetwork, type WalkthroughResult } from '../../src/testnet/network.js';
+import type { Order } from '../../src/model/walkthrough.js';
 import type { RoutingMode } from '../../src/routing/types.js';
 import { describeNetwork, stopNetworks, tempDir } from '../fixtures/network.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PEER_OPTIONS, USAGE, parsePeerCommand } from '../../src/cli/args.js';
-import { COMMAND_HELP } from '../../src/cli/commands.js';
+import { COMMAND_HELP } from '../../src/protocol/commands.js';
 import { EXAMPLE_OPTIONS, parseExampleArgs } from '../../src/example/example.js';
 import { ROUTING_MODES } from '../../src/routing/types.js';
 

@@ -1,13 +1,13 @@
 /**
  * The reference model against the specification's own transcripts: the
  * course walkthrough in both orders of section 4 (written out line by line
- * in src/example/walkthrough.ts) must be exactly what the model derives for
+ * in src/model/walkthrough.ts) must be exactly what the model derives for
  * the ring, and a few cases worked out by hand elsewhere: Chord's route of
  * the walkthrough's Request, joins at the wrap, a peer requesting its own
  * file, a missing file.
  */
 import { describe, expect, it } from 'vitest';
-import { COURSE_PEERS, WALKTHROUGHS, type Order } from '../../src/example/walkthrough.js';
+import { COURSE_PEERS, WALKTHROUGHS, type Order } from '../../src/model/walkthrough.js';
 import { ringOf } from '../../src/model/ring-model.js';
 import { runSteps } from '../../src/model/scenario.js';
 import type { ServiceStep } from '../../src/model/step.js';

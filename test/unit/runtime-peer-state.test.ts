@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { PeerState } from '../../src/runtime/peer-state.js';
-import { formatPeerRef, parsePeerRef } from '../../src/net/peer-ref.js';
+import { formatPeerRef, parsePeerRef } from '../../src/protocol/peer-ref.js';
 import { listPeers } from '../../src/roles/ping-sender.js';
-import { lookupTrail, nextTrail } from '../../src/services/peer-node.js';
+import { lookupTrail, nextTrail } from '../../src/node/peer-node.js';
 
 describe('shared peer state', () => {
   it('publishes successors and predecessors to any reader, bumping the epoch only when successors change', () => {

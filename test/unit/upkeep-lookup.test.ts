@@ -1,0 +1,166 @@
+/**
+ * One deadline for a request and its answer: a lookup (or a file offer)
+ * whose send outlasts the deadline fails once, with ERR_TIMEOUT, at the
+ * deadline; the send's late failure and the answer timer are always
+ * observed, never an unhandled rejection (one killed the consumer thread of
+ * a peer whose next hop was stopped with SIGSTOP: issue 11). No threads, no
+ * sockets: sends are promises the test settles, time is vitest's fake clock.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { SYNC_TIMEOUT_MS } from '../../src/constants.js';
+import { P2PError } from '../../src/errors.js';
+import type { Endpoint } from '../../src/net/tcp.js';
+import type { Request } from '../../src/protocol/types.js';
+import { lookup } from '../../src/upkeep/lookup.js';
+import { offer } from '../../src/upkeep/replication.js';
+import { initConfig } from '../fixtures/config.js';
+import { testNode } from '../fixtures/peer-node.js';
+
+/** Port base of the configs; nothing is bound. */
+const PORT_BASE = 27000;
+const SELF = 10;
+/** Not in (10, 20]: SELF forwards its lookup to its first successor, 20. */
+const KEY = 100;
+const DEADLINE_MS = 1000;
+
+/** A promise the test settles. */
+function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (err: unknown) => void } {
+  let resolve!: (v: T) => void;
+  let reject!: (err: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/** Lets every pending callback and rejection check run (a few real event-loop turns, not a sleep). */
+async function turns(n = 3): Promise<void> {
+  for (let i = 0; i < n; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+/** What a promise did so far: still pending, resolved with a value, or rejected (counted). */
+function watch<T>(p: Promise<T>): { state: 'pending' | 'resolved' | 'rejected'; value?: T; error?: unknown; settlements: number } {
+  const w: { state: 'pending' | 'resolved' | 'rejected'; value?: T; error?: unknown; settlements: number } = { state: 'pending', settlements: 0 };
+  p.then(
+    (value) => Object.assign(w, { state: 'resolved', value, settlements: w.settlements + 1 }),
+    (error: unknown) => Object.assign(w, { state: 'rejected', error, settlements: w.settlements + 1 }),
+  );
+  return w;
+}
+
+const unreachable = (): P2PError => new P2PError('ERR_UNREACHABLE', 'cannot deliver: no answer within 5000 ms');
+
+let unhandled: unknown[] = [];
+const onUnhandled = (reason: unknown): void => {
+  unhandled.push(reason);
+};
+
+beforeEach(() => {
+  unhandled = [];
+  process.on('unhandledRejection', onUnhandled);
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+  process.off('unhandledRejection', onUnhandled);
+});
+
+/** SELF on a ring 10, 20, 30, its sends going to `send`. */
+function node(send: (to: Endpoint, req: Request) => Promise<void>) {
+  return testNode(initConfig(SELF, [20, 30], PORT_BASE, 1000), send);
+}
+
+describe('lookup', () => {
+  it('rejects once, with ERR_TIMEOUT, when its forward outlasts the deadline; the late failure is observed', async () => {
+    const forward = deferred<void>();
+    const sent: Request[] = [];
+    const { node: n, events } = node((_to, req) => {
+      sent.push(req);
+      return sent.length === 1 ? forward.promise : Promise.reject(unreachable());
+    });
+    const result = watch(lookup(n, KEY, DEADLINE_MS));
+    await vi.advanceTimersByTimeAsync(DEADLINE_MS - 1);
+    expect(result.state).toBe('pending');
+    await vi.advanceTimersByTimeAsync(1);
+    expect(result.state).toBe('rejected');
+    expect(result.error).toMatchObject({ code: 'ERR_TIMEOUT' });
+
+    // The next hop's socket gives up later (a SIGSTOPped peer: TCP_CONNECT_TIMEOUT_MS).
+    forward.reject(unreachable());
+    await turns();
+    expect(unhandled).toEqual([]);
+    expect(result.settlements).toBe(1);
+    // Nobody waits any more: the lookup is not rerouted after its deadline.
+    expect(sent).toHaveLength(1);
+    expect(events.filter((e) => e.kind === 'lookup-abandoned')).toHaveLength(1);
+  });
+
+  it('rejects once with the forward’s error when the forward fails first; the deadline passes unnoticed', async () => {
+    const { node: n } = node(() => Promise.reject(new P2PError('ERR_TRANSFER', 'broken')));
+    const result = watch(lookup(n, KEY, DEADLINE_MS));
+    await turns();
+    expect(result.state).toBe('rejected');
+    expect(result.error).toMatchObject({ code: 'ERR_TRANSFER' });
+    await vi.advanceTimersByTimeAsync(2 * DEADLINE_MS);
+    await turns();
+    expect(unhandled).toEqual([]);
+    expect(result.settlements).toBe(1);
+    expect(vi.getTimerCount()).toBe(0); // the deadline's timer is gone
+  });
+
+  it('resolves with an answer that overtakes its forward, and ignores the forward’s late failure', async () => {
+    const forward = deferred<void>();
+    const sent: Request[] = [];
+    const { node: n } = node((_to, req) => {
+      sent.push(req);
+      return forward.promise;
+    });
+    const result = watch(lookup(n, KEY, DEADLINE_MS));
+    await turns();
+    const stamp = sent[0]?.stamp ?? '';
+    n.settleAnswer(stamp, { key: KEY, owner: n.refFor(100), hops: 2, path: [SELF, 20, 100] });
+    await turns();
+    expect(result.state).toBe('resolved');
+    expect(result.value?.owner.id).toBe(100);
+    forward.reject(unreachable());
+    await vi.advanceTimersByTimeAsync(2 * DEADLINE_MS);
+    await turns();
+    expect(unhandled).toEqual([]);
+    expect(result.settlements).toBe(1);
+  });
+});
+
+describe('offer', () => {
+  const file = { path: '/nowhere/0100', ext: '', size: 1 };
+
+  it('fails once, with ERR_TIMEOUT, when its send outlasts the deadline; the late failure is observed', async () => {
+    const send = deferred<void>();
+    const { node: n, events } = node(() => send.promise);
+    const result = watch(offer(n, '0100', file, n.refFor(20), 'replica'));
+    await vi.advanceTimersByTimeAsync(SYNC_TIMEOUT_MS);
+    expect(result.state).toBe('resolved');
+    expect(result.value).toBe('failed');
+    const failed = events.filter((e) => e.kind === 'replica-failed');
+    expect(failed).toHaveLength(1);
+    expect(failed[0]?.fields).toMatchObject({ to: 20, code: 'ERR_TIMEOUT' });
+
+    send.reject(unreachable());
+    await turns();
+    expect(unhandled).toEqual([]);
+    expect(events.filter((e) => e.kind === 'replica-failed')).toHaveLength(1);
+  });
+
+  it('fails at once with ERR_UNREACHABLE when the send fails first; the deadline passes unnoticed', async () => {
+    const { node: n, events } = node(() => Promise.reject(unreachable()));
+    const result = watch(offer(n, '0100', file, n.refFor(20), 'handover'));
+    await turns();
+    expect(result.value).toBe('failed');
+    expect(events.find((e) => e.kind === 'handover-failed')?.fields).toMatchObject({ code: 'ERR_UNREACHABLE' });
+    await vi.advanceTimersByTimeAsync(SYNC_TIMEOUT_MS);
+    await turns();
+    expect(unhandled).toEqual([]);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});

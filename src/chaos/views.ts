@@ -9,7 +9,7 @@ import type { ChildPeer } from '../testnet/child-peer.js';
 import { predecessorsIn } from '../model/ring-model.js';
 import { buildFingers } from '../routing/chord.js';
 import { successorList } from '../routing/ring.js';
-import type { PeerEvent } from '../runtime/events.js';
+import type { EventKind, PeerEvent } from '../runtime/events.js';
 import { ID_BITS } from './constants.js';
 import type { ChaosNetwork } from './peers.js';
 import { waitForState } from './wait.js';
@@ -25,7 +25,7 @@ export interface WrongView {
 const list = (v: unknown): string => (Array.isArray(v) ? v.join(',') : '(none)');
 
 /** The last value of `field` on events of `kind`, as "a,b,c". */
-export function latestOf(events: readonly PeerEvent[], kind: string, field: string): string {
+export function latestOf(events: readonly PeerEvent[], kind: EventKind, field: string): string {
   return list(events.findLast((e) => e.kind === kind)?.fields?.[field]);
 }
 

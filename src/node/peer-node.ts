@@ -23,7 +23,7 @@ import {
   type PredecessorTable,
 } from '../routing/predecessors.js';
 import type { Hop, RoutingView } from '../routing/types.js';
-import type { Emit, EventDetails, FieldValue } from '../runtime/events.js';
+import type { Emit, EventDetails, EventKind, FieldValue } from '../runtime/events.js';
 import { detach, type Fault } from '../runtime/faults.js';
 import type { PeerState } from '../runtime/peer-state.js';
 import type { PeerConfig } from './config.js';
@@ -102,17 +102,17 @@ export class PeerNode {
   }
 
   /** Prints a line (stdout) and records it as an event. */
-  say(kind: string, line: string, details?: EventDetails): void {
+  say(kind: EventKind, line: string, details?: EventDetails): void {
     this.deps.emit(kind, line, details);
   }
 
   /** Records an event without printing. */
-  note(kind: string, details?: EventDetails): void {
+  note(kind: EventKind, details?: EventDetails): void {
     this.deps.emit(kind, undefined, details);
   }
 
   /** Reports a failure on stderr with its error code. */
-  warn(kind: string, err: unknown, context: string, fields: Readonly<Record<string, FieldValue>> = {}): void {
+  warn(kind: EventKind, err: unknown, context: string, fields: Readonly<Record<string, FieldValue>> = {}): void {
     const code = err instanceof P2PError ? err.code : 'ERR_UNKNOWN';
     const message = err instanceof Error ? err.message : String(err);
     this.deps.state.count('consumer', 'errors');

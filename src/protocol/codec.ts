@@ -31,7 +31,7 @@ import { MAX_FRAME_BYTES, PROTOCOL_VERSION } from '../constants.js';
 import { badField, badText, badType, badVersion, isP2PError, oversized, trailing, truncated } from '../errors.js';
 import type { P2PError } from '../errors.js';
 import { REQUEST_TYPES, requestTypeOf } from './types.js';
-import type { Content, Request, RequestType } from './types.js';
+import type { Request, RequestType, WireContent } from './types.js';
 
 /** Size of the length prefix that opens every frame. */
 export const LENGTH_PREFIX_BYTES = 4;
@@ -136,7 +136,7 @@ export function encodeRequest(req: Request, maxFrameBytes: number = MAX_FRAME_BY
   const source = checkId('source', req.source);
   const destination = checkId('destination', req.destination);
   const stampBytes = textLength(req.stamp, 1, MAX_STAMP_BYTES, 'stamp');
-  const content: Content = req.content;
+  const content: WireContent = req.content;
   if (typeof content !== 'object' || content === null) throw badField('content', 'not an object');
   const keys = Object.keys(content);
   if (keys.length > MAX_PAIRS) throw badField('content', `${keys.length} pairs, more than ${MAX_PAIRS}`);

@@ -20,7 +20,7 @@
 import { MAX_SUCCESSORS } from '../constants.js';
 import { badField, missingField, P2PError } from '../errors.js';
 import { ipv4ToU32, isPort, parsePeerRef } from './peer-ref.js';
-import type { Request } from './types.js';
+import type { Request, WireContent } from './types.js';
 
 /**
  * Most hops a lookup (Store, Request, join, find-successor) may have made.
@@ -92,7 +92,7 @@ export function contentError(req: Request, via: 'tcp' | 'udp'): P2PError | undef
   if (via === 'tcp' && req.type === 'ping') {
     return new P2PError('ERR_UNKNOWN_TYPE', 'a ping request over TCP: pings travel over UDP only');
   }
-  const c = req.content;
+  const c: WireContent = req.content;
   for (const key in c) {
     const shape = SHAPES.get(key);
     const value = c[key] ?? '';

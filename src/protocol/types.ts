@@ -3,6 +3,8 @@
  * stamp, content) and nine types. Wire codes are plain numbers, never reused.
  */
 
+import type { ContentKey, SyncKind, UpdateReason } from './vocabulary.js';
+
 /** Wire code of each of the nine request types. */
 export const REQUEST_TYPES = {
   store: 1,
@@ -28,7 +30,13 @@ export function requestTypeOf(code: number): RequestType | undefined {
 }
 
 /** Extra key-value pairs of a request (`_nodeID`, `filename`, `_firstID`, ...). */
-export type Content = Readonly<Record<string, string>>;
+export type Content = Readonly<Partial<Record<ContentKey, string>>> & { readonly reason?: UpdateReason; readonly _sync?: SyncKind };
+
+/**
+ * Content as it travels: any keys (unknown ones pass, and are how the
+ * protocol grows). Only the codec and the edge checks read it this way.
+ */
+export type WireContent = Readonly<Record<string, string>>;
 
 /** A request of one given type. */
 export interface RequestOf<T extends RequestType> {

@@ -34,7 +34,7 @@ import { FrameReader } from '../protocol/frame-reader.js';
 import type { RingQueue } from '../queue/ring-queue.js';
 import { HopClock } from '../net/hop-deadline.js';
 import { listenTcp } from '../net/tcp.js';
-import type { Emit } from '../runtime/events.js';
+import type { Emit, EventKind } from '../runtime/events.js';
 import { detach, type Fault } from '../runtime/faults.js';
 import type { PeerState } from '../runtime/peer-state.js';
 
@@ -136,7 +136,7 @@ function evictLongestWaiting(open: Set<Connection>, opts: SocketProducerOptions)
 }
 
 /** Logs why a connection is closed (on stderr, with the error's code) and closes it. */
-function close(conn: Connection, opts: SocketProducerOptions, kind: string, err: unknown): void {
+function close(conn: Connection, opts: SocketProducerOptions, kind: EventKind, err: unknown): void {
   if (conn.socket.destroyed) return;
   opts.state.count('socket-producer', 'errors');
   const code = isP2PError(err) ? err.code : 'ERR_UNKNOWN';

@@ -10,6 +10,114 @@ import type { Role } from './peer-state.js';
 /** A value an event field may hold. */
 export type FieldValue = string | number | boolean | null | readonly number[] | readonly string[];
 
+/** Every kind of event (filled below). */
+export const EVENT_KINDS = [
+  'answer-undelivered',
+  'bad-command',
+  'bad-request',
+  'chord-round-failed',
+  'command-failed',
+  'connection-evicted',
+  'connection-idle',
+  'connection-refused',
+  'datagram-error',
+  'file-found',
+  'file-missing',
+  'file-received',
+  'file-receiving',
+  'file-sending',
+  'file-sent',
+  'finger-lookup-failed',
+  'fingers',
+  'fingers-changed',
+  'frame-error',
+  'frame-stalled',
+  'handover-failed',
+  'handover-offered',
+  'handover-pulling',
+  'help',
+  'internal-error',
+  'join-accepted',
+  'join-accepted-again',
+  'join-failed',
+  'join-forwarded',
+  'join-notify-failed',
+  'join-pred-unknown',
+  'join-received',
+  'join-refused',
+  'join-retry',
+  'join-retry-ignored',
+  'join-sent',
+  'late-hop-dropped',
+  'lookup',
+  'lookup-abandoned',
+  'lookup-done',
+  'lookup-forwarded',
+  'owner-unreachable',
+  'peer-back',
+  'peer-back-untold',
+  'peer-dead',
+  'peer-departing',
+  'peer-readmitted',
+  'ping-dead',
+  'ping-request',
+  'ping-response',
+  'ping-sent',
+  'predecessor-changed',
+  'predecessor-notified',
+  'predecessor-silent',
+  'predecessors-refused',
+  'predecessors-untold',
+  'quit-ignored',
+  'quit-notify-failed',
+  'quit-start',
+  'quit-waiting',
+  'reconcile-failed',
+  'reconciled',
+  'record-error',
+  'refresh-ignored',
+  'refresh-notify-failed',
+  'rejoin-ignored',
+  'rejoin-notify-failed',
+  'repair-failed',
+  'repair-rerouted',
+  'replica-failed',
+  'replica-offered',
+  'replica-pulling',
+  'request-failed',
+  'request-forwarded',
+  'request-found',
+  'request-missing',
+  'request-sent',
+  'rerouted',
+  'ring-broken',
+  'second-successor-corrected',
+  'stale-view-seen',
+  'stale-view-untold',
+  'status',
+  'still-serving', // the test fixture role's (test/fixtures/faulty-role-worker.ts)
+  'store-accepted',
+  'store-bytes-incoming',
+  'store-bytes-received',
+  'store-bytes-sent',
+  'store-forwarded',
+  'store-no-file',
+  'store-pull',
+  'store-pull-failed',
+  'successor',
+  'successor-change',
+  'successor-change-ignored',
+  'successor-list-merged',
+  'successor-list-pull-failed',
+  'successor-list-push-failed',
+  'successors-changed',
+  'transfer-failed',
+  'worker-died',
+] as const;
+
+/** What an event is about: one of EVENT_KINDS, so a typo fails to compile where it is emitted or awaited. */
+export type EventKind = (typeof EVENT_KINDS)[number];
+
 /** One event of one peer. */
 export interface PeerEvent {
   /** Peer ID. */
@@ -17,7 +125,7 @@ export interface PeerEvent {
   /** Thread that produced it. */
   readonly role: Role | 'transfer' | 'coordinator';
   /** What happened, kebab-case (`store-forwarded`, `ping-response`, `frame-error`...). */
-  readonly kind: string;
+  readonly kind: EventKind;
   /** The exact line printed for a person, when there is one. */
   readonly line?: string | undefined;
   /** Where the line goes: stdout (the course's lines) or stderr (errors). */
@@ -47,7 +155,7 @@ export type CoordinatorMessage = { readonly kind: 'go' } | { readonly kind: 'sto
 
 /** What a role calls to report something. */
 export interface Emit {
-  (kind: string, line?: string, details?: EventDetails): void;
+  (kind: EventKind, line?: string, details?: EventDetails): void;
 }
 
 /** Optional parts of an event. */

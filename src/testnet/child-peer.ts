@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { P2PError } from '../errors.js';
-import type { PeerEvent } from '../runtime/events.js';
+import type { EventKind, PeerEvent } from '../runtime/events.js';
 import { binPath } from '../runtime/worker-path.js';
 
 /** One printed line. */
@@ -149,7 +149,7 @@ export class ChildPeer {
   }
 
   /** Waits for an event of `kind` (and optional field values). */
-  waitForKind(kind: string, timeoutMs: number, since = 0, fields: Record<string, unknown> = {}): Promise<PeerEvent> {
+  waitForKind(kind: EventKind, timeoutMs: number, since = 0, fields: Record<string, unknown> = {}): Promise<PeerEvent> {
     const test = (e: PeerEvent): boolean =>
       e.kind === kind && Object.entries(fields).every(([k, v]) => e.fields?.[k] === v);
     const detail = Object.keys(fields).length === 0 ? '' : ` ${JSON.stringify(fields)}`;

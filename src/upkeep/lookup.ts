@@ -12,7 +12,7 @@
  */
 import { isP2PError, P2PError } from '../errors.js';
 import { formatPeerRef, type PeerRef } from '../protocol/peer-ref.js';
-import type { RequestOf } from '../protocol/types.js';
+import type { Content, RequestOf } from '../protocol/types.js';
 import { LOOKUP_TIMEOUT_MS } from '../constants.js';
 import { lookupTrail, nextTrail, type PeerNode } from '../node/peer-node.js';
 
@@ -79,7 +79,7 @@ export async function onFindSuccessor(node: PeerNode, req: RequestOf<'update'>, 
   const owner = hop.kind === 'local' ? node.config.self : node.refFor(hop.to);
   const done = hop.kind === 'local' ? trail : lookupTrail(nextTrail(req.content, owner.id, true));
   const origin = node.refFrom(req.content._origin, Number(req.content._nodeID));
-  const answer = {
+  const answer: Content = {
     reason: 'found',
     key: String(key),
     owner: formatPeerRef(owner),

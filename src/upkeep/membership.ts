@@ -184,8 +184,8 @@ export async function staleViewSeen(node: PeerNode, pinger: PeerRef, slot: 0 | 1
   node.note('stale-view-seen', { fields: { peer: pinger.id, slot, missed: missed.id } });
   const [to, content] =
     slot === 0
-      ? [pinger, { reason: 'successor-rejoined', _peer: formatPeerRef(missed) }]
-      : [missed, { reason: 'refresh-predecessor', _peer: formatPeerRef(pinger) }];
+      ? [pinger, { reason: 'successor-rejoined' as const, _peer: formatPeerRef(missed) }]
+      : [missed, { reason: 'refresh-predecessor' as const, _peer: formatPeerRef(pinger) }];
   try {
     await node.sendTo(to, 'update', content);
   } catch (err) {

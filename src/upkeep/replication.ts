@@ -235,7 +235,7 @@ export async function onSyncOffer(node: PeerNode, req: RequestOf<'store'>, filen
   pending.set(filename, waiting);
   // The offerer waits for our answer: when the pull cannot even start, say so now.
   if (waiting.length === 1 && !(await pullBytes(node, req.content, filename))) await onBytesStored(node, filename, false);
-  node.note(`${req.content._sync ?? 'sync'}-pulling`, { fields: { filename, from: origin.id } });
+  node.note(req.content._sync === 'handover' ? 'handover-pulling' : 'replica-pulling', { fields: { filename, from: origin.id } });
 }
 
 /** Bytes pulled for `filename` were written here: answer offers, or replicate a new Store. */

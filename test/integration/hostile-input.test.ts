@@ -22,7 +22,7 @@ import { MessageChannel } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChildPeer } from '../../src/testnet/child-peer.js';
 import { decodeRequest, encodeRequest } from '../../src/protocol/codec.js';
-import type { Request } from '../../src/protocol/types.js';
+import type { Content, Request } from '../../src/protocol/types.js';
 import { RingQueue } from '../../src/queue/ring-queue.js';
 import { MAX_TCP_CONNECTIONS, TCP_FRAME_DEADLINE_MS } from '../../src/roles/socket-producer.js';
 import type { PeerEvent } from '../../src/runtime/events.js';
@@ -227,7 +227,7 @@ describe(`hostile input at a live 3-peer ring (seed ${SEED}; replay with TEST_SE
       [{ type: 'store', source: 5, destination: TARGET, stamp: 'junk-1', content: { filename: 'abcd' } }, 'ERR_BAD_FILENAME'],
       [{ type: 'request', source: 5, destination: TARGET, stamp: 'junk-2', content: { filename: '0002', _nodeID: '5' } }, 'ERR_MISSING_FIELD'],
       [{ type: 'exit', source: 5, destination: TARGET, stamp: 'junk-3', content: {} }, 'ERR_UNKNOWN_TYPE'],
-      [{ type: 'update', source: 5, destination: TARGET, stamp: 'junk-4', content: { reason: 'bogus' } }, 'ERR_MISSING_FIELD'],
+      [{ type: 'update', source: 5, destination: TARGET, stamp: 'junk-4', content: { reason: 'bogus' } as unknown as Content }, 'ERR_MISSING_FIELD'],
       [{ type: 'transfer', source: 5, destination: TARGET, stamp: 'junk-5', content: { filename: '0002' } }, 'ERR_MISSING_FIELD'],
     ];
     for (const [req] of cases) {
@@ -315,7 +315,7 @@ describe(`hostile input at a live 3-peer ring (seed ${SEED}; replay with TEST_SE
     for (const c of stalled) sendBytes(c, partialFrame(prng, TARGET), false);
     // The trickler sends a valid frame a byte at a time, too slowly to finish before the deadline.
     const trickler = conns[STALLED] as RawConnection;
-    const slow = encodeRequest({ type: 'store', source: 5, destination: TARGET, stamp: 'slow-1', content: { filename: 'abcd', pad: 'x'.repeat(200) } });
+    const slow = encodeRequest({ type: 'store', source: 5, destination: TARGET, stamp: 'slow-1', content: { filename: 'abcd', pad: 'x'.repeat(200) } as Content });
     let sent = 0;
     const drip = setInterval(() => {
       if (trickler.isClosed() || sent >= slow.length) clearInterval(drip);

@@ -12,7 +12,8 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PING_MISSES_DEAD, PING_TIMEOUT_MS } from '../src/constants.js';
+import { PING_MISSES_DEAD } from '../src/constants.js';
+import { detectionMs, pingTimeoutFor, pingTiming } from '../src/timing.js';
 import { createPrng } from '../src/routing/prng.js';
 import { fmt, Invariants, isEntryPoint, machineInfo, median, Progress, runAsMain, type BenchResult } from './common.js';
 import { delay, LiveRing } from './live-network.js';
@@ -69,7 +70,7 @@ export const DEFAULT_FAILURE_OPTIONS: FailureBenchOptions = { intervals: [0.5, 1
 
 /** The ping timeout the CLI derives from an interval. */
 export function pingTimeoutMs(intervalS: number): number {
-  return Math.min(PING_TIMEOUT_MS, Math.max(200, Math.round(intervalS * 1000)));
+  return pingTimeoutFor(Math.round(intervalS * 1000));
 }
 
 /** Kills VICTIM in a fresh ring; returns the times, or undefined when the ring never came up. */
@@ -137,8 +138,9 @@ export async function runFailureBench(options: FailureBenchOptions): Promise<Fai
   const progress = new Progress('failure', options.intervals.length * options.runs);
   const rows: FailureRow[] = [];
   for (const intervalS of options.intervals) {
-    const timeout = pingTimeoutMs(intervalS);
-    const boundMs = intervalS * 1000 + PING_MISSES_DEAD * timeout;
+    const timing = pingTiming(Math.round(intervalS * 1000));
+    const timeout = timing.pingTimeoutMs;
+    const boundMs = detectionMs(timing);
     const runs: FailureRun[] = [];
     for (let k = 0; k < options.runs; k++) {
       const run = await oneRun(intervalS, Math.floor(prng.float() * intervalS * 1000), options, invariants, progress);

@@ -8,6 +8,10 @@ export const MAX_FRAME_BYTES = 64 * 1024;
 export const DEFAULT_PORT_BASE = 12000;
 /** Default host peers bind and are reached on. */
 export const DEFAULT_HOST = '127.0.0.1';
+/** Smallest accepted ID width in bits (the course's 0..255 ring). */
+export const MIN_ID_BITS = 8;
+/** Largest accepted ID width in bits: IDs travel as unsigned 32-bit integers. */
+export const MAX_ID_BITS = 32;
 /** Default ID width in bits (the course's 0..255). */
 export const DEFAULT_ID_BITS = 8;
 /** Default length of the successor list (the course's two successors). */
@@ -57,3 +61,54 @@ export const JOIN_RETRY_SLACK_MS = 2000;
  * per this long: the first at once, the rest as a count.
  */
 export const FAULT_REPORT_INTERVAL_MS = 10_000;
+
+/** Times a forwarded request is routed around unreachable peers before it fails. */
+export const MAX_REROUTES = 3;
+
+/** Of the sender's timeout, this much is kept for the receiver's close to reach it (ms). */
+export const HOP_ACK_MARGIN_MS = 1_000;
+
+/** Most connections held at once; at the limit the longest-waiting one is evicted. */
+export const MAX_TCP_CONNECTIONS = 512;
+
+/**
+ * A connection must deliver each whole frame within this long (ms) of being
+ * accepted or of its previous frame. Far above what a peer needs (one frame
+ * of at most 64 KiB, written at once), far below TCP_IDLE_TIMEOUT_MS.
+ */
+export const TCP_FRAME_DEADLINE_MS = 5_000;
+
+/**
+ * Most hops a lookup (Store, Request, join, find-successor) may have made.
+ * A lookup visits each peer at most twice (a join may come round once more),
+ * and the specification's largest network has 256 peers: beyond this the
+ * request is looping, for whatever reason, and is dropped (a time-to-live).
+ */
+export const MAX_LOOKUP_HOPS = 1024;
+
+/** How long stopping workers may take before they are terminated. */
+export const STOP_GRACE_MS = 3000;
+
+/** Longest line accepted; longer ones are refused without being parsed. */
+export const MAX_COMMAND_CHARS = 1024;
+
+/** Most bytes of one line held (a character is at most 4 bytes of UTF-8). */
+export const MAX_LINE_BYTES = 4 * MAX_COMMAND_CHARS;
+
+/** Longest explanation printed for a bad line. */
+export const MAX_EXPLANATION_CHARS = 200;
+
+/** Times a lookup step routes around unreachable fingers before it gives up. */
+export const MAX_LOOKUP_RETRIES = 3;
+
+/** Files reconciled at once. */
+export const RECONCILE_PARALLEL = 8;
+
+/**
+ * A connected sender silent for this long (ms) has stopped, whatever the
+ * task's own (longer) wait for a sender to connect.
+ */
+export const TRANSFER_STALL_MS = 30_000;
+
+/** Senders whose baseline is kept (the least recently heard is forgotten first). */
+export const HOP_MAX_SENDERS = 4_096;

@@ -3,7 +3,8 @@
  * interval and the number of peers, and why. A deadline bounds a wait for an
  * event; nothing here is slept through.
  */
-import { LOOKUP_TIMEOUT_MS, PING_MISSES_DEAD, PING_TIMEOUT_MS } from '../constants.js';
+import { LOOKUP_TIMEOUT_MS } from '../constants.js';
+import { detectionMs, pingTiming } from '../timing.js';
 
 /** Fixed part of every deadline: a loaded two-core machine runs a few dozen peers of six threads. */
 const BASE_MS = 20_000;
@@ -25,8 +26,9 @@ export class ChaosTiming {
 
   constructor(pingSeconds: number) {
     this.pingMs = pingSeconds * 1000;
-    this.pingTimeoutMs = Math.min(PING_TIMEOUT_MS, Math.max(200, this.pingMs));
-    this.detectMs = this.pingMs + PING_MISSES_DEAD * this.pingTimeoutMs;
+    const t = pingTiming(this.pingMs);
+    this.pingTimeoutMs = t.pingTimeoutMs;
+    this.detectMs = detectionMs(t);
   }
 
   /** `n` ping intervals, in ms (the length of a freeze, the pause before a restart). */

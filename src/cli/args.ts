@@ -5,11 +5,12 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_HOST, DEFAULT_ID_BITS, DEFAULT_PORT_BASE, DEFAULT_SUCCESSORS, MAX_SUCCESSORS, PING_TIMEOUT_MS } from '../constants.js';
+import { DEFAULT_HOST, DEFAULT_ID_BITS, DEFAULT_PORT_BASE, DEFAULT_SUCCESSORS, MAX_SUCCESSORS } from '../constants.js';
 import { badArgument } from '../errors.js';
 import { ipv4ToU32, isPort, type PeerRef } from '../protocol/peer-ref.js';
 import { isRoutingMode, ROUTING_MODES } from '../routing/types.js';
 import type { PeerConfig } from '../node/config.js';
+import { pingTimeoutFor } from '../timing.js';
 
 /** What `p2p init|join` was asked to do. */
 export interface PeerCommand {
@@ -223,7 +224,7 @@ export function parsePeerCommand(kind: 'init' | 'join', argv: readonly string[],
     initialSuccessors,
     knownPeer,
     pingIntervalMs,
-    pingTimeoutMs: Math.min(PING_TIMEOUT_MS, Math.max(200, pingIntervalMs)),
+    pingTimeoutMs: pingTimeoutFor(pingIntervalMs),
     dataDir: path.resolve(options['data-dir'] ?? '.'),
     portBase,
     defaultHost: host,

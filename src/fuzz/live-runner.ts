@@ -10,7 +10,6 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { PING_MISSES_DEAD, PING_TIMEOUT_MS } from '../constants.js';
 import { P2PError } from '../errors.js';
 import { courseLines, PeerNetwork, performAction, printedBy } from '../testnet/network.js';
 import type { RoutingMode } from '../routing/types.js';
@@ -20,6 +19,7 @@ import { initTriples } from '../model/ring-model.js';
 import { runScenario, type ModelRun, type Scenario, type ScenarioFile } from '../model/scenario.js';
 import { describeStep, type ServiceStep } from '../model/step.js';
 import { mismatches, type LineMismatch } from '../model/transcript.js';
+import { detectionMs, pingTiming } from '../timing.js';
 
 /** Options of a live run. */
 export interface LiveRunOptions {
@@ -103,8 +103,7 @@ export interface LiveDeadlines {
  */
 export function liveDeadlines(pingSeconds: number, peers: number): LiveDeadlines {
   const pingMs = pingSeconds * 1000;
-  const timeoutMs = Math.min(PING_TIMEOUT_MS, Math.max(200, pingMs));
-  const stepMs = 10_000 + 4 * pingMs + PING_MISSES_DEAD * timeoutMs + 750 * peers;
+  const stepMs = 10_000 + 3 * pingMs + detectionMs(pingTiming(pingMs)) + 750 * peers;
   return { startMs: 30_000 + 4 * pingMs + 5_000 * peers, stepMs, fingersMs: stepMs + 30 * pingMs + 500 * peers };
 }
 

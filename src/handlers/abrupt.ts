@@ -21,6 +21,7 @@ import type { RequestOf } from '../protocol/types.js';
 import { tellPredecessors } from '../upkeep/membership.js';
 import type { PeerNode } from '../node/peer-node.js';
 import { keepsLongList, pullFromLastLive } from '../upkeep/successor-list.js';
+import { repairTellMs } from '../timing.js';
 
 /** An `abrupt` request: our own ping sender's notice, or a predecessor's query. */
 export async function onAbrupt(node: PeerNode, req: RequestOf<'abrupt'>): Promise<void> {
@@ -128,7 +129,7 @@ export async function completeRepair(node: PeerNode, req: RequestOf<'update'>): 
     tellPredecessors(node, s2, [s1, node.config.self], dead),
   ]);
   let timer: NodeJS.Timeout | undefined;
-  await Promise.race([told, new Promise<void>((resolve) => (timer = setTimeout(resolve, node.config.pingTimeoutMs)))]);
+  await Promise.race([told, new Promise<void>((resolve) => (timer = setTimeout(resolve, repairTellMs(node.config))))]);
   clearTimeout(timer);
   node.setSuccessors(next);
   node.announceSuccessors();

@@ -4,12 +4,13 @@
  * accepts it, tells its first predecessor, and hands the newcomer its new
  * successors.
  */
-import { JOIN_RETRY_SLACK_MS, JOIN_TRIES, PING_MISSES_DEAD } from '../constants.js';
+import { JOIN_TRIES } from '../constants.js';
 import { P2PError, type ErrorCode } from '../errors.js';
 import { formatPeerRef, parsePeerRef, type PeerRef } from '../protocol/peer-ref.js';
 import type { RequestOf } from '../protocol/types.js';
 import { predecessorContent, tellPredecessors } from '../upkeep/membership.js';
 import { lookupTrail, nextTrail, type PeerNode } from '../node/peer-node.js';
+import { joinRetryMs, membershipWaitMs } from '../timing.js';
 
 /** Sends this peer's join request to `known`; rejects with ERR_UNREACHABLE. */
 export async function startJoin(node: PeerNode, known: PeerRef): Promise<void> {
@@ -26,7 +27,7 @@ export async function startJoin(node: PeerNode, known: PeerRef): Promise<void> {
   // A join can be lost on its way (it met a peer that had just died, before
   // the ring was repaired): ask again, a few times, then give up loudly.
   const c = node.config;
-  const waitMs = 3 * c.pingIntervalMs + PING_MISSES_DEAD * c.pingTimeoutMs + JOIN_RETRY_SLACK_MS;
+  const waitMs = joinRetryMs(c);
   let tries = 1;
   const timer = setInterval(() => {
     if (!node.joining || node.stopping) {
@@ -89,7 +90,7 @@ export async function onJoin(node: PeerNode, req: RequestOf<'join'>): Promise<vo
     // accepted us already routes this one to us). Hold it until we are in,
     // rather than refuse a newcomer that did nothing wrong.
     const c = node.config;
-    if (await node.waitForMembership(() => node.successors.length > 0, 2 * c.pingIntervalMs + c.pingTimeoutMs)) {
+    if (await node.waitForMembership(() => node.successors.length > 0, membershipWaitMs(c))) {
       await onJoin(node, req);
       return;
     }
@@ -132,7 +133,7 @@ async function accept(
   // forwarded the join (with Chord's fingers that is rarely our predecessor).
   if (node.predecessors[0] === undefined) {
     const c = node.config;
-    const deadline = Date.now() + 2 * c.pingIntervalMs + c.pingTimeoutMs;
+    const deadline = Date.now() + membershipWaitMs(c);
     while (node.predecessors[0] === undefined && Date.now() < deadline) await node.waitForPredecessor(deadline - Date.now());
     // Meanwhile the newcomer may have been accepted through a retry.
     if (node.successors.some((s) => s.id === newcomer.id)) return;

@@ -8,6 +8,7 @@ import type { RequestOf } from '../protocol/types.js';
 import { tellPredecessors } from '../upkeep/membership.js';
 import type { PeerNode } from '../node/peer-node.js';
 import { handOverAll } from '../upkeep/replication.js';
+import { membershipWaitMs } from '../timing.js';
 
 /** `Quit` typed at this peer. */
 export async function quitCommand(node: PeerNode): Promise<void> {
@@ -19,7 +20,7 @@ export async function quitCommand(node: PeerNode): Promise<void> {
   const wanted = Math.min(2, node.successors.length);
   if (known().length < wanted) {
     node.say('quit-waiting', 'Waiting for a ping from a predecessor before departing');
-    const deadline = Date.now() + 2 * node.config.pingIntervalMs + node.config.pingTimeoutMs;
+    const deadline = Date.now() + membershipWaitMs(node.config);
     while (known().length < wanted && Date.now() < deadline) await node.waitForPredecessor(deadline - Date.now());
   }
   // Our files go to our successor before anyone is told we are leaving.

@@ -18,13 +18,8 @@
  * clocks. A frame from a sender never seen before is taken: the first frame
  * fixes the baseline. Dropped frames are counted and noted, never printed.
  */
+import { HOP_ACK_MARGIN_MS, HOP_MAX_SENDERS } from '../constants.js';
 import type { Request } from '../protocol/types.js';
-
-/** Of the sender's timeout, this much is kept for the receiver's close to reach it (ms). */
-export const HOP_ACK_MARGIN_MS = 1_000;
-
-/** Senders whose baseline is kept (the least recently heard is forgotten first). */
-const MAX_SENDERS = 4_096;
 
 /** `req` with its hop stamped: sent now, waited on for `timeoutMs` by the caller. */
 export function stampHop(req: Request, timeoutMs: number, now = Date.now()): Request {
@@ -51,7 +46,7 @@ export class HopClock {
     // Re-insert: the map's order is then least recently heard first.
     this.fastest.delete(req.source);
     this.fastest.set(req.source, fastest);
-    if (this.fastest.size > MAX_SENDERS) this.fastest.delete(this.fastest.keys().next().value as number);
+    if (this.fastest.size > HOP_MAX_SENDERS) this.fastest.delete(this.fastest.keys().next().value as number);
     const transit = seen - fastest;
     return transit > wait ? transit - wait : 0;
   }

@@ -5,7 +5,7 @@
  * The services (one file per request type) are functions over it.
  */
 import { randomUUID } from 'node:crypto';
-import { PING_MISSES_DEAD, PRINTED_SUCCESSORS, STARTUP_GRACE_INTERVALS, STARTUP_GRACE_MIN_MS } from '../constants.js';
+import { MAX_REROUTES, PRINTED_SUCCESSORS } from '../constants.js';
 import { P2PError } from '../errors.js';
 import { defaultRef, formatPeerRef, formatPeerRefs, parsePeerRef, parsePeerRefs, type PeerRef } from '../protocol/peer-ref.js';
 import type { Endpoint } from '../net/tcp.js';
@@ -28,6 +28,7 @@ import { detach, type Fault } from '../runtime/faults.js';
 import type { PeerState } from '../runtime/peer-state.js';
 import type { PeerConfig } from './config.js';
 import type { TransferService } from './transfers.js';
+import { detectionMs, goneMs, predecessorSilenceMs, recentlyGoneMs, startupGraceMs, suspectMs } from '../timing.js';
 
 /** What the node needs from its thread. */
 export interface PeerDeps {
@@ -41,17 +42,6 @@ export interface PeerDeps {
   /** Reports an unexpected error (a bug) with ERR_INTERNAL, rate-limited (runtime/faults.ts). */
   readonly fault: Fault;
 }
-
-/** Times a forwarded request is routed around unreachable peers before it fails. */
-const MAX_REROUTES = 3;
-
-/**
- * Ping intervals during which an unreachable peer is routed around: one, so
- * that a peer that was only slow is tried again at the next interval.
- */
-const SUSPECT_INTERVALS = 1;
-/** Ping intervals during which a dead or departed peer is not taken back as a successor. */
-const GONE_INTERVALS = 20;
 
 const ORDINALS = ['first', 'second'];
 
@@ -247,7 +237,7 @@ export class PeerNode {
    */
   expirePredecessors(now = Date.now()): void {
     const c = this.config;
-    const silentMs = 2 * c.pingIntervalMs + PING_MISSES_DEAD * c.pingTimeoutMs;
+    const silentMs = predecessorSilenceMs(c);
     const { table, dropped } = expirePredecessors(this.preds, silentMs, now);
     if (dropped.length === 0) return;
     for (const r of dropped) this.note('predecessor-silent', { fields: { peer: r.id } });
@@ -306,7 +296,7 @@ export class PeerNode {
   forgetFinger(id: number): void {
     const had = this.fingers.some((f) => f?.id === id);
     this.fingers = this.fingers.map((f) => (f?.id === id ? undefined : f));
-    this.suspects.set(id, Date.now() + SUSPECT_INTERVALS * this.config.pingIntervalMs);
+    this.suspects.set(id, Date.now() + suspectMs(this.config));
     // Whoever follows 'fingers-changed' (the tests, the benchmarks) must see
     // this too: until fix-fingers fills the gap, routes go round the peer.
     if (had) this.note('fingers-changed', { fields: { fingers: this.fingers.map((f) => f?.id ?? -1) } });
@@ -320,7 +310,7 @@ export class PeerNode {
   markGone(id: number): void {
     this.forgetFinger(id);
     const now = Date.now();
-    this.gone.set(id, { since: now, until: now + GONE_INTERVALS * this.config.pingIntervalMs, incarnation: this.incarnations.get(id) });
+    this.gone.set(id, { since: now, until: now + goneMs(this.config), incarnation: this.incarnations.get(id) });
     this.dropPredecessor(id);
   }
 
@@ -354,8 +344,7 @@ export class PeerNode {
   recentlyGone(id: number): boolean {
     const went = this.gone.get(id);
     if (went === undefined) return false;
-    const c = this.config;
-    return Date.now() - went.since <= 2 * (c.pingIntervalMs + PING_MISSES_DEAD * c.pingTimeoutMs);
+    return Date.now() - went.since <= recentlyGoneMs(this.config);
   }
 
   /**
@@ -501,7 +490,7 @@ export class PeerNode {
     const c = this.config;
     // However long an owner that is still our successor is waited for: past
     // the start-up grace of a successor named on the command line.
-    const giveUpAt = Date.now() + Math.max(STARTUP_GRACE_MIN_MS, STARTUP_GRACE_INTERVALS * c.pingIntervalMs) + c.pingIntervalMs;
+    const giveUpAt = Date.now() + startupGraceMs(c);
     for (let attempt = 0; ; ) {
       if (next.kind === 'local') return 'local';
       const to = this.refFor(next.to);
@@ -516,7 +505,7 @@ export class PeerNode {
           // failure detection declares it dead and the repair drops it from
           // our successors. Wait for that, at most one detection bound, then
           // decide again (the same owner, tried again, if it is still ours).
-          const boundMs = c.pingIntervalMs + PING_MISSES_DEAD * c.pingTimeoutMs;
+          const boundMs = detectionMs(c);
           this.note('owner-unreachable', { fields: { owner: to.id, key, request: req.type } });
           await this.waitForMembership(() => !this.successors.some((s) => s.id === to.id), boundMs);
           next = this.route(key);

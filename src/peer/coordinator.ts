@@ -22,7 +22,7 @@ import { MessageChannel, Worker } from 'node:worker_threads';
 import * as Comlink from 'comlink/dist/esm/comlink.mjs';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import '../runtime/comlink-errors.js';
-import { QUEUE_CAPACITY_BYTES } from '../constants.js';
+import { QUEUE_CAPACITY_BYTES, STOP_GRACE_MS } from '../constants.js';
 import { deserializeError, P2PError } from '../errors.js';
 import { RingQueue } from '../queue/ring-queue.js';
 import type { ConsumerApi } from '../roles/consumer.js';
@@ -32,9 +32,6 @@ import type { PeerEvent, RoleMessage } from '../runtime/events.js';
 import { PeerState, ROLES, type Role } from '../runtime/peer-state.js';
 import type { RoleWorkerData } from '../roles/role-host.js';
 import { workerUrl } from '../runtime/worker-path.js';
-
-/** How long stopping workers may take before they are terminated. */
-export const STOP_GRACE_MS = 3000;
 
 /** How a peer ended. */
 export interface PeerExit {

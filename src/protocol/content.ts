@@ -17,18 +17,10 @@
  * Unknown keys pass: they are how the protocol grows. A well-formed request
  * is obeyed whoever sent it; there is no authentication (see the README).
  */
-import { MAX_SUCCESSORS } from '../constants.js';
+import { MAX_LOOKUP_HOPS, MAX_SUCCESSORS } from '../constants.js';
 import { badField, missingField, P2PError } from '../errors.js';
 import { ipv4ToU32, isPort, parsePeerRef } from './peer-ref.js';
 import type { Request, WireContent } from './types.js';
-
-/**
- * Most hops a lookup (Store, Request, join, find-successor) may have made.
- * A lookup visits each peer at most twice (a join may come round once more),
- * and the specification's largest network has 256 peers: beyond this the
- * request is looping, for whatever reason, and is dropped (a time-to-live).
- */
-export const MAX_LOOKUP_HOPS = 1024;
 
 const DECIMAL = /^(0|[1-9]\d{0,9})$/;
 const MAX_U32 = 0xffffffff;

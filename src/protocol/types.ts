@@ -55,8 +55,6 @@ export interface RequestOf<T extends RequestType> {
 /** A request: a discriminated union on `type`. */
 export type Request = { [T in RequestType]: RequestOf<T> }[RequestType];
 
-/** Largest peer ID width: IDs are unsigned 32-bit integers on the wire. */
-export const MAX_ID_BITS = 32;
 
 /** Builds stamps unique per issuer: `<issuer>-<n>`. */
 export class StampSource {

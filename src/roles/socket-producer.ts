@@ -26,7 +26,7 @@
  * is such a connection, a newcomer is refused (and logged) instead.
  */
 import type net from 'node:net';
-import { TCP_IDLE_TIMEOUT_MS } from '../constants.js';
+import { MAX_TCP_CONNECTIONS, TCP_FRAME_DEADLINE_MS, TCP_IDLE_TIMEOUT_MS } from '../constants.js';
 import { isP2PError, P2PError } from '../errors.js';
 import { encodeRequest } from '../protocol/codec.js';
 import { contentError } from '../protocol/content.js';
@@ -37,16 +37,6 @@ import { listenTcp } from '../net/tcp.js';
 import type { Emit, EventKind } from '../runtime/events.js';
 import { detach, type Fault } from '../runtime/faults.js';
 import type { PeerState } from '../runtime/peer-state.js';
-
-/** Most connections held at once; at the limit the longest-waiting one is evicted. */
-export const MAX_TCP_CONNECTIONS = 512;
-
-/**
- * A connection must deliver each whole frame within this long (ms) of being
- * accepted or of its previous frame. Far above what a peer needs (one frame
- * of at most 64 KiB, written at once), far below TCP_IDLE_TIMEOUT_MS.
- */
-export const TCP_FRAME_DEADLINE_MS = 5_000;
 
 /** What the socket producer needs. */
 export interface SocketProducerOptions {

@@ -11,6 +11,7 @@
  * MAX_EXPLANATION_CHARS, so that echoing garbage can neither move the
  * terminal's cursor nor spill over several lines.
  */
+import { MAX_COMMAND_CHARS, MAX_EXPLANATION_CHARS, MAX_LINE_BYTES } from '../constants.js';
 import type { Readable } from 'node:stream';
 import { isP2PError } from '../errors.js';
 import { parseCommand } from '../protocol/commands.js';
@@ -18,13 +19,6 @@ import { encodeCommandRecord } from '../protocol/codec.js';
 import type { RingQueue } from '../queue/ring-queue.js';
 import type { Emit } from '../runtime/events.js';
 import type { PeerState } from '../runtime/peer-state.js';
-
-/** Longest line accepted; longer ones are refused without being parsed. */
-export const MAX_COMMAND_CHARS = 1024;
-/** Most bytes of one line held (a character is at most 4 bytes of UTF-8). */
-export const MAX_LINE_BYTES = 4 * MAX_COMMAND_CHARS;
-/** Longest explanation printed for a bad line. */
-export const MAX_EXPLANATION_CHARS = 200;
 
 /** What the stdin reader needs. */
 export interface StdinReaderOptions {

@@ -5,11 +5,7 @@
  * no bitwise operators (which would truncate to 32 signed bits) are used here.
  * Intervals follow Chord's notation: (a, b] runs clockwise from a, excluding a.
  */
-
-/** Smallest accepted ID width in bits (the course's 0..255 ring). */
-export const MIN_ID_BITS = 8;
-/** Largest accepted ID width in bits: IDs travel as unsigned 32-bit integers (protocol's MAX_ID_BITS). */
-export const MAX_ID_BITS = 32;
+import { MAX_ID_BITS, MIN_ID_BITS } from '../constants.js';
 
 /** Throws a RangeError naming `--id-bits` unless `idBits` is an integer in 8..32. */
 export function validateIdBits(idBits: number): void {

@@ -1,8 +1,7 @@
 /** Routing: pure next-hop functions for the ring, ring-list and Chord, and a simulator. */
 
+export { MAX_ID_BITS, MIN_ID_BITS } from '../constants.js';
 export {
-  MAX_ID_BITS,
-  MIN_ID_BITS,
   distance,
   inOpen,
   inOpenClosed,

@@ -25,7 +25,7 @@ import { createWriteStream, promises as fs } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { once } from 'node:events';
-import { TRANSFER_CHUNK_BYTES } from '../constants.js';
+import { TRANSFER_CHUNK_BYTES, TRANSFER_STALL_MS } from '../constants.js';
 import { badField, P2PError } from '../errors.js';
 import { encodeRequest } from '../protocol/codec.js';
 import { contentError } from '../protocol/content.js';
@@ -34,12 +34,6 @@ import type { Content, Request } from '../protocol/types.js';
 import { RingQueue } from '../queue/ring-queue.js';
 import { safeExtension, tempNameFor } from '../node/files.js';
 import type { ReceiveOutcome, ReceiveTask } from './tasks.js';
-
-/**
- * A connected sender silent for this long (ms) has stopped, whatever the
- * task's own (longer) wait for a sender to connect.
- */
-export const TRANSFER_STALL_MS = 30_000;
 
 /** Header fields that must not reach the consumer from a sender: they would make the record a command. */
 const NOT_FROM_SENDER = new Set(['_pull', '_phase', '_mode', '_file', '_bytes', '_error']);

@@ -13,11 +13,8 @@
 import { isP2PError, P2PError } from '../errors.js';
 import { formatPeerRef, type PeerRef } from '../protocol/peer-ref.js';
 import type { Content, RequestOf } from '../protocol/types.js';
-import { LOOKUP_TIMEOUT_MS } from '../constants.js';
+import { LOOKUP_TIMEOUT_MS, MAX_LOOKUP_RETRIES } from '../constants.js';
 import { lookupTrail, nextTrail, type PeerNode } from '../node/peer-node.js';
-
-/** Times a lookup step routes around unreachable fingers before it gives up. */
-const MAX_LOOKUP_RETRIES = 3;
 
 /** Where a key lives, and how the lookup got there. */
 export interface LookupResult {

@@ -36,6 +36,7 @@ import { formatPeerRef, type PeerRef } from '../protocol/peer-ref.js';
 import type { RequestOf } from '../protocol/types.js';
 import { inOpen } from '../routing/ids.js';
 import type { PeerNode } from '../node/peer-node.js';
+import { staleViewMs } from '../timing.js';
 
 /** Content naming predecessors [first, second], and the peer the change removes. */
 export function predecessorContent(list: readonly (PeerRef | undefined)[], gone: readonly number[] = []): Record<string, string> {
@@ -178,7 +179,7 @@ export async function staleViewSeen(node: PeerNode, pinger: PeerRef, slot: 0 | 1
     node.staleViews.set(key, now);
     return;
   }
-  if (now - since < 2 * node.config.pingIntervalMs) return;
+  if (now - since < staleViewMs(node.config)) return;
   if ((node.predecessorSeenAt(missed.id) ?? 0) <= since) return; // silent since: maybe dead
   node.staleViews.delete(key);
   node.note('stale-view-seen', { fields: { peer: pinger.id, slot, missed: missed.id } });

@@ -19,7 +19,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { RECONCILE_EVERY_INTERVALS, SYNC_TIMEOUT_MS } from '../constants.js';
+import { RECONCILE_EVERY_INTERVALS, RECONCILE_PARALLEL, SYNC_TIMEOUT_MS } from '../constants.js';
 import { isP2PError } from '../errors.js';
 import type { PeerRef } from '../protocol/peer-ref.js';
 import type { RequestOf } from '../protocol/types.js';
@@ -31,9 +31,6 @@ import { pullBytes } from '../transfer/pull.js';
 
 /** The outcome of an offer. */
 export type OfferOutcome = 'have' | 'pulled' | 'failed';
-
-/** Files reconciled at once. */
-const RECONCILE_PARALLEL = 8;
 
 /** A stored file, `NNNN` or `NNNN.<ext>`: never a `received_` copy nor a transfer's temporary file (those start with a dot). */
 const STORED_NAME = /^(\d{4})(\.[A-Za-z0-9_-]{1,16})?$/;

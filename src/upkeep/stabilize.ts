@@ -15,7 +15,7 @@
  * three or more places away (whose Quit reached only its two predecessors)
  * disappears at the next round instead of being declared dead later.
  */
-import { LOOKUP_TIMEOUT_MS, PRINTED_SUCCESSORS } from '../constants.js';
+import { PRINTED_SUCCESSORS } from '../constants.js';
 import { isP2PError } from '../errors.js';
 import { formatPeerRef, type PeerRef } from '../protocol/peer-ref.js';
 import type { RequestOf } from '../protocol/types.js';
@@ -23,6 +23,7 @@ import { distance, inOpen, inOpenClosed } from '../routing/ids.js';
 import { fingerStarts } from '../routing/chord.js';
 import { lookup } from './lookup.js';
 import type { PeerNode } from '../node/peer-node.js';
+import { fingerLookupMs, firstChordRoundMs } from '../timing.js';
 
 /** Starts the maintenance rounds; returns a stopper. */
 export function startChordMaintenance(node: PeerNode): { stop(): void } {
@@ -41,7 +42,7 @@ export function startChordMaintenance(node: PeerNode): { stop(): void } {
   };
   const schedule = newFingerSchedule();
   const timer = setInterval(() => node.detach('chord round', round), node.config.pingIntervalMs);
-  const first = setTimeout(() => node.detach('chord round', round), Math.min(200, node.config.pingIntervalMs));
+  const first = setTimeout(() => node.detach('chord round', round), firstChordRoundMs(node.config));
   return {
     stop: () => {
       clearInterval(timer);
@@ -207,6 +208,6 @@ export async function fixFingers(
 
 /** A fix-fingers lookup: a lost answer (a peer still starting, one just gone) costs one round, not the whole lookup timeout. */
 async function lookupOwner(node: PeerNode, key: number): Promise<PeerRef> {
-  const found = await lookup(node, key, Math.min(LOOKUP_TIMEOUT_MS, Math.max(2000, 4 * node.config.pingIntervalMs)));
+  const found = await lookup(node, key, fingerLookupMs(node.config));
   return found.owner;
 }

@@ -44,6 +44,7 @@ import { PRINTED_SUCCESSORS } from '../constants.js';
 import { formatPeerRefs, type PeerRef } from '../protocol/peer-ref.js';
 import type { RequestOf } from '../protocol/types.js';
 import type { PeerNode } from '../node/peer-node.js';
+import { secondDisagreementMs } from '../timing.js';
 
 /**
  * True when this peer keeps successors beyond the course's two quietly (by
@@ -147,7 +148,7 @@ function correctSecond(node: PeerNode, from: number, theirs: readonly PeerRef[])
     secondDisagreement.set(node, { id: want.id, since: now });
     return;
   }
-  if (now - seen.since < node.config.pingIntervalMs) return;
+  if (now - seen.since < secondDisagreementMs(node.config)) return;
   secondDisagreement.delete(node);
   const list = [first, ...theirs.filter((r) => r.id !== node.id && !node.recentlyGone(r.id))];
   node.note('second-successor-corrected', { fields: { from, was: node.successors[1]?.id ?? -1, now: want.id } });

@@ -16,6 +16,7 @@
  * Every input is drawn from one seed, printed in the suite's name; replay a
  * failure with TEST_SEED=<seed>.
  */
+import { MAX_TCP_CONNECTIONS, TCP_FRAME_DEADLINE_MS } from '../../src/constants.js';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
@@ -24,7 +25,7 @@ import type { ChildPeer } from '../../src/testnet/child-peer.js';
 import { decodeRequest, encodeRequest } from '../../src/protocol/codec.js';
 import type { Content, Request } from '../../src/protocol/types.js';
 import { RingQueue } from '../../src/queue/ring-queue.js';
-import { MAX_TCP_CONNECTIONS, TCP_FRAME_DEADLINE_MS } from '../../src/roles/socket-producer.js';
+
 import type { PeerEvent } from '../../src/runtime/events.js';
 import type { PeerSnapshot } from '../../src/handlers/snapshot.js';
 import { receiveFile } from '../../src/transfer/receive.js';

@@ -20,7 +20,7 @@ import { ownerOf } from '../../src/routing/ids.js';
 import { createPrng } from '../../src/routing/prng.js';
 import { predecessorOf } from '../../src/routing/ring.js';
 import { randomMembership } from '../../src/routing/simulator.js';
-import { PING_MISSES_DEAD } from '../../src/constants.js';
+import { detectionMs, GONE_INTERVALS, pingTiming } from '../../src/timing.js';
 import { describeNetwork, settleMembership } from '../fixtures/network.js';
 import type { PeerEvent } from '../../src/runtime/events.js';
 
@@ -34,16 +34,16 @@ const SEED = 20261201;
 const STABLE_WITHIN_INTERVALS = 60;
 /** How long the peer stays frozen, in ping intervals. */
 const FREEZE_INTERVALS = 8;
-/** Detection: one interval plus PING_MISSES_DEAD ping timeouts (timeout = interval here), with room for two loaded cores. */
-const DEAD_WITHIN_MS = 3 * (PING_MS + PING_MISSES_DEAD * PING_MS) + 5000;
+/** Detection (timing.ts), with room for two loaded cores. */
+const DEAD_WITHIN_MS = 3 * detectionMs(pingTiming(PING_MS)) + 5000;
 /**
  * After SIGCONT, lookups are right again within this many ping intervals:
- * the predecessors keep a peer they declared dead out for GONE_INTERVALS (20,
- * peer-node.ts), then stabilization takes it back and fix-fingers spreads
+ * the predecessors keep a peer they declared dead out for GONE_INTERVALS
+ * (timing.ts), then stabilization takes it back and fix-fingers spreads
  * it, O(log N) rounds each, with a margin for two loaded cores. (Without
  * fingers, its successor lets it back in at its first ping: sooner.)
  */
-const RECOVER_WITHIN_INTERVALS = 20 + 8 * Math.log2(N) + 20;
+const RECOVER_WITHIN_INTERVALS = GONE_INTERVALS + 8 * Math.log2(N) + 20;
 const KEYS_PER_PEER = 6;
 /** A join is accepted within this long (generous: other test files load the same two cores). */
 const JOIN_WITHIN_MS = 45_000;

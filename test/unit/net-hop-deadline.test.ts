@@ -2,8 +2,9 @@
  * Hop deadlines (src/net/hop-deadline.ts): a frame read after its sender gave
  * up is late; clock offsets between sender and receiver cancel out.
  */
+import { HOP_ACK_MARGIN_MS } from '../../src/constants.js';
 import { describe, expect, it } from 'vitest';
-import { HOP_ACK_MARGIN_MS, HopClock, stampHop } from '../../src/net/hop-deadline.js';
+import { HopClock, stampHop } from '../../src/net/hop-deadline.js';
 import type { Request } from '../../src/protocol/types.js';
 
 const req = (source: number): Request => ({ type: 'store', source, destination: 9, stamp: `${source}-1`, content: { key: '1234' } });

@@ -39,13 +39,13 @@ export async function onAbrupt(node: PeerNode, req: RequestOf<'abrupt'>): Promis
     // A third (or later) successor: the course's lines are about the first
     // two, so this repair is as quiet as the rest of the list's upkeep.
     node.note('peer-dead', { fields: { peer: dead, position: at + 1 } });
-    node.setSuccessors(remaining);
+    node.adoptSuccessors(remaining);
     node.markGone(dead);
     await pullFromLastLive(node, remaining);
     return;
   }
   node.say('peer-dead', `Peer ${dead} is no longer alive`, { fields: { peer: dead } });
-  node.setSuccessors(remaining);
+  node.adoptSuccessors(remaining);
   node.markGone(dead);
   // Our first successor died: the next one owns its keys now, and is told
   // so before the repair prints our new successors (membership.ts); the one
@@ -131,6 +131,6 @@ export async function completeRepair(node: PeerNode, req: RequestOf<'update'>): 
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([told, new Promise<void>((resolve) => (timer = setTimeout(resolve, repairTellMs(node.config))))]);
   clearTimeout(timer);
-  node.setSuccessors(next);
+  node.adoptSuccessors(next);
   node.announceSuccessors();
 }

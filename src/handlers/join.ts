@@ -14,7 +14,7 @@ import { joinRetryMs, membershipWaitMs } from '../timing.js';
 
 /** Sends this peer's join request to `known`; rejects with ERR_UNREACHABLE. */
 export async function startJoin(node: PeerNode, known: PeerRef): Promise<void> {
-  node.joining = true;
+  node.beginJoin();
   const send = (): Promise<void> =>
     node.sendTo(known, 'join', {
       _nodeID: String(node.id),
@@ -53,7 +53,7 @@ export async function onJoin(node: PeerNode, req: RequestOf<'join'>): Promise<vo
   const trail = lookupTrail(req.content);
   // Routing leaves out successors that just proved unreachable; acceptance
   // must see the same list, or a join meant for us circles the ring.
-  const live = node.liveSuccessors();
+  const live = node.successors;
   const first = live[0];
   const duplicate = n === node.id || node.successors.some((s) => s.id === n);
   const refuse = async (why: string, code: ErrorCode): Promise<void> => {
@@ -151,9 +151,9 @@ async function acceptNow(node: PeerNode, newcomer: PeerRef, trail: { hops: numbe
   node.say('join-received', `Peer ${newcomer.id} Join request received`, { fields: { peer: newcomer.id }, ...trail });
   // A successor that did not answer lately stays: only our failure
   // detection declares a death (with its own lines).
-  const old = node.liveSuccessors();
+  const old = node.successors;
   node.readmit(newcomer.id); // it may come back under an ID that died here
-  node.setSuccessors([newcomer, ...old]);
+  node.adoptSuccessors([newcomer, ...old]);
   node.announceSuccessors();
   const pred = node.predecessors[0];
   const [s1, s2] = old;

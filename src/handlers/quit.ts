@@ -57,7 +57,7 @@ export function onQuit(node: PeerNode, req: RequestOf<'quit'>): void {
   node.say('peer-departing', `Peer ${leaving} will depart from the network`, { fields: { peer: leaving } });
   node.markGone(leaving);
   const theirs = node.refsFrom(req.content._succ).filter((r) => r.id !== node.id && r.id !== leaving);
-  node.setSuccessors([...node.successors.slice(0, at), ...theirs]);
+  node.adoptSuccessors([...node.successors.slice(0, at), ...theirs]);
   node.announceSuccessors();
 }
 
@@ -67,6 +67,6 @@ export function onExit(node: PeerNode, req: RequestOf<'exit'>): void {
     node.warn('bad-request', new P2PError('ERR_UNKNOWN_TYPE', 'exit is only accepted from this peer itself'), `Exit from Peer ${req.source}`);
     return;
   }
-  node.stopping = true;
+  node.beginStop();
   node.deps.requestExit(0, 'quit');
 }

@@ -6,6 +6,7 @@
 import { PRINTED_SUCCESSORS } from '../constants.js';
 import { ERROR_CODES, P2PError, type ErrorCode } from '../errors.js';
 import type { RequestOf } from '../protocol/types.js';
+import type { UpdateReason } from '../protocol/vocabulary.js';
 import { askSuccessors, completeRepair } from './abrupt.js';
 import { onGetPredecessor, onNotify, onPredecessorReply } from '../upkeep/stabilize.js';
 import { onFindSuccessor, onFound } from '../upkeep/lookup.js';
@@ -23,92 +24,87 @@ function refuseForged(node: PeerNode, req: RequestOf<'update'>): void {
   );
 }
 
-/** Applies an update. */
-export function onUpdate(node: PeerNode, req: RequestOf<'update'>): void | Promise<void> {
-  switch (req.content.reason) {
-    case 'join-accepted':
-      if (!node.joining) {
-        // Our join was answered twice (a retry crossed the acceptance): quietly.
-        if (node.predecessors[0]?.id === req.source || node.predecessors[1]?.id === req.source) {
-          node.note('join-accepted-again', { fields: { by: req.source } });
-          return;
-        }
-        return refuseForged(node, req);
-      }
-      node.joining = false;
-      // Our predecessors come from the peer that accepted us, never from
-      // whoever forwarded the join.
-      node.predecessorsTold(predecessorsFrom(node, req.content), req.source);
-      node.setSuccessors(node.refsFrom(req.content._succ));
-      node.say('join-accepted', 'Join request has been accepted', { fields: { by: req.source } });
-      node.announceSuccessors('My');
-      // Accepted with a short list (during a repair, or in a ring smaller than
-      // the list): ask the last successor for the rest. Beyond the first two,
-      // quietly, as the rest of a long list is kept (successor-list.ts).
-      if (node.successors.length < node.config.successors) {
-        if (keepsLongList(node) && node.successors.length >= PRINTED_SUCCESSORS) return pullFromLastLive(node, node.successors);
-        return askSuccessors(node, node.successors.at(-1));
-      }
-      return;
-    case 'successor-change': {
-      // Only our first successor may change our successors (it accepted a
-      // join, or let a peer back in, right after us).
-      // A joining peer has no successor yet, so none may change them: its
-      // list comes from its acceptor alone.
-      const first = node.successors[0];
-      if (node.joining || (first !== undefined && first.id !== req.source)) {
-        node.note('successor-change-ignored', { fields: { from: req.source, first: first?.id ?? -1 } });
-        return;
-      }
-      const list = node.refsFrom(req.content._succ);
-      for (const r of list) node.readmit(r.id);
-      node.say('successor-change', 'Successor Change request received', { fields: { from: req.source } });
-      node.setSuccessors(list);
-      node.announceSuccessors();
+/** Our join was accepted: our successors and predecessors come from the acceptor. */
+function onJoinAccepted(node: PeerNode, req: RequestOf<'update'>): void | Promise<void> {
+  if (!node.joining) {
+    // Our join was answered twice (a retry crossed the acceptance): quietly.
+    if (node.predecessors[0]?.id === req.source || node.predecessors[1]?.id === req.source) {
+      node.note('join-accepted-again', { fields: { by: req.source } });
       return;
     }
-    case 'predecessors':
-      onPredecessors(node, req);
-      return;
-    case 'successor-rejoined':
-      return onSuccessorRejoined(node, req);
-    case 'refresh-predecessor':
-      return onRefreshPredecessor(node, req);
-    case 'successors':
-      return completeRepair(node, req);
-    case 'find-successor':
-      return onFindSuccessor(node, req);
-    case 'found':
-      onFound(node, req);
-      return;
-    case 'get-predecessor':
-      return onGetPredecessor(node, req);
-    case 'predecessor':
-      return onPredecessorReply(node, req);
-    case 'notify':
-      onNotify(node, req);
-      return;
-    case 'get-successors':
-      return onSuccessorsQuery(node, req);
-    case 'successor-list':
-      onSuccessorList(node, req);
-      return;
-    case 'sync-ack':
-      onSyncAck(node, req);
-      return;
-    case 'join-refused': {
-      if (!node.joining) return refuseForged(node, req);
-      const code = (ERROR_CODES as readonly string[]).includes(req.content.error ?? '') ? (req.content.error as ErrorCode) : 'ERR_DUPLICATE_ID';
-      const err = new P2PError(code, `Peer ${req.source} refused our join (${code})`);
-      node.warn('join-refused', err, 'Join');
-      node.deps.requestExit(1, err.message);
-      return;
-    }
-    default:
-      node.warn(
-        'bad-request',
-        new P2PError('ERR_MISSING_FIELD', `update with unknown reason "${req.content.reason ?? ''}"`),
-        `Update from Peer ${req.source}`,
-      );
+    return refuseForged(node, req);
   }
+  node.endJoin();
+  // Our predecessors come from the peer that accepted us, never from
+  // whoever forwarded the join.
+  node.predecessorsTold(predecessorsFrom(node, req.content), req.source);
+  node.adoptSuccessors(node.refsFrom(req.content._succ));
+  node.say('join-accepted', 'Join request has been accepted', { fields: { by: req.source } });
+  node.announceSuccessors('My');
+  // Accepted with a short list (during a repair, or in a ring smaller than
+  // the list): ask the last successor for the rest. Beyond the first two,
+  // quietly, as the rest of a long list is kept (successor-list.ts).
+  if (node.successors.length < node.config.successors) {
+    if (keepsLongList(node) && node.successors.length >= PRINTED_SUCCESSORS) return pullFromLastLive(node, node.successors);
+    return askSuccessors(node, node.successors.at(-1));
+  }
+}
+
+/** The course's successor change: only from our first successor. */
+function onSuccessorChange(node: PeerNode, req: RequestOf<'update'>): void {
+  // Only our first successor may change our successors (it accepted a
+  // join, or let a peer back in, right after us). A joining peer has no
+  // successor yet, so none may: its list comes from its acceptor alone.
+  const first = node.successors[0];
+  if (node.joining || (first !== undefined && first.id !== req.source)) {
+    node.note('successor-change-ignored', { fields: { from: req.source, first: first?.id ?? -1 } });
+    return;
+  }
+  const list = node.refsFrom(req.content._succ);
+  for (const r of list) node.readmit(r.id);
+  node.say('successor-change', 'Successor Change request received', { fields: { from: req.source } });
+  node.adoptSuccessors(list);
+  node.announceSuccessors();
+}
+
+/** Our join was refused: say why and exit. */
+function onJoinRefused(node: PeerNode, req: RequestOf<'update'>): void {
+  if (!node.joining) return refuseForged(node, req);
+  const code = (ERROR_CODES as readonly string[]).includes(req.content.error ?? '') ? (req.content.error as ErrorCode) : 'ERR_DUPLICATE_ID';
+  const err = new P2PError(code, `Peer ${req.source} refused our join (${code})`);
+  node.warn('join-refused', err, 'Join');
+  node.deps.requestExit(1, err.message);
+}
+
+/**
+ * The handler of each reason. Typed by UpdateReason: a reason declared in
+ * protocol/vocabulary.ts without a handler here fails to compile.
+ */
+const BY_REASON: { readonly [R in UpdateReason]: (node: PeerNode, req: RequestOf<'update'>) => void | Promise<void> } = {
+  'join-accepted': onJoinAccepted,
+  'join-refused': onJoinRefused,
+  'successor-change': onSuccessorChange,
+  predecessors: onPredecessors,
+  'successor-rejoined': onSuccessorRejoined,
+  'refresh-predecessor': onRefreshPredecessor,
+  successors: completeRepair,
+  'find-successor': onFindSuccessor,
+  found: onFound,
+  'get-predecessor': onGetPredecessor,
+  predecessor: onPredecessorReply,
+  notify: onNotify,
+  'get-successors': onSuccessorsQuery,
+  'successor-list': onSuccessorList,
+  'sync-ack': onSyncAck,
+};
+
+/** Applies an update: the handler of its reason, or a named error for an unknown one. */
+export function onUpdate(node: PeerNode, req: RequestOf<'update'>): void | Promise<void> {
+  const reason: string | undefined = req.content.reason;
+  if (reason !== undefined && Object.hasOwn(BY_REASON, reason)) return BY_REASON[reason as UpdateReason](node, req);
+  node.warn(
+    'bad-request',
+    new P2PError('ERR_MISSING_FIELD', `update with unknown reason "${reason ?? ''}"`),
+    `Update from Peer ${req.source}`,
+  );
 }

@@ -47,11 +47,12 @@ const ORDINALS = ['first', 'second'];
 
 /** One peer's state and shared operations. */
 export class PeerNode {
-  successors: PeerRef[] = [];
+  /** Successor list, first first (see adoptSuccessors). */
+  private list: readonly PeerRef[] = [];
   /** [first, second] predecessor and when each was last heard from (see routing/predecessors.ts). */
   private preds: PredecessorTable<PeerRef> = emptyPredecessors();
   /** Chord fingers (undefined where unknown). */
-  fingers: (PeerRef | undefined)[];
+  private table: (PeerRef | undefined)[];
   readonly stamps: StampSource;
   /** Address book: every peer we have heard of, by ID. */
   private readonly book = new Map<number, PeerRef>();
@@ -65,9 +66,10 @@ export class PeerNode {
   private readonly gone = new Map<number, { since: number; until: number; incarnation: string | undefined }>();
   /** Answers awaited, by the stamp of the request they answer. */
   private readonly answers = new Map<string, { settle: (value: unknown) => void; timer: NodeJS.Timeout }>();
-  stopping = false;
+  /** We are leaving (Quit typed, or the process is stopping): nothing new starts. */
+  private leaving = false;
   /** Our join request is out and not yet answered. */
-  joining = false;
+  private awaitingAcceptance = false;
   /**
    * A secret of this process: `exit` is obeyed only when it carries it, so a
    * forged `exit` (anyone can write our ID as its source) cannot stop us.
@@ -80,10 +82,10 @@ export class PeerNode {
     readonly deps: PeerDeps,
   ) {
     this.stamps = new StampSource(config.self.id);
-    this.fingers = new Array<PeerRef | undefined>(config.idBits).fill(undefined);
+    this.table = new Array<PeerRef | undefined>(config.idBits).fill(undefined);
     this.learn(config.self);
     if (config.knownPeer !== undefined) this.learn(config.knownPeer);
-    if (config.initialSuccessors.length > 0) this.setSuccessors(config.initialSuccessors);
+    if (config.initialSuccessors.length > 0) this.adoptSuccessors(config.initialSuccessors);
   }
 
   /** This peer's ID. */
@@ -139,20 +141,63 @@ export class PeerNode {
     return parsePeerRefs(text).map((r) => this.learn(r));
   }
 
-  /** Replaces the successor list and publishes it to the ping sender. */
-  setSuccessors(list: readonly PeerRef[]): void {
-    const before = this.successors.map((r) => r.id).join(',');
+  /** Our successors, first first. Changed only through adoptSuccessors. */
+  get successors(): readonly PeerRef[] {
+    return this.list;
+  }
+
+  /** Chord's fingers (undefined where unknown). Changed through setFinger and forgetFinger. */
+  get fingers(): readonly (PeerRef | undefined)[] {
+    return this.table;
+  }
+
+  /** Finger `i` is now `ref` (fix-fingers found it). */
+  setFinger(i: number, ref: PeerRef): void {
+    this.table[i] = ref;
+  }
+
+  /** True from our join request until its acceptance. */
+  get joining(): boolean {
+    return this.awaitingAcceptance;
+  }
+
+  /** Our join request is out: until its answer we have no successors, and take none from anyone else. */
+  beginJoin(): void {
+    this.awaitingAcceptance = true;
+  }
+
+  /** Our join was accepted (or we gave up on it). */
+  endJoin(): void {
+    this.awaitingAcceptance = false;
+  }
+
+  /** True once we are leaving: nothing new starts. */
+  get stopping(): boolean {
+    return this.leaving;
+  }
+
+  /** We are leaving (a Quit, or the process stops). */
+  beginStop(): void {
+    this.leaving = true;
+  }
+
+  /**
+   * Takes `list` as our successors (duplicates dropped, cut to the list's
+   * length), learns their addresses and publishes them to the ping sender.
+   */
+  adoptSuccessors(list: readonly PeerRef[]): void {
+    const before = this.list.map((r) => r.id).join(',');
     const seen = new Set<number>();
-    this.successors = list
+    this.list = list
       .filter((r) => {
         if (seen.has(r.id)) return false;
         seen.add(r.id);
         return true;
       })
       .slice(0, this.config.successors);
-    for (const r of this.successors) this.learn(r);
+    for (const r of this.list) this.learn(r);
     this.publish();
-    const ids = this.successors.map((r) => r.id);
+    const ids = this.list.map((r) => r.id);
     if (ids.join(',') !== before) {
       this.note('successors-changed', { fields: { successors: ids } });
       this.membershipChanged();
@@ -294,8 +339,8 @@ export class PeerNode {
    * predecessor's, will confirm the death and repair the successor lists).
    */
   forgetFinger(id: number): void {
-    const had = this.fingers.some((f) => f?.id === id);
-    this.fingers = this.fingers.map((f) => (f?.id === id ? undefined : f));
+    const had = this.table.some((f) => f?.id === id);
+    this.table = this.table.map((f) => (f?.id === id ? undefined : f));
     this.suspects.set(id, Date.now() + suspectMs(this.config));
     // Whoever follows 'fingers-changed' (the tests, the benchmarks) must see
     // this too: until fix-fingers fills the gap, routes go round the peer.
@@ -417,11 +462,6 @@ export class PeerNode {
         fields: { position: i + 1, peer: ref.id },
       });
     });
-  }
-
-  /** The successor list (ownership never skips a successor that is merely slow: see view). */
-  liveSuccessors(): PeerRef[] {
-    return [...this.successors];
   }
 
   /**

@@ -96,7 +96,7 @@ export function startConsumer(ctx: RoleContext): RunningRole {
       expiry = setInterval(() => node.expirePredecessors(), config.pingIntervalMs);
     },
     close: async () => {
-      node.stopping = true;
+      node.beginStop();
       chord?.stop();
       clearInterval(expiry);
       successorList?.stop();

@@ -10,22 +10,13 @@ import type dgram from 'node:dgram';
 import { P2PError } from '../errors.js';
 import { encodeRequest, tryDecodeRequest } from '../protocol/codec.js';
 import { contentError } from '../protocol/content.js';
-import type { RingQueue } from '../queue/ring-queue.js';
 import { bindUdp } from '../net/udp.js';
-import type { Emit } from '../runtime/events.js';
-import { detach, type Fault } from '../runtime/faults.js';
-import type { PeerState } from '../runtime/peer-state.js';
+import { detach } from '../runtime/faults.js';
+import type { ProducerOptions } from './socket-producer.js';
 
 /** What the ping listener needs. */
-export interface PingListenerOptions {
+export interface PingListenerOptions extends ProducerOptions {
   readonly self: number;
-  readonly host: string;
-  readonly port: number;
-  readonly queue: RingQueue;
-  readonly state: PeerState;
-  readonly emit: Emit;
-  /** Reports an unexpected error (runtime/faults.ts). */
-  readonly fault: Fault;
 }
 
 /** Binds the UDP port (rejects with ERR_PORT_IN_USE) and starts answering. */

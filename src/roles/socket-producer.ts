@@ -38,8 +38,8 @@ import type { Emit, EventKind } from '../runtime/events.js';
 import { detach, type Fault } from '../runtime/faults.js';
 import type { PeerState } from '../runtime/peer-state.js';
 
-/** What the socket producer needs. */
-export interface SocketProducerOptions {
+/** What a producer (the socket producer, the ping listener) needs: its socket's address, the queue it feeds, and where it reports. */
+export interface ProducerOptions {
   readonly host: string;
   readonly port: number;
   readonly queue: RingQueue;
@@ -48,6 +48,9 @@ export interface SocketProducerOptions {
   /** Reports an unexpected error (runtime/faults.ts). */
   readonly fault: Fault;
 }
+
+/** What the socket producer needs. */
+export type SocketProducerOptions = ProducerOptions;
 
 /** A running socket producer. */
 export interface SocketProducer {

@@ -124,7 +124,7 @@ export async function onSuccessorRejoined(node: PeerNode, req: RequestOf<'update
   }
   node.readmit(back.id);
   node.say('successor-change', 'Successor Change request received', { fields: { from: req.source } });
-  node.setSuccessors([back, ...node.successors]);
+  node.adoptSuccessors([back, ...node.successors]);
   node.announceSuccessors();
   const pred = node.predecessors[0];
   const sends: Promise<unknown>[] = [tellPredecessors(node, back, [node.config.self, pred])];

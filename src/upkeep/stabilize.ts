@@ -89,7 +89,7 @@ export async function onPredecessorReply(node: PeerNode, req: RequestOf<'update'
   );
   // Quietly: the course's lines come from join, quit and repair only; a
   // change made here is in the event stream ('successors-changed').
-  node.setSuccessors(merged);
+  node.adoptSuccessors(merged);
   const successor = node.successors[0];
   if (successor !== undefined) {
     await node.sendTo(successor, 'update', { reason: 'notify', _origin: node.selfRef }).catch(() => undefined);
@@ -196,7 +196,7 @@ export async function fixFingers(
           return; // try again next round, from this finger
         }
       }
-      node.fingers[i] = known;
+      node.setFinger(i, known);
     }
   } finally {
     schedule.next = i;

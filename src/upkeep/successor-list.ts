@@ -117,7 +117,7 @@ export function onSuccessorList(node: PeerNode, req: RequestOf<'update'>): void 
   }
   secondDisagreement.delete(node);
   const shortBefore = node.successors.length < PRINTED_SUCCESSORS;
-  node.setSuccessors(merged);
+  node.adoptSuccessors(merged);
   node.note('successor-list-merged', { fields: { from: req.source, successors: merged.map((p) => p.id) } });
   // A list that had lost its second successor gets one: the course's lines say so.
   if (shortBefore && node.successors.length >= PRINTED_SUCCESSORS) node.announceSuccessors();
@@ -153,7 +153,7 @@ function correctSecond(node: PeerNode, from: number, theirs: readonly PeerRef[])
   const list = [first, ...theirs.filter((r) => r.id !== node.id && !node.recentlyGone(r.id))];
   node.note('second-successor-corrected', { fields: { from, was: node.successors[1]?.id ?? -1, now: want.id } });
   node.say('successor-change', 'Successor Change request received', { fields: { from } });
-  node.setSuccessors(list);
+  node.adoptSuccessors(list);
   node.announceSuccessors();
 }
 

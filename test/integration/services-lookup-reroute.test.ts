@@ -34,7 +34,7 @@ describe('a lookup meeting a finger at a killed peer', () => {
     const config = { ...initConfig(SELF, [20, 30], PORT_BASE, 1000), routing: 'chord' as const };
     const { node, events } = testNode(config, sendRequest);
     // Fingers of 10 on a ring 10, 20, 30, 80, 100, ...: KILLED is the closest before KEY.
-    node.fingers = [20, 20, 20, 20, 30, 80, 80, KILLED].map((id) => node.refFor(id));
+    [20, 20, 20, 20, 30, 80, 80, KILLED].forEach((id, i) => node.setFinger(i, node.refFor(id)));
     const req = node.request('update', SELF, {
       reason: 'find-successor',
       key: String(KEY),

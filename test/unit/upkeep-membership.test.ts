@@ -77,7 +77,7 @@ describe('a join', () => {
 
   it('a newcomer owns its keys from its acceptance, and its successor no longer does', async () => {
     const joiner = recorded({ ...config(15, []), knownPeer: { id: 5, host: '127.0.0.1', port: PORT_BASE + 5 } });
-    joiner.node.joining = true;
+    joiner.node.beginJoin();
     await deliver(
       joiner.node,
       update(10, 15, { reason: 'join-accepted', _succ: `${refText(20)},${refText(30)}`, _pred: refText(10), _pred2: refText(5) }),
@@ -271,7 +271,7 @@ describe('a peer that missed a join between it and its first successor', () => {
 describe('a joining peer', () => {
   it('takes no successor change before its acceptance: its successors come from its acceptor', async () => {
     const { node, events } = recorded(config(153, []));
-    node.joining = true;
+    node.beginJoin();
     await deliver(node, update(142, 153, { reason: 'successor-change', _succ: [189, 206].map(refText).join(',') }));
     expect(node.successors).toEqual([]);
     expect(events.map((e) => e.kind)).toContain('successor-change-ignored');

@@ -17,6 +17,26 @@ export default tseslint.config(
         tsconfigRootDir: import.meta.dirname,
       },
     },
+    rules: {
+      // Protocol lines, events and messages print numbers (ids, ports, counts) in templates by design.
+      // The other allow* stay false as strictTypeChecked sets them (the rule's own defaults are looser).
+      '@typescript-eslint/restrict-template-expressions': [
+        'error',
+        { allowAny: false, allowBoolean: false, allowNever: false, allowNullish: false, allowNumber: true, allowRegExp: false },
+      ],
+      // `(x) => resolve()`, `() => socket.destroy()`: one-expression callbacks are the house idiom.
+      '@typescript-eslint/no-confusing-void-expression': ['error', { ignoreArrowShorthand: true }],
+      // noUncheckedIndexedAccess types every `xs[i]` as possibly undefined; the hot paths assert it
+      // with `!` after a bounds check. Allow `!` on an index access only, forbid it everywhere else.
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "TSNonNullExpression:not([expression.type='MemberExpression'][expression.computed=true])",
+          message: 'Non-null assertion outside an index access: check for null/undefined instead.',
+        },
+      ],
+    },
   },
   {
     // Plain JavaScript (bin/, scripts/, this file) is outside tsconfig.json: lint it without types.

@@ -182,7 +182,7 @@ export function formatBytes(bytes: number): string {
     v /= 1024;
     u += 1;
   }
-  return `${Number.isInteger(v) ? v : v.toFixed(1)} ${units[u]}`;
+  return `${Number.isInteger(v) ? v : v.toFixed(1)} ${units[u]!}`;
 }
 
 /** A Markdown table. */

@@ -51,8 +51,8 @@ const INCARNATION = `${process.pid}-${Math.round(performance.timeOrigin)}`;
 
 /** "Peer 4", "Peers 4 and 5", "Peers 4, 5 and 8". */
 export function listPeers(ids: readonly number[]): string {
-  if (ids.length === 1) return `Peer ${ids[0]}`;
-  return `Peers ${ids.slice(0, -1).join(', ')} and ${ids[ids.length - 1]}`;
+  if (ids.length === 1) return `Peer ${ids[0]!}`;
+  return `Peers ${ids.slice(0, -1).join(', ')} and ${ids[ids.length - 1]!}`;
 }
 
 /** Starts pinging; returns a handle that stops every timer and the socket. */

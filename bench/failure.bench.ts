@@ -118,7 +118,8 @@ async function oneRun(intervalS: number, phaseMs: number, options: FailureBenchO
     t0 = performance.now();
     live.net.get(VICTIM).kill('SIGKILL');
     const [a, b] = await Promise.all(waits);
-    return { detectMs: [a!.detect, b!.detect], repairMs: [a!.repair, b!.repair], bothMs: Math.max(a!.repair, b!.repair), phaseMs };
+    if (a === undefined || b === undefined) throw new Error('no result from one of the two predecessors');
+    return { detectMs: [a.detect, b.detect], repairMs: [a.repair, b.repair], bothMs: Math.max(a.repair, b.repair), phaseMs };
   } catch (err) {
     invariants.check(false, () => `failure ${intervalS} s: ${err instanceof Error ? err.message : String(err)}`);
     return undefined;

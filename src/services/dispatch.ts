@@ -73,11 +73,14 @@ export async function runCommand(node: PeerNode, ctx: DispatchContext, line: str
     node.deps.state.count('consumer');
     switch (cmd.kind) {
       case 'store':
-        return await storeCommand(node, cmd.filename);
+        await storeCommand(node, cmd.filename);
+        return;
       case 'request':
-        return await requestCommand(node, cmd.filename);
+        await requestCommand(node, cmd.filename);
+        return;
       case 'quit':
-        return await quitCommand(node);
+        await quitCommand(node);
+        return;
       case 'status': {
         const snap = await snapshotOf(node, ctx.queueStats());
         node.say('status', cmd.json ? JSON.stringify(snap) : formatSnapshot(snap));

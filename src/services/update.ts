@@ -33,7 +33,8 @@ export function onUpdate(node: PeerNode, req: RequestOf<'update'>): void | Promi
           node.note('join-accepted-again', { fields: { by: req.source } });
           return;
         }
-        return refuseForged(node, req);
+        refuseForged(node, req);
+        return;
       }
       node.joining = false;
       // Our predecessors come from the peer that accepted us, never from
@@ -97,7 +98,10 @@ export function onUpdate(node: PeerNode, req: RequestOf<'update'>): void | Promi
       onSyncAck(node, req);
       return;
     case 'join-refused': {
-      if (!node.joining) return refuseForged(node, req);
+      if (!node.joining) {
+        refuseForged(node, req);
+        return;
+      }
       const code = (ERROR_CODES as readonly string[]).includes(req.content.error ?? '') ? (req.content.error as ErrorCode) : 'ERR_DUPLICATE_ID';
       const err = new P2PError(code, `Peer ${req.source} refused our join (${code})`);
       node.warn('join-refused', err, 'Join');

@@ -462,7 +462,7 @@ export class PeerNode {
 
   /** A new request from this peer. */
   request(type: RequestType, to: number, content: Content): Request {
-    return { type, source: this.id, destination: to, stamp: this.stamps.stamp(), content } as Request;
+    return { type, source: this.id, destination: to, stamp: this.stamps.stamp(), content };
   }
 
   /** Sends a request to a peer; rejects with ERR_UNREACHABLE. */
@@ -486,7 +486,7 @@ export class PeerNode {
 
   /** Forwards a received request one hop on, keeping its stamp (so a lookup is one request end to end). */
   async forward(req: Request, to: PeerRef, content: Content): Promise<void> {
-    await this.deps.send(to, { ...req, source: this.id, destination: to.id, content } as Request);
+    await this.deps.send(to, { ...req, source: this.id, destination: to.id, content });
   }
 
   /**

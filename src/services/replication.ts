@@ -251,7 +251,7 @@ export async function onBytesStored(node: PeerNode, filename: string, ok: boolea
 
 /** The answer to one of our offers. */
 export function onSyncAck(node: PeerNode, req: RequestOf<'update'>): void {
-  node.settleAnswer(req.content._answers ?? '', (req.content.status ?? 'failed') as OfferOutcome);
+  node.settleAnswer(req.content._answers ?? '', req.content.status ?? 'failed');
 }
 
 async function answer(node: PeerNode, to: PeerRef, stamp: string, filename: string, status: OfferOutcome): Promise<void> {

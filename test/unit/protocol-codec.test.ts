@@ -54,7 +54,7 @@ const requestArb: fc.Arbitrary<Request> = fc.record({
   destination: u32,
   stamp: text(1, 60),
   content: fc.dictionary(key, text(0, 80), { maxKeys: 8 }),
-}) as fc.Arbitrary<Request>;
+});
 
 describe('encodeRequest / decodeRequest', () => {
   it.each(REQUEST_TYPE_NAMES.map((t) => [t]))('round-trips a %s request', (type: RequestType) => {
@@ -118,7 +118,7 @@ describe('encodeRequest / decodeRequest', () => {
       { content: Object.fromEntries(Array.from({ length: 65536 }, (_, i) => [`k${i}`, ''])) },
     ];
     for (const patch of bad) {
-      expect(codeOf(() => encodeRequest({ ...JOIN, ...patch } as Request)), JSON.stringify(patch).slice(0, 80)).toBe(
+      expect(codeOf(() => encodeRequest({ ...JOIN, ...patch })), JSON.stringify(patch).slice(0, 80)).toBe(
         'ERR_FRAME_FIELD',
       );
     }

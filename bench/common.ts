@@ -137,7 +137,8 @@ export class Progress {
     const width = 20;
     const frac = this.total === 0 ? 1 : this.done / this.total;
     const fill = Math.round(frac * width);
-    const cols = process.stderr.columns ?? 100;
+    // Node leaves `columns` undefined when it cannot read the window size, though its types say number.
+    const cols = (process.stderr as { columns?: number }).columns ?? 100;
     const line = `${this.label.padEnd(9)} [${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${String(Math.round(frac * 100)).padStart(3)}% ${detail}`;
     process.stderr.write(`\r\x1b[2K${line.slice(0, cols - 1)}`);
   }

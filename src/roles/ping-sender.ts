@@ -200,6 +200,7 @@ export async function startPingSender(opts: PingSenderOptions): Promise<{ begin(
       const seen = opts.state.epoch;
       const hadNone = targets.size === 0;
       await opts.state.waitEpochChange(seen);
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- close() may have run during the await
       if (closed) return;
       if (hadNone && started) tick();
       else {

@@ -80,6 +80,7 @@ export function startReplication(node: PeerNode): { stop(): void } {
       do {
         again = false;
         await reconcile(node);
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- run() sets it when called during the await
       } while (again && !node.stopping);
     } catch (err) {
       node.note('reconcile-failed', { fields: { message: err instanceof Error ? err.message : String(err) } });

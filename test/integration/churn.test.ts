@@ -110,6 +110,7 @@ async function runChurn(routing: 'ring' | 'chord', portBase: number, seed: numbe
   const corrupted: string[] = [];
   const background = (async () => {
     let served = 0;
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the churn loop below clears it
     while (churning) {
       const at = pick(prng, live.ring());
       const name = pick(prng, [...names]);

@@ -107,7 +107,8 @@ export class Invariants {
  */
 export class Progress {
   private done = 0;
-  private readonly enabled = process.stderr.isTTY === true;
+  // Node leaves `isTTY` undefined on a pipe or a file, though its types say boolean.
+  private readonly enabled = (process.stderr as { isTTY?: boolean }).isTTY === true;
 
   constructor(
     private readonly label: string,

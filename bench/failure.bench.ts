@@ -184,7 +184,7 @@ export function formatFailure(result: FailureBenchResult): string {
       `${`${r.intervalS} s`.padStart(9)}${String(r.pingTimeoutMs).padStart(9)}${String(r.boundMs).padStart(10)}` +
         `${fmt(r.detectMedianMs, 0).padStart(10)}${fmt(r.detectMaxMs, 0).padStart(8)}${fmt(r.bothMedianMs, 0).padStart(10)}` +
         `${fmt(r.bothMinMs, 0).padStart(8)}${fmt(r.bothMaxMs, 0).padStart(8)}` +
-        `${`${r.detectWithinBound}/${r.runs.length} / ${r.withinBound}/${r.runs.length}`.padStart(34)}`,
+        `${r.detectWithinBound}/${r.runs.length} / ${r.withinBound}/${r.runs.length}`.padStart(34),
     );
   }
   return lines.join('\n');

@@ -57,7 +57,7 @@ export function dispatchRecord(node: PeerNode, ctx: DispatchContext, view: Uint8
 export function dispatchRequest(node: PeerNode, req: Request): void {
   const handler = HANDLERS[req.type] as Handler<RequestType> | undefined;
   if (handler === undefined) {
-    node.warn('bad-request', new P2PError('ERR_UNKNOWN_TYPE', `no handler for ${String(req.type)}`), 'Request');
+    node.warn('bad-request', new P2PError('ERR_UNKNOWN_TYPE', `no handler for ${req.type}`), 'Request');
     return;
   }
   node.deps.state.count('consumer');

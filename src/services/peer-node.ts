@@ -380,12 +380,10 @@ export class PeerNode {
       }, ms);
       this.answers.set(stamp, { settle: (v) => resolve(v as T), timer });
     });
-    let sent: Promise<void>;
-    try {
-      sent = send();
-    } catch (err) {
-      sent = Promise.reject(err);
-    }
+    // Through an async function, a send that throws at once rejects like one that fails later.
+    const sent = (async () => {
+      await send();
+    })();
     try {
       // race subscribes to both at once: from here on neither can reject unobserved.
       return await Promise.race([answer, sent.then(() => answer)]);

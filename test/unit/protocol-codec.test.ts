@@ -284,7 +284,7 @@ describe('properties (seeded)', () => {
 
   it('__proto__ and other Object.prototype names round-trip among random keys', () => {
     fc.assert(
-      fc.property(fc.constantFrom('__proto__', 'constructor', 'valueOf'), text(0, 20), requestArb, (k, v, req) => {
+      fc.property(fc.constantFrom('__proto__', 'constructor', 'valueOf'), text(0, 20), requestArb, (k: string, v, req) => {
         const content: Record<string, string> = Object.create(null) as Record<string, string>;
         Object.assign(content, req.content);
         Object.defineProperty(content, k, { value: v, enumerable: true, writable: true, configurable: true });

@@ -107,7 +107,8 @@ export class Invariants {
  */
 export class Progress {
   private done = 0;
-  private readonly enabled = process.stderr.isTTY === true;
+  // Node leaves `isTTY` undefined on a pipe or a file, though its types say boolean.
+  private readonly enabled = (process.stderr as { isTTY?: boolean }).isTTY === true;
 
   constructor(
     private readonly label: string,
@@ -137,7 +138,8 @@ export class Progress {
     const width = 20;
     const frac = this.total === 0 ? 1 : this.done / this.total;
     const fill = Math.round(frac * width);
-    const cols = process.stderr.columns ?? 100;
+    // Node leaves `columns` undefined when it cannot read the window size, though its types say number.
+    const cols = (process.stderr as { columns?: number }).columns ?? 100;
     const line = `${this.label.padEnd(9)} [${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${String(Math.round(frac * 100)).padStart(3)}% ${detail}`;
     process.stderr.write(`\r\x1b[2K${line.slice(0, cols - 1)}`);
   }
@@ -182,7 +184,7 @@ export function formatBytes(bytes: number): string {
     v /= 1024;
     u += 1;
   }
-  return `${Number.isInteger(v) ? v : v.toFixed(1)} ${units[u]}`;
+  return `${Number.isInteger(v) ? v : v.toFixed(1)} ${units[u]!}`;
 }
 
 /** A Markdown table. */

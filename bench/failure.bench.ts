@@ -119,7 +119,8 @@ async function oneRun(intervalS: number, phaseMs: number, options: FailureBenchO
     t0 = performance.now();
     live.net.get(VICTIM).kill('SIGKILL');
     const [a, b] = await Promise.all(waits);
-    return { detectMs: [a!.detect, b!.detect], repairMs: [a!.repair, b!.repair], bothMs: Math.max(a!.repair, b!.repair), phaseMs };
+    if (a === undefined || b === undefined) throw new Error('no result from one of the two predecessors');
+    return { detectMs: [a.detect, b.detect], repairMs: [a.repair, b.repair], bothMs: Math.max(a.repair, b.repair), phaseMs };
   } catch (err) {
     invariants.check(false, () => `failure ${intervalS} s: ${err instanceof Error ? err.message : String(err)}`);
     return undefined;
@@ -185,7 +186,7 @@ export function formatFailure(result: FailureBenchResult): string {
       `${`${r.intervalS} s`.padStart(9)}${String(r.pingTimeoutMs).padStart(9)}${String(r.boundMs).padStart(10)}` +
         `${fmt(r.detectMedianMs, 0).padStart(10)}${fmt(r.detectMaxMs, 0).padStart(8)}${fmt(r.bothMedianMs, 0).padStart(10)}` +
         `${fmt(r.bothMinMs, 0).padStart(8)}${fmt(r.bothMaxMs, 0).padStart(8)}` +
-        `${`${r.detectWithinBound}/${r.runs.length} / ${r.withinBound}/${r.runs.length}`.padStart(34)}`,
+        `${r.detectWithinBound}/${r.runs.length} / ${r.withinBound}/${r.runs.length}`.padStart(34),
     );
   }
   return lines.join('\n');

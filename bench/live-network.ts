@@ -174,7 +174,7 @@ export class LiveRing {
       const peer = this.net.get(id);
       return peer.waitForKind('ping-sent', this.opts.deadlineMs).catch((err: unknown) => {
         const tail = peer.transcript.slice(-4).map((l) => l.text).join(' | ');
-        throw new Error(`${err instanceof Error ? err.message : String(err)} (running: ${peer.running}; last lines: ${tail})`);
+        throw new Error(`${err instanceof Error ? err.message : String(err)} (running: ${String(peer.running)}; last lines: ${tail})`);
       });
     };
     for (let i = 0; i < n; i++) {

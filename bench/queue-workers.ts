@@ -14,6 +14,9 @@ export type QueueBenchJob =
   | { role: 'port-producer'; port: MessagePort; count: number; batch: number; recordBytes: number }
   | { role: 'port-consumer'; ports: MessagePort[]; expected: number; batched: boolean };
 
+/** This worker's port to the main thread (parentPort, checked once where the role is chosen). */
+type WorkerPort = NonNullable<typeof parentPort>;
+
 /** Messages a bench worker posts to the main thread. */
 export type QueueBenchReport = { type: 'ready' } | { type: 'done'; received: number; checksum: number };
 
@@ -27,14 +30,14 @@ export function benchRecord(recordBytes: number, seed: number): Uint8Array {
 /** The per-record work every consumer does: read a byte and the length. */
 const touch = (sum: number, record: Uint8Array): number => (sum + record[0]! + record.length) | 0;
 
-function onGo(start: () => void): void {
-  parentPort!.once('message', start);
+function onGo(port: WorkerPort, start: () => void): void {
+  port.once('message', start);
 }
 
-function ringProducer(job: Extract<QueueBenchJob, { role: 'ring-producer' }>): void {
+function ringProducer(port: WorkerPort, job: Extract<QueueBenchJob, { role: 'ring-producer' }>): void {
   const q = new RingQueue(job.sab);
   const batch = Array.from({ length: job.batch }, (_, i) => benchRecord(job.recordBytes, i));
-  onGo(() => {
+  onGo(port, () => {
     let left = job.count;
     if (job.batch === 1) {
       const record = batch[0]!;
@@ -48,7 +51,7 @@ function ringProducer(job: Extract<QueueBenchJob, { role: 'ring-producer' }>): v
   });
 }
 
-function ringConsumer(job: Extract<QueueBenchJob, { role: 'ring-consumer' }>): void {
+function ringConsumer(port: WorkerPort, job: Extract<QueueBenchJob, { role: 'ring-consumer' }>): void {
   const q = new RingQueue(job.sab);
   let received = 0;
   let checksum = 0;
@@ -57,19 +60,19 @@ function ringConsumer(job: Extract<QueueBenchJob, { role: 'ring-consumer' }>): v
   };
   // A pending Atomics.waitAsync does not keep a worker alive on Node 20: this
   // listener on parentPort does, until the main thread terminates us.
-  parentPort!.on('message', () => {});
+  port.on('message', () => {});
   void (async () => {
     while (received < job.expected) {
       await q.waitForData();
       received += q.drain(handler);
     }
-    parentPort!.postMessage({ type: 'done', received, checksum } satisfies QueueBenchReport);
+    port.postMessage({ type: 'done', received, checksum } satisfies QueueBenchReport);
   })();
 }
 
-function portProducer(job: Extract<QueueBenchJob, { role: 'port-producer' }>): void {
+function portProducer(port: WorkerPort, job: Extract<QueueBenchJob, { role: 'port-producer' }>): void {
   const batch = Array.from({ length: job.batch }, (_, i) => benchRecord(job.recordBytes, i));
-  onGo(() => {
+  onGo(port, () => {
     let left = job.count;
     if (job.batch === 1) {
       const record = batch[0]!;
@@ -81,12 +84,12 @@ function portProducer(job: Extract<QueueBenchJob, { role: 'port-producer' }>): v
   });
 }
 
-function portConsumer(job: Extract<QueueBenchJob, { role: 'port-consumer' }>): void {
+function portConsumer(port: WorkerPort, job: Extract<QueueBenchJob, { role: 'port-consumer' }>): void {
   let received = 0;
   let checksum = 0;
   const finish = (): void => {
     if (received === job.expected) {
-      parentPort!.postMessage({ type: 'done', received, checksum } satisfies QueueBenchReport);
+      port.postMessage({ type: 'done', received, checksum } satisfies QueueBenchReport);
     }
   };
   for (const port of job.ports) {
@@ -108,9 +111,9 @@ function portConsumer(job: Extract<QueueBenchJob, { role: 'port-consumer' }>): v
 
 const job = workerData as QueueBenchJob | null;
 if (parentPort !== null && job !== null) {
-  if (job.role === 'ring-producer') ringProducer(job);
-  else if (job.role === 'ring-consumer') ringConsumer(job);
-  else if (job.role === 'port-producer') portProducer(job);
-  else portConsumer(job);
+  if (job.role === 'ring-producer') ringProducer(parentPort, job);
+  else if (job.role === 'ring-consumer') ringConsumer(parentPort, job);
+  else if (job.role === 'port-producer') portProducer(parentPort, job);
+  else portConsumer(parentPort, job);
   parentPort.postMessage({ type: 'ready' } satisfies QueueBenchReport);
 }

@@ -144,11 +144,16 @@ export async function runQueueBench(options: QueueBenchOptions): Promise<QueueBe
       }
     }
   }
+  const runsOf = (contender: string, producers: number): number[] => {
+    const list = samples.get(`${contender}/${producers}`);
+    if (list === undefined) throw new Error(`no runs of ${contender} with ${producers} producers`);
+    return list;
+  };
   const results: QueueBenchRow[] = [];
   for (const producers of PRODUCER_COUNTS) {
-    const baseline = median(samples.get(`postMessage/${producers}`)!);
+    const baseline = median(runsOf('postMessage', producers));
     for (const contender of CONTENDERS) {
-      const runsMessagesPerSecond = samples.get(`${contender}/${producers}`)!;
+      const runsMessagesPerSecond = runsOf(contender, producers);
       const messagesPerSecond = median(runsMessagesPerSecond);
       results.push({ contender, producers, messagesPerSecond, runsMessagesPerSecond, ratioToPostMessage: messagesPerSecond / baseline });
     }

@@ -31,16 +31,16 @@ const color = (routing: string): string => COLORS[routing] ?? '#555';
 
 /** Reads `<dir>/<name>.json` for every benchmark that has one. */
 export function loadResults(dir: string): ReportInputs {
-  const read = <T>(name: string): T | undefined => {
+  const read = (name: string): unknown => {
     const file = path.join(dir, `${name}.json`);
-    return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T) : undefined;
+    return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined;
   };
   return {
-    hops: read('hops'),
-    latency: read('latency'),
-    transfer: read('transfer'),
-    failure: read('failure'),
-    queue: read('queue'),
+    hops: read('hops') as ReportInputs['hops'],
+    latency: read('latency') as ReportInputs['latency'],
+    transfer: read('transfer') as ReportInputs['transfer'],
+    failure: read('failure') as ReportInputs['failure'],
+    queue: read('queue') as ReportInputs['queue'],
   };
 }
 

@@ -88,7 +88,7 @@ function scale(lo: number, hi: number, log: boolean, p0: number, p1: number): (v
 function extent(values: readonly number[], log: boolean, fromZero: boolean): [number, number] {
   const vs = values.filter((v) => Number.isFinite(v) && (!log || v > 0));
   let lo = Math.min(...vs);
-  let hi = Math.max(...vs);
+  const hi = Math.max(...vs);
   if (!Number.isFinite(lo)) return log ? [1, 10] : [0, 1];
   if (log) return [lo / 1.25, hi * 1.25];
   if (fromZero) lo = Math.min(0, lo);

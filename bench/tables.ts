@@ -75,7 +75,7 @@ export function hopsTables(result: HopsBenchResult): Table[] {
       rows: result.results.live.map((r) => {
         const run = result.results.liveRuns.find((x) => x.n === r.n && x.routing === r.routing);
         const equal = run?.lookups.filter((k) => k.hops === k.simHops).length ?? 0;
-        const later = (r.transient ?? 0) > 0 ? `, ${r.transient} after re-settling` : '';
+        const later = r.transient > 0 ? `, ${r.transient} after re-settling` : '';
         return [String(r.n), r.routing, fmt(r.mean, 2), String(r.p50), String(r.p99), String(r.max), fmt(r.simMean, 2), fmt(r.theory, 2), `${r.parity ? 'equal' : 'DIFFERS'} (${equal}/${r.lookups}${later})`];
       }),
     });

@@ -160,17 +160,17 @@ export function summarize(r: ChaosResult): string {
   const restarts = r.faults.filter((f) => f.kind === 'kill' && f.detail.includes('restart')).length;
   const joins = r.faults.filter((f) => f.kind === 'burst').reduce((s, f) => s + f.peers.length, 0);
   const unsettled = r.faults.filter((f) => f.settled === false);
-  const req = r.traffic?.requests;
+  const traffic = r.traffic;
   const lines = [
     `chaos ${r.ok ? 'PASSED' : 'FAILED'}: --routing ${o.routing}, ${o.peers} peers, ${o.seconds} s of faults, seed ${o.seed}, ping ${o.ping} s, r = ${o.successors}`,
     `  faults: ${r.faults.length} (freeze ${count('freeze')}, kill ${count('kill')} of which ${restarts} restarted, quit ${count('quit')}, ` +
       `burst ${count('burst')} of ${joins} joins); peers ${r.initialPeers.length} at the start, ${r.finalPeers.length} at the end`,
     ...unsettled.map((f) => `  fault #${f.index} (${f.detail}) did not settle: ${f.problem ?? ''}`),
     ...r.faults.filter((f) => f.settled !== false && f.problem !== undefined).map((f) => `  fault #${f.index} (${f.detail}): ${f.problem ?? ''}`),
-    req === undefined
+    traffic === undefined
       ? '  traffic: none'
-      : `  traffic during faults: Requests ${Object.entries(req).map(([k, v]) => `${k} ${v}`).join(', ')}; lookups agreed ${r.traffic?.lookups.agreed}, ` +
-        `disagreed ${r.traffic?.lookups.disagreed}, unanswered ${r.traffic?.lookups.unanswered}`,
+      : `  traffic during faults: Requests ${Object.entries(traffic.requests).map(([k, v]) => `${k} ${v}`).join(', ')}; lookups agreed ${traffic.lookups.agreed}, ` +
+        `disagreed ${traffic.lookups.disagreed}, unanswered ${traffic.lookups.unanswered}`,
     r.settle === undefined
       ? '  settle: not reached'
       : `  settle: ${r.settle.ok ? `every view true after ${r.settle.seconds.toFixed(1)} s` : `NOT settled after ${r.settle.seconds.toFixed(1)} s: ${r.settle.wrong ?? ''}`}`,

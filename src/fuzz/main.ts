@@ -171,7 +171,7 @@ function progress(scenario: Scenario, result: LiveRunResult, seconds: number): s
 export async function runFuzz(opts: FuzzOptions, print: (line: string) => void = console.log, signal?: AbortSignal): Promise<number> {
   const first = opts.seeds[0] ?? 0;
   const contiguous = opts.seeds.every((s, i) => s === first + i);
-  const which = opts.seeds.length === 1 ? `seed ${first}` : contiguous ? `seeds ${first}..${opts.seeds.at(-1)}` : `seeds ${opts.seeds.join(',')}`;
+  const which = opts.seeds.length === 1 ? `seed ${first}` : contiguous ? `seeds ${first}..${String(opts.seeds.at(-1))}` : `seeds ${opts.seeds.join(',')}`;
   print(
     `fuzz:live: ${opts.routing} routing, ${which}, ` +
       `ping ${opts.pingSeconds} s, ports ${opts.portBase}.., failures kept in ${opts.out}`,

@@ -57,7 +57,7 @@ export function dispatchRecord(node: PeerNode, ctx: DispatchContext, view: Uint8
 export function dispatchRequest(node: PeerNode, req: Request): void {
   const handler = HANDLERS[req.type] as Handler<RequestType> | undefined;
   if (handler === undefined) {
-    node.warn('bad-request', new P2PError('ERR_UNKNOWN_TYPE', `no handler for ${String(req.type)}`), 'Request');
+    node.warn('bad-request', new P2PError('ERR_UNKNOWN_TYPE', `no handler for ${req.type}`), 'Request');
     return;
   }
   node.deps.state.count('consumer');
@@ -73,11 +73,14 @@ export async function runCommand(node: PeerNode, ctx: DispatchContext, line: str
     node.deps.state.count('consumer');
     switch (cmd.kind) {
       case 'store':
-        return await storeCommand(node, cmd.filename);
+        await storeCommand(node, cmd.filename);
+        return;
       case 'request':
-        return await requestCommand(node, cmd.filename);
+        await requestCommand(node, cmd.filename);
+        return;
       case 'quit':
-        return await quitCommand(node);
+        await quitCommand(node);
+        return;
       case 'status': {
         const snap = await snapshotOf(node, ctx.queueStats());
         node.say('status', cmd.json ? JSON.stringify(snap) : formatSnapshot(snap));

@@ -134,6 +134,7 @@ async function accept(
   if (node.predecessors[0] === undefined) {
     const c = node.config;
     const deadline = Date.now() + membershipWaitMs(c);
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a ping may bring one during each await
     while (node.predecessors[0] === undefined && Date.now() < deadline) await node.waitForPredecessor(deadline - Date.now());
     // Meanwhile the newcomer may have been accepted through a retry.
     if (node.successors.some((s) => s.id === newcomer.id)) return;

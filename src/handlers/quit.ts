@@ -41,7 +41,7 @@ export async function quitCommand(node: PeerNode): Promise<void> {
   const content = { _nodeID: String(node.id), _origin: node.selfRef, ...node.successorContent() };
   const results = await Promise.allSettled(preds.map((p) => node.sendTo(p, 'quit', content)));
   results.forEach((r, i) => {
-    if (r.status === 'rejected') node.warn('quit-notify-failed', r.reason, `Telling Peer ${preds[i]?.id} of our departure`);
+    if (r.status === 'rejected') node.warn('quit-notify-failed', r.reason, `Telling Peer ${preds[i]!.id} of our departure`);
   });
   await node.sendTo(node.config.self, 'exit', { _nodeID: String(node.id), _token: node.exitToken });
 }

@@ -32,7 +32,8 @@ function onJoinAccepted(node: PeerNode, req: RequestOf<'update'>): void | Promis
       node.note('join-accepted-again', { fields: { by: req.source } });
       return;
     }
-    return refuseForged(node, req);
+    refuseForged(node, req);
+    return;
   }
   node.endJoin();
   // Our predecessors come from the peer that accepted us, never from
@@ -69,7 +70,10 @@ function onSuccessorChange(node: PeerNode, req: RequestOf<'update'>): void {
 
 /** Our join was refused: say why and exit. */
 function onJoinRefused(node: PeerNode, req: RequestOf<'update'>): void {
-  if (!node.joining) return refuseForged(node, req);
+  if (!node.joining) {
+    refuseForged(node, req);
+    return;
+  }
   const code = (ERROR_CODES as readonly string[]).includes(req.content.error ?? '') ? (req.content.error as ErrorCode) : 'ERR_DUPLICATE_ID';
   const err = new P2PError(code, `Peer ${req.source} refused our join (${code})`);
   node.warn('join-refused', err, 'Join');

@@ -414,12 +414,10 @@ export class PeerNode {
       }, ms);
       this.answers.set(stamp, { settle: (v) => resolve(v as T), timer });
     });
-    let sent: Promise<void>;
-    try {
-      sent = send();
-    } catch (err) {
-      sent = Promise.reject(err);
-    }
+    // Through an async function, a send that throws at once rejects like one that fails later.
+    const sent = (async () => {
+      await send();
+    })();
     try {
       // race subscribes to both at once: from here on neither can reject unobserved.
       return await Promise.race([answer, sent.then(() => answer)]);
@@ -491,7 +489,7 @@ export class PeerNode {
 
   /** A new request from this peer. */
   request(type: RequestType, to: number, content: Content): Request {
-    return { type, source: this.id, destination: to, stamp: this.stamps.stamp(), content } as Request;
+    return { type, source: this.id, destination: to, stamp: this.stamps.stamp(), content };
   }
 
   /** Sends a request to a peer; rejects with ERR_UNREACHABLE. */
@@ -515,7 +513,7 @@ export class PeerNode {
 
   /** Forwards a received request one hop on, keeping its stamp (so a lookup is one request end to end). */
   async forward(req: Request, to: PeerRef, content: Content): Promise<void> {
-    await this.deps.send(to, { ...req, source: this.id, destination: to.id, content } as Request);
+    await this.deps.send(to, { ...req, source: this.id, destination: to.id, content });
   }
 
   /**

@@ -45,6 +45,11 @@ export function openEventLog(target: string): EventLog {
     write: (event) => {
       fs.writeSync(fd, `${JSON.stringify(event)}\n`);
     },
-    close: async () => fs.closeSync(fd),
+    // In the executor, a failing close rejects as it did from an async function.
+    close: () =>
+      new Promise<void>((resolve) => {
+        fs.closeSync(fd);
+        resolve();
+      }),
   };
 }

@@ -136,8 +136,9 @@ export function encodeRequest(req: Request, maxFrameBytes: number = MAX_FRAME_BY
   const source = checkId('source', req.source);
   const destination = checkId('destination', req.destination);
   const stampBytes = textLength(req.stamp, 1, MAX_STAMP_BYTES, 'stamp');
+  const rawContent: unknown = req.content;
+  if (typeof rawContent !== 'object' || rawContent === null) throw badField('content', 'not an object');
   const content: WireContent = req.content;
-  if (typeof content !== 'object' || content === null) throw badField('content', 'not an object');
   const keys = Object.keys(content);
   if (keys.length > MAX_PAIRS) throw badField('content', `${keys.length} pairs, more than ${MAX_PAIRS}`);
 

@@ -51,8 +51,8 @@ const INCARNATION = `${process.pid}-${Math.round(performance.timeOrigin)}`;
 
 /** "Peer 4", "Peers 4 and 5", "Peers 4, 5 and 8". */
 export function listPeers(ids: readonly number[]): string {
-  if (ids.length === 1) return `Peer ${ids[0]}`;
-  return `Peers ${ids.slice(0, -1).join(', ')} and ${ids[ids.length - 1]}`;
+  if (ids.length === 1) return `Peer ${ids[0]!}`;
+  return `Peers ${ids.slice(0, -1).join(', ')} and ${ids[ids.length - 1]!}`;
 }
 
 /** Starts pinging; returns a handle that stops every timer and the socket. */
@@ -200,6 +200,7 @@ export async function startPingSender(opts: PingSenderOptions): Promise<{ begin(
       const seen = opts.state.epoch;
       const hadNone = targets.size === 0;
       await opts.state.waitEpochChange(seen);
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- close() may have run during the await
       if (closed) return;
       if (hadNone && started) tick();
       else {

@@ -22,5 +22,5 @@ if (original !== undefined) {
       throw wire.isError ? deserializeError(wire.value) : wire.value;
     },
   };
-  Comlink.transferHandlers.set('throw', handler as Comlink.TransferHandler<unknown, unknown>);
+  Comlink.transferHandlers.set('throw', handler);
 }

@@ -52,7 +52,7 @@ export class ChildPeer {
     readonly args: readonly string[],
     opts: ChildPeerOptions,
   ) {
-    const [command = process.execPath, ...prefixArgs] = [...(opts.commandPrefix ?? []), process.execPath];
+    const [command, ...prefixArgs] = [...(opts.commandPrefix ?? []), process.execPath];
     this.proc = spawn(command, [...prefixArgs, binPath(), ...args, '--events', 'fd:3'], {
       cwd: opts.cwd,
       env: { ...process.env, ...opts.env },

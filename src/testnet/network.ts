@@ -265,7 +265,7 @@ export async function performAction(net: PeerNetwork, a: Action, deadline: numbe
       const peer = net.get(a.peer);
       peer.type('Quit');
       const code = await withDeadline(peer.exited, deadline, `peer ${a.peer} to exit after Quit`);
-      if (code !== 0) throw new P2PError('ERR_WORKER_DIED', `peer ${a.peer} exited with code ${code} after Quit`);
+      if (code !== 0) throw new P2PError('ERR_WORKER_DIED', `peer ${a.peer} exited with code ${String(code)} after Quit`);
       net.forget(a.peer);
       return;
     }

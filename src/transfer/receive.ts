@@ -197,6 +197,7 @@ async function writeRest(socket: net.Socket, first: Uint8Array, file: string, li
     // the stream to close, or the file would be created after its removal.
     // Not `once`, which would reject on an error emitted meanwhile.
     if (!out.closed) await new Promise<void>((resolve) => out.once('close', () => resolve()));
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set by the 'open' listener
     if (opened) await fs.rm(file, { force: true });
     throw err;
   }

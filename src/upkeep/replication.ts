@@ -77,6 +77,7 @@ export function startReplication(node: PeerNode): { stop(): void } {
       do {
         again = false;
         await reconcile(node);
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- run() sets it when called during the await
       } while (again && !node.stopping);
     } catch (err) {
       node.note('reconcile-failed', { fields: { message: err instanceof Error ? err.message : String(err) } });
@@ -248,7 +249,7 @@ export async function onBytesStored(node: PeerNode, filename: string, ok: boolea
 
 /** The answer to one of our offers. */
 export function onSyncAck(node: PeerNode, req: RequestOf<'update'>): void {
-  node.settleAnswer(req.content._answers ?? '', (req.content.status ?? 'failed') as OfferOutcome);
+  node.settleAnswer(req.content._answers ?? '', req.content.status ?? 'failed');
 }
 
 async function answer(node: PeerNode, to: PeerRef, stamp: string, filename: string, status: OfferOutcome): Promise<void> {

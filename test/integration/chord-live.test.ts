@@ -53,39 +53,40 @@ describe('a live Chord network of 16 peers', () => {
   it('stabilizes, routes every key, and does so again after two peers are killed', { timeout: 240_000 }, async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'p2p-chord-'));
     const ids = randomMembership(createPrng(SEED), 16, 8);
-    net = new PeerNetwork({ dir, portBase: PORT_BASE, pingSeconds: PING_S, extraArgs: ['--routing', 'chord'] });
+    const live = new PeerNetwork({ dir, portBase: PORT_BASE, pingSeconds: PING_S, extraArgs: ['--routing', 'chord'] });
+    net = live; // for afterAll to stop, should this test fail
     const [a, b, c, ...rest] = ids as [number, number, number, ...number[]];
-    net.init(a, b, c);
-    net.init(b, c, a);
-    net.init(c, a, b);
+    live.init(a, b, c);
+    live.init(b, c, a);
+    live.init(c, a, b);
     for (const id of rest) {
-      const peer = net.join(id, a);
+      const peer = live.join(id, a);
       await peer.waitForKind('join-accepted', 20_000);
     }
     const started = Date.now();
-    await net.settleFingers(STABLE_WITHIN_INTERVALS * PING_S * 1000);
+    await live.settleFingers(STABLE_WITHIN_INTERVALS * PING_S * 1000);
     expect(Date.now() - started).toBeLessThan(STABLE_WITHIN_INTERVALS * PING_S * 1000);
 
-    const before = await routeEveryKey(net);
+    const before = await routeEveryKey(live);
     expect(before.wrong, `seed ${SEED}`).toEqual([]);
     expect(before.maxHops).toBeLessThanOrEqual(8 + 1);
 
     // Two non-adjacent peers die abruptly.
-    const ring = net.ring();
+    const ring = live.ring();
     const victims = [ring[3] as number, ring[10] as number];
-    const marks = net.marks();
+    const marks = live.marks();
     for (const v of victims) {
-      net.get(v).kill('SIGKILL');
-      await net.get(v).exited;
-      net.forget(v);
+      live.get(v).kill('SIGKILL');
+      await live.get(v).exited;
+      live.forget(v);
     }
     // Each victim's predecessor notices and repairs.
     const preds = victims.map((v) => ring[(ring.indexOf(v) - 1 + ring.length) % ring.length] as number);
     await Promise.all(
-      preds.map((p, i) => net?.get(p).waitForKind('peer-dead', 30_000, marks.get(p) ?? 0, { peer: victims[i] })),
+      preds.map((p, i) => live.get(p).waitForKind('peer-dead', 30_000, marks.get(p) ?? 0, { peer: victims[i] })),
     );
-    await net.settleFingers(STABLE_WITHIN_INTERVALS * PING_S * 1000);
-    const after = await routeEveryKey(net);
+    await live.settleFingers(STABLE_WITHIN_INTERVALS * PING_S * 1000);
+    const after = await routeEveryKey(live);
     expect(after.wrong, `seed ${SEED}`).toEqual([]);
   });
 });

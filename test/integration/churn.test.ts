@@ -71,10 +71,11 @@ async function runChurn(routing: 'ring' | 'chord', portBase: number, seed: numbe
   const dataDir = (id: number): string => path.join(dir, `peer-${id}`);
   for (const id of ids) await mkdir(dataDir(id));
   await mkdir(path.join(dir, 'originals'));
-  net = new PeerNetwork({ dir, portBase, pingSeconds: PING_S, extraArgs: ['--routing', routing] });
-  const start = (id: number, args: string[]): ChildPeer => net!.start(id, [...args, String(PING_S), '--data-dir', dataDir(id)]);
+  const live = new PeerNetwork({ dir, portBase, pingSeconds: PING_S, extraArgs: ['--routing', routing] });
+  net = live; // for afterEach to stop, should this run fail
+  const start = (id: number, args: string[]): ChildPeer => live.start(id, [...args, String(PING_S), '--data-dir', dataDir(id)]);
   ids.forEach((id, i) => start(id, ['init', String(id), String(ids[(i + 1) % 16]), String(ids[(i + 2) % 16])]));
-  await net.settlePings(new Map(), DEADLINE_MS);
+  await live.settlePings(new Map(), DEADLINE_MS);
 
   // 200 distinct names, random sizes (mostly small, a few of 1 MiB).
   const names = new Set<string>();
@@ -95,9 +96,9 @@ async function runChurn(routing: 'ring' | 'chord', portBase: number, seed: numbe
         const owner = ownerOf(ids, Number(name) % 256);
         const file = path.join(dataDir(origin), `${name}.bin`);
         await copyFile(path.join(dir, 'originals', `${name}.bin`), file);
-        const since = net!.get(owner).mark();
-        net!.get(origin).type(`Store ${name}`);
-        await net!.get(owner).waitForKind('replica-offered', DEADLINE_MS, since, { filename: name });
+        const since = live.get(owner).mark();
+        live.get(origin).type(`Store ${name}`);
+        await live.get(owner).waitForKind('replica-offered', DEADLINE_MS, since, { filename: name });
         const i = ids.indexOf(owner);
         if (origin !== owner && origin !== ids[(i + 1) % 16]) await rm(file);
       }),
@@ -109,10 +110,11 @@ async function runChurn(routing: 'ring' | 'chord', portBase: number, seed: numbe
   const corrupted: string[] = [];
   const background = (async () => {
     let served = 0;
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the churn loop below clears it
     while (churning) {
-      const at = pick(prng, net!.ring());
+      const at = pick(prng, live.ring());
       const name = pick(prng, [...names]);
-      const got = await fetch(net!.get(at), dataDir(at), name).catch(() => undefined);
+      const got = await fetch(live.get(at), dataDir(at), name).catch(() => undefined);
       if (got !== undefined) {
         served += 1;
         if (!got.equals(originals.get(name) as Buffer)) corrupted.push(`${name} at ${at}`);
@@ -122,24 +124,24 @@ async function runChurn(routing: 'ring' | 'chord', portBase: number, seed: numbe
   })();
   let last = -1;
   for (let round = 0; round < ROUNDS; round++) {
-    const ring = net.ring();
+    const ring = live.ring();
     const candidates = ring.filter((id) => id !== last);
     const victim = pick(prng, candidates);
     last = victim;
     const i = ring.indexOf(victim);
     const pred = ring[(i - 1 + ring.length) % ring.length] as number;
-    const marks = net.marks();
-    net.get(victim).kill('SIGKILL');
-    await net.get(victim).exited;
-    net.forget(victim);
-    await net.get(pred).waitForKind('peer-dead', DEADLINE_MS, marks.get(pred) ?? 0, { peer: victim });
-    await quiesce(net, net.marks());
+    const marks = live.marks();
+    live.get(victim).kill('SIGKILL');
+    await live.get(victim).exited;
+    live.forget(victim);
+    await live.get(pred).waitForKind('peer-dead', DEADLINE_MS, marks.get(pred) ?? 0, { peer: victim });
+    await quiesce(live, live.marks());
     // The same peer comes back with its data directory, through a random live peer.
-    const via = pick(prng, net.ring());
+    const via = pick(prng, live.ring());
     const back = start(victim, ['join', String(victim), String(via)]);
     await back.waitForKind('join-accepted', DEADLINE_MS);
-    await net.settlePings(net.marks(), DEADLINE_MS);
-    await quiesce(net, net.marks());
+    await live.settlePings(live.marks(), DEADLINE_MS);
+    await quiesce(live, live.marks());
   }
   churning = false;
   const served = await background;
@@ -150,8 +152,8 @@ async function runChurn(routing: 'ring' | 'chord', portBase: number, seed: numbe
   while (all.length > 0) {
     await Promise.all(
       all.splice(0, 16).map(async (name) => {
-        const at = pick(prng, net!.ring());
-        const got = await fetch(net!.get(at), dataDir(at), name);
+        const at = pick(prng, live.ring());
+        const got = await fetch(live.get(at), dataDir(at), name);
         if (got === undefined) lost.push(name);
         else if (!got.equals(originals.get(name) as Buffer)) corrupted.push(`${name} at ${at}`);
       }),

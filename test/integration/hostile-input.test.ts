@@ -442,7 +442,7 @@ describe(`hostile input at a live 3-peer ring (seed ${SEED}; replay with TEST_SE
 
 describe('a transfer whose sender stops mid-file (ring 2 -> 4 -> 7, Peer 7 a fake owner)', () => {
   let tn: TestNetwork;
-  let fake: FakePeer;
+  let fake: FakePeer | undefined;
   beforeAll(async () => {
     tn = await startNetwork({ portBase: RING_B_BASE });
     await fs.writeFile(path.join(tn.dir, '0004.bin'), Buffer.alloc(50_000, 7));
@@ -464,6 +464,7 @@ describe('a transfer whose sender stops mid-file (ring 2 -> 4 -> 7, Peer 7 a fak
   it('the requester says who had the file, then one named error; no file, no .part left; the next Request works', async () => {
     let marks = tn.net.marks();
     tn.net.get(2).type('Request 0006');
+    if (fake === undefined) throw new Error('no fake Peer 7: beforeAll did not start it');
     const req = await fake.waitForRequest((r) => r.type === 'request' && r.content.filename === '0006', DEADLINE_MS, 'Request 0006');
     const size = 1 << 20;
     const conn = await connectRaw(Number(req.content._replyPort), req.content._replyHost);

@@ -45,13 +45,13 @@ for (const routing of ['ring-list', 'chord'] as const) {
         await settleMembership(tn.net, r, false, deadlineFor(tn.net));
         // Eight joins at once, each through a random founder.
         for (const id of newcomers) tn.net.join(id, founders[prng.nextInt(founders.length)] as number);
-        let accepted = Date.now();
+        let accepted: number;
         try {
           await Promise.all(newcomers.map((id) => tn.net.get(id).waitForKind('join-accepted', deadlineFor(tn.net))));
           accepted = Date.now();
           await settleMembership(tn.net, r, routing === 'chord', SETTLE_INTERVALS * PING_S * 1000 + deadlineFor(tn.net) - 20_000);
         } catch (err) {
-          throw new Error(`seed ${SEED + run}: ${err instanceof Error ? err.message : String(err)}\n${describeNetwork(tn.net)}`);
+          throw new Error(`seed ${SEED + run}: ${err instanceof Error ? err.message : String(err)}\n${describeNetwork(tn.net)}`, { cause: err });
         }
         const took = (Date.now() - accepted) / (PING_S * 1000);
         console.log(`${routing} seed ${SEED + run}: settled ${took.toFixed(1)} ping intervals after the last acceptance`);

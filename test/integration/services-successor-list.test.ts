@@ -58,7 +58,7 @@ async function listBecomes(net: PeerNetwork, id: number, want: readonly number[]
     // From the latest change on: an older event with the wanted list is no longer the list.
     await peer.waitFor(isWanted, DEADLINE_MS, `successors ${want.join(',')}`, Math.max(0, last));
   } catch (err) {
-    throw new Error(`${err instanceof Error ? err.message : String(err)}\n${describeNetwork(net)}`);
+    throw new Error(`${err instanceof Error ? err.message : String(err)}\n${describeNetwork(net)}`, { cause: err });
   }
 }
 

@@ -72,7 +72,7 @@ function problemsOf(before: Ring, result: StepLines, routing: RoutingMode, ringL
       const key = keyOfFile(step.file);
       const owner = ownerIn(before, key);
       const path = result.route?.path ?? [];
-      if (result.route?.end !== owner) say(`route ends at ${result.route?.end}, owner is ${owner}`);
+      if (result.route?.end !== owner) say(`route ends at ${String(result.route?.end)}, owner is ${owner}`);
       const walked = walk(before, routing, step.at, key);
       if (walked.join() !== path.join()) say(`route ${path.join('>')} but nextHop walks ${walked.join('>')}`);
       if (routing === 'ring' && path.join() !== clockwise(before, step.at, owner).join()) say(`ring route ${path.join('>')} is not the clockwise walk`);
@@ -89,12 +89,12 @@ function problemsOf(before: Ring, result: StepLines, routing: RoutingMode, ringL
     }
     case 'join': {
       const acceptor = predecessorsIn(withPeer(before, step.peer), step.peer)[0];
-      if (result.route?.end !== acceptor) say(`accepted by ${result.route?.end}, not by the predecessor-to-be ${acceptor}`);
+      if (result.route?.end !== acceptor) say(`accepted by ${String(result.route?.end)}, not by the predecessor-to-be ${String(acceptor)}`);
       if (routing === 'ring') {
         const owner = ownerIn(before, step.peer);
         const start = step.via === owner ? clockwise(before, step.via, step.via).concat(step.via) : [];
         const expectedWalk = start.length > 0 ? [step.via, ...clockwise(before, successorsIn(before, step.via)[0], acceptor as number)] : clockwise(before, step.via, acceptor as number);
-        if (expectedWalk.join() !== (result.route?.path ?? []).join()) say(`join walk ${result.route?.path.join('>')} is not the clockwise walk ${expectedWalk.join('>')}`);
+        if (expectedWalk.join() !== (result.route?.path ?? []).join()) say(`join walk ${String(result.route?.path.join('>'))} is not the clockwise walk ${expectedWalk.join('>')}`);
       }
       if ((lines[step.peer] ?? []).length !== 3) say(`the newcomer prints ${JSON.stringify(lines[step.peer])}`);
       if (after.length !== before.length + 1) say('the ring did not grow by one');

@@ -19,7 +19,7 @@ import { GOLDEN_COMMAND, GOLDEN_FRAMES, hex, rawFrame, toHex } from '../fixtures
 
 /** Content as the wire sees it: any keys (the peers' Content type names only the known ones). */
 const wire = (c: Content): WireContent => c;
-const onWire = (c: WireContent): Content => c as Content;
+const onWire = (c: WireContent): Content => c;
 
 const SEED = 42;
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -58,7 +58,7 @@ const requestArb: fc.Arbitrary<Request> = fc.record({
   destination: u32,
   stamp: text(1, 60),
   content: fc.dictionary(key, text(0, 80), { maxKeys: 8 }),
-}) as fc.Arbitrary<Request>;
+});
 
 describe('encodeRequest / decodeRequest', () => {
   it.each(REQUEST_TYPE_NAMES.map((t) => [t]))('round-trips a %s request', (type: RequestType) => {
@@ -122,7 +122,7 @@ describe('encodeRequest / decodeRequest', () => {
       { content: Object.fromEntries(Array.from({ length: 65536 }, (_, i) => [`k${i}`, ''])) },
     ];
     for (const patch of bad) {
-      expect(codeOf(() => encodeRequest({ ...JOIN, ...patch } as Request)), JSON.stringify(patch).slice(0, 80)).toBe(
+      expect(codeOf(() => encodeRequest({ ...JOIN, ...patch })), JSON.stringify(patch).slice(0, 80)).toBe(
         'ERR_FRAME_FIELD',
       );
     }
@@ -288,7 +288,7 @@ describe('properties (seeded)', () => {
 
   it('__proto__ and other Object.prototype names round-trip among random keys', () => {
     fc.assert(
-      fc.property(fc.constantFrom('__proto__', 'constructor', 'valueOf'), text(0, 20), requestArb, (k, v, req) => {
+      fc.property(fc.constantFrom('__proto__', 'constructor', 'valueOf'), text(0, 20), requestArb, (k: string, v, req) => {
         const content: Record<string, string> = Object.create(null) as Record<string, string>;
         Object.assign(content, req.content);
         Object.defineProperty(content, k, { value: v, enumerable: true, writable: true, configurable: true });

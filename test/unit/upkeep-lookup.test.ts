@@ -24,7 +24,7 @@ const KEY = 100;
 const DEADLINE_MS = 1000;
 
 /** A promise the test settles. */
-function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (err: unknown) => void } {
+function deferred<T = void>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (err: unknown) => void } {
   let resolve!: (v: T) => void;
   let reject!: (err: unknown) => void;
   const promise = new Promise<T>((res, rej) => {
@@ -74,7 +74,7 @@ function node(send: (to: Endpoint, req: Request) => Promise<void>) {
 
 describe('lookup', () => {
   it('rejects once, with ERR_TIMEOUT, when its forward outlasts the deadline; the late failure is observed', async () => {
-    const forward = deferred<void>();
+    const forward = deferred();
     const sent: Request[] = [];
     const { node: n, events } = node((_to, req) => {
       sent.push(req);
@@ -111,7 +111,7 @@ describe('lookup', () => {
   });
 
   it('resolves with an answer that overtakes its forward, and ignores the forward’s late failure', async () => {
-    const forward = deferred<void>();
+    const forward = deferred();
     const sent: Request[] = [];
     const { node: n } = node((_to, req) => {
       sent.push(req);
@@ -136,7 +136,7 @@ describe('offer', () => {
   const file = { path: '/nowhere/0100', ext: '', size: 1 };
 
   it('fails once, with ERR_TIMEOUT, when its send outlasts the deadline; the late failure is observed', async () => {
-    const send = deferred<void>();
+    const send = deferred();
     const { node: n, events } = node(() => send.promise);
     const result = watch(offer(n, '0100', file, n.refFor(20), 'replica'));
     await vi.advanceTimersByTimeAsync(SYNC_TIMEOUT_MS);

@@ -140,9 +140,15 @@ export class ChildPeer {
           resolve(e);
         },
       };
+      // A deadline that fires with our input still unread (this process was
+      // starved) first lets that input in: the event may be in it.
       const timer = setTimeout(() => {
-        this.waiters.delete(waiter);
-        reject(new P2PError('ERR_TIMEOUT', `peer ${this.id}: no ${what} within ${timeoutMs} ms`));
+        setImmediate(() =>
+          setImmediate(() => {
+            if (!this.waiters.delete(waiter)) return; // resolved meanwhile
+            reject(new P2PError('ERR_TIMEOUT', `peer ${this.id}: no ${what} within ${timeoutMs} ms`));
+          }),
+        );
       }, timeoutMs);
       this.waiters.add(waiter);
     });

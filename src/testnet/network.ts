@@ -321,10 +321,22 @@ async function sameFile(dir: string, name: string): Promise<boolean> {
   return a.equals(b);
 }
 
+/**
+ * Runs `fail` once the input already waiting has been read. When this
+ * process was starved (a loaded machine), a deadline's timer and the peers'
+ * output that arrived meanwhile are both due at once, and timers run before
+ * I/O in Node's event loop: without this, a deadline would fire on lines
+ * that had arrived in time. Two turns of the loop let the poll phase read
+ * every pipe that is ready; a promise settled meanwhile wins.
+ */
+export function afterPendingInput(fail: () => void): void {
+  setImmediate(() => setImmediate(fail));
+}
+
 /** Resolves with `p`, or rejects with ERR_TIMEOUT after `ms`, naming `what`. */
 export function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new P2PError('ERR_TIMEOUT', `no ${what} within ${ms} ms`)), ms);
+    const t = setTimeout(() => afterPendingInput(() => reject(new P2PError('ERR_TIMEOUT', `no ${what} within ${ms} ms`))), ms);
     p.then(
       (v) => {
         clearTimeout(t);

@@ -13,41 +13,12 @@ import type { Endpoint } from '../../src/net/tcp.js';
 import type { Request } from '../../src/protocol/types.js';
 import { lookup } from '../../src/upkeep/lookup.js';
 import { offer } from '../../src/upkeep/replication.js';
-import { initConfig } from '../fixtures/config.js';
-import { testNode } from '../fixtures/peer-node.js';
+import { config, deferred, testNode, turns, watch } from '../fixtures/peer-node.js';
 
-/** Port base of the configs; nothing is bound. */
-const PORT_BASE = 27000;
 const SELF = 10;
 /** Not in (10, 20]: SELF forwards its lookup to its first successor, 20. */
 const KEY = 100;
 const DEADLINE_MS = 1000;
-
-/** A promise the test settles. */
-function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (err: unknown) => void } {
-  let resolve!: (v: T) => void;
-  let reject!: (err: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
-
-/** Lets every pending callback and rejection check run (a few real event-loop turns, not a sleep). */
-async function turns(n = 3): Promise<void> {
-  for (let i = 0; i < n; i++) await new Promise<void>((resolve) => setImmediate(resolve));
-}
-
-/** What a promise did so far: still pending, resolved with a value, or rejected (counted). */
-function watch<T>(p: Promise<T>): { state: 'pending' | 'resolved' | 'rejected'; value?: T; error?: unknown; settlements: number } {
-  const w: { state: 'pending' | 'resolved' | 'rejected'; value?: T; error?: unknown; settlements: number } = { state: 'pending', settlements: 0 };
-  p.then(
-    (value) => Object.assign(w, { state: 'resolved', value, settlements: w.settlements + 1 }),
-    (error: unknown) => Object.assign(w, { state: 'rejected', error, settlements: w.settlements + 1 }),
-  );
-  return w;
-}
 
 const unreachable = (): P2PError => new P2PError('ERR_UNREACHABLE', 'cannot deliver: no answer within 5000 ms');
 
@@ -69,7 +40,7 @@ afterEach(() => {
 
 /** SELF on a ring 10, 20, 30, its sends going to `send`. */
 function node(send: (to: Endpoint, req: Request) => Promise<void>) {
-  return testNode(initConfig(SELF, [20, 30], PORT_BASE, 1000), send);
+  return testNode(config(SELF, [20, 30], { pingMs: 1000 }), send);
 }
 
 describe('lookup', () => {

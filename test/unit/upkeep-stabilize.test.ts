@@ -11,8 +11,7 @@ import { predecessorOf, successorList } from '../../src/routing/ring.js';
 import { randomMembership } from '../../src/routing/simulator.js';
 import { fixFingers, newFingerSchedule } from '../../src/upkeep/stabilize.js';
 import type { PeerNode } from '../../src/node/peer-node.js';
-import { initConfig } from '../fixtures/config.js';
-import { testNode } from '../fixtures/peer-node.js';
+import { config, knowPredecessors, testNode } from '../fixtures/peer-node.js';
 import { createPrng, testSeed } from '../fixtures/prng.js';
 
 const SEED = testSeed(20261126);
@@ -20,8 +19,6 @@ const M = 8;
 const IDS = randomMembership(createPrng(SEED), 32, M).sort((a, b) => a - b);
 const SELF = IDS[5] as number;
 const why = `seed ${SEED}, self ${SELF}, ring ${IDS.join(',')}`;
-/** Port base of the config; nothing is bound (lookups are answered in-process). */
-const PORT_BASE = 26900;
 
 /** Finger starts a full sweep of `ring` looks up at SELF (the previous finger does not cover them). */
 function lookedUp(ring: readonly number[]): number[] {
@@ -36,9 +33,8 @@ const fingerIds = (node: PeerNode): number[] => node.fingers.map((f) => f?.id ??
 
 /** SELF on IDS, its successors and predecessor true, its fingers unknown; `round()` runs fix-fingers once and returns the keys it looked up. */
 function setup() {
-  const config = { ...initConfig(SELF, successorList(IDS, SELF, 2), PORT_BASE, 1000), routing: 'chord' as const };
-  const { node, events } = testNode(config);
-  node.predecessorPinged(0, node.refFor(predecessorOf(IDS, SELF)), undefined);
+  const { node, events } = testNode(config(SELF, successorList(IDS, SELF, 2), { pingMs: 1000, routing: 'chord' }));
+  knowPredecessors(node, predecessorOf(IDS, SELF));
   const world = { ring: [...IDS], failNext: false };
   const schedule = newFingerSchedule();
   const round = async (): Promise<number[]> => {

@@ -100,12 +100,12 @@ describe('our ping sender says a successor died', () => {
 
 describe('an answer nobody asked for', () => {
   // BUG (abrupt.ts, completeRepair): a `successors` answer is taken from any
-  // peer, asked or not. From a stranger (not one of our successors) its list
-  // is appended to ours: a peer left with one successor after a death takes
-  // the stranger's peers as its second, and prints the course's lines.
+  // peer, asked or not. From one that is not (or no longer) our successor,
+  // its list is appended after ours, out of ring order: 9, left with 19,
+  // takes 12's answer [14, 19] as [19, 14] and prints 14 as its second.
   it.fails('BUG: from a peer that is not our successor changes nothing and prints nothing', async () => {
     const { node, events } = recorded(config(9, [19]));
-    await deliver(node, answer(50, 9, 14, [60, 70]));
+    await deliver(node, answer(12, 9, 11, [14, 19]));
     expect(node.successors.map((s) => s.id)).toEqual([19]);
     expect(printed(events)).toEqual([]);
   });

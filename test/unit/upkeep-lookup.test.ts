@@ -5,6 +5,8 @@
  * observed, never an unhandled rejection (one killed the consumer thread of
  * a peer whose next hop was stopped with SIGSTOP: issue 11). No threads, no
  * sockets: sends are promises the test settles, time is vitest's fake clock.
+ * Then a find-successor's way: answered by the owner's predecessor, or
+ * forwarded, and its answer settling the lookup that waits for its stamp.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SYNC_TIMEOUT_MS } from '../../src/constants.js';
@@ -13,7 +15,21 @@ import type { Endpoint } from '../../src/net/tcp.js';
 import type { Request } from '../../src/protocol/types.js';
 import { lookup } from '../../src/upkeep/lookup.js';
 import { offer } from '../../src/upkeep/replication.js';
-import { config, deferred, testNode, turns, watch } from '../fixtures/peer-node.js';
+import {
+  config,
+  deferred,
+  deliver,
+  knowPredecessors,
+  recorded,
+  refOf,
+  refText,
+  sentSummary,
+  testNode,
+  turns,
+  update,
+  watch,
+  type RecordedNode,
+} from '../fixtures/peer-node.js';
 
 const SELF = 10;
 /** Not in (10, 20]: SELF forwards its lookup to its first successor, 20. */
@@ -133,5 +149,54 @@ describe('offer', () => {
     await turns();
     expect(unhandled).toEqual([]);
     expect(vi.getTimerCount()).toBe(0);
+  });
+});
+
+describe('find-successor, in process (ring 5 -> 10 -> 20 -> 30)', () => {
+  /** A lookup of `key` from Peer 5, arriving at SELF as its second hop. */
+  const find = (key: number, extra: Record<string, string> = {}) =>
+    update(5, SELF, { reason: 'find-successor', key: String(key), _nodeID: '5', _origin: refText(5), _hops: '1', _path: `5.${SELF}`, ...extra });
+
+  function self(): RecordedNode {
+    const t = recorded(config(SELF, [20, 30]));
+    knowPredecessors(t.node, 5);
+    return t;
+  }
+
+  it('a key of our first successor: the answer goes straight to the origin, naming the owner and the whole trail', async () => {
+    const { node, sent } = self();
+    const req = find(15);
+    await deliver(node, req);
+    expect(sentSummary(sent)).toEqual(['5 update:found']);
+    expect(sent[0]?.req.content).toEqual({ reason: 'found', key: '15', owner: refText(20), _hops: '2', _path: `5.${SELF}.20`, _answers: req.stamp });
+  });
+
+  it('a key of ours, or one the previous hop marked final: we are the owner', async () => {
+    const { node, sent } = self();
+    await deliver(node, find(7));
+    await deliver(node, find(99, { _final: '1' }));
+    expect(sent.map((s) => [s.req.content.key, s.req.content.owner, s.req.content._path])).toEqual([
+      ['7', refText(SELF), `5.${SELF}`],
+      ['99', refText(SELF), `5.${SELF}`],
+    ]);
+  });
+
+  it('a key farther on: forwarded to our successor with its stamp, one more hop on its trail', async () => {
+    const { node, sent, events } = self();
+    const req = find(KEY);
+    await deliver(node, req);
+    expect(sent.map((s) => [s.to, s.req.stamp, s.req.content._hops, s.req.content._path])).toEqual([[20, req.stamp, '2', `5.${SELF}.20`]]);
+    expect(events.find((e) => e.kind === 'lookup-forwarded')?.fields).toEqual({ key: KEY, to: 20 });
+  });
+
+  it('found: settles the lookup waiting for that stamp, and nothing else', async () => {
+    const { node } = self();
+    const result = watch(node.exchange('10-9', 60_000, () => Promise.resolve()));
+    await deliver(node, update(30, SELF, { reason: 'found', key: '25', owner: refText(30), _hops: '2', _path: `${SELF}.20.30`, _answers: '10-8' }));
+    await turns();
+    expect(result.state).toBe('pending');
+    await deliver(node, update(30, SELF, { reason: 'found', key: '25', owner: refText(30), _hops: '2', _path: `${SELF}.20.30`, _answers: '10-9' }));
+    await turns();
+    expect(result.value).toEqual({ key: 25, owner: refOf(30), hops: 2, path: [SELF, 20, 30] });
   });
 });

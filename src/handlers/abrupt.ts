@@ -115,7 +115,13 @@ export async function completeRepair(node: PeerNode, req: RequestOf<'update'>): 
   const dead = Number(req.content.dead);
   const theirs = node.refsFrom(req.content._succ).filter((r) => r.id !== node.id && r.id !== dead && !node.recentlyGone(r.id));
   const upTo = node.successors.findIndex((s) => s.id === req.source);
-  const base = upTo < 0 ? node.successors : node.successors.slice(0, upTo + 1);
+  if (upTo < 0) {
+    // We ask only our successors: an answer from another peer (forged, or
+    // from one that has left our list since) says nothing about where ours end.
+    node.note('repair-answer-ignored', { fields: { from: req.source, dead } });
+    return;
+  }
+  const base = node.successors.slice(0, upTo + 1);
   const next = [...new Map([...base, ...theirs].map((r) => [r.id, r])).values()];
   // Our first two successors learn where we stand, in place of the dead,
   // before we print our new successors (a Quit typed at the second one right

@@ -79,7 +79,8 @@ export async function onJoin(node: PeerNode, req: RequestOf<'join'>): Promise<vo
         return;
       }
       node.note('join-accepted-again', { fields: { peer: n } });
-      await node.sendTo(known, 'update', acceptance(node, known, []));
+      // The same successors as the first answer: the list we had before it cut ours short.
+      await node.sendTo(known, 'update', acceptance(node, known, acceptedBefore(node).get(n) ?? []));
       return;
     }
     await refuse(`Peer ${n} is already in the network`, 'ERR_DUPLICATE_ID');
@@ -153,6 +154,7 @@ async function acceptNow(node: PeerNode, newcomer: PeerRef, trail: { hops: numbe
   // A successor that did not answer lately stays: only our failure
   // detection declares a death (with its own lines).
   const old = node.successors;
+  rememberAcceptance(node, newcomer.id, old);
   node.readmit(newcomer.id); // it may come back under an ID that died here
   node.adoptSuccessors([newcomer, ...old]);
   node.announceSuccessors();
@@ -187,6 +189,22 @@ function accepting(node: PeerNode): Set<number> {
   let set = inAcceptance.get(node);
   if (set === undefined) inAcceptance.set(node, (set = new Set()));
   return set;
+}
+
+/** Newcomers accepted lately, by acceptor: our list before each cut it short (for an answer sent again). */
+const acceptedLists = new WeakMap<PeerNode, Map<number, readonly PeerRef[]>>();
+/** Acceptances remembered per acceptor: a retry comes within seconds of the first answer. */
+const REMEMBERED_ACCEPTANCES = 16;
+function acceptedBefore(node: PeerNode): Map<number, readonly PeerRef[]> {
+  let map = acceptedLists.get(node);
+  if (map === undefined) acceptedLists.set(node, (map = new Map()));
+  return map;
+}
+function rememberAcceptance(node: PeerNode, newcomer: number, old: readonly PeerRef[]): void {
+  const map = acceptedBefore(node);
+  map.delete(newcomer);
+  map.set(newcomer, old);
+  if (map.size > REMEMBERED_ACCEPTANCES) map.delete(map.keys().next().value as number);
 }
 
 /**

@@ -79,6 +79,7 @@ export const EVENT_KINDS = [
   'refresh-notify-failed',
   'rejoin-ignored',
   'rejoin-notify-failed',
+  'repair-answer-ignored',
   'repair-failed',
   'repair-rerouted',
   'replica-failed',

@@ -6,18 +6,16 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createPrng, testSeed } from '../fixtures/prng.js';
 import {
   errorLines,
+  networkForTests,
   printedBy,
   routedLines,
   ROUTINGS,
-  startNetwork,
   startRing,
-  stopNetworks,
   THREE_PEERS,
-  type TestNetwork,
 } from '../fixtures/network.js';
 
 // This file's ports: 15200..15499 (ring) and 24200..24499 (Chord).
@@ -42,18 +40,15 @@ const FILES = [
 
 for (const routing of ROUTINGS) {
   describe(`binary file transfers, ${routing} routing (seed ${SEED}; replay with TEST_SEED=${SEED})`, () => {
-    let tn: TestNetwork;
     const originals = new Map<string, Buffer>();
-    beforeAll(async () => {
-      tn = await startNetwork({ portBase: PORT_BASES[routing], routing });
+    const tn = networkForTests({ portBase: PORT_BASES[routing], routing }, async ({ net, dir }) => {
       for (const [i, f] of FILES.entries()) {
         const bytes = randomBytes(f.size, SEED + i);
         originals.set(f.name, bytes);
-        await fs.writeFile(path.join(tn.dir, `${f.name}.bin`), bytes);
+        await fs.writeFile(path.join(dir, `${f.name}.bin`), bytes);
       }
-      await startRing(tn.net, THREE_PEERS);
+      await startRing(net, THREE_PEERS);
     });
-    afterAll(stopNetworks);
 
     for (const f of FILES) {
       it(`Request ${f.name} (${f.size} bytes) at Peer ${f.requester} saves received_${f.name}.bin identical`, async () => {

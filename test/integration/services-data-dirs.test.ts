@@ -7,21 +7,19 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createPrng, testSeed } from '../fixtures/prng.js';
 import {
   errorLines,
   eventOf,
+  networkForTests,
   printedBy,
   routedLines,
   runStep,
   ROUTINGS,
-  startNetwork,
   startRing,
-  stopNetworks,
   THREE_PEERS,
   tempDir,
-  type TestNetwork,
 } from '../fixtures/network.js';
 import { fwdStore, noFile, notHere } from '../fixtures/lines.js';
 
@@ -32,17 +30,14 @@ const SIZE = 300 * 1024 + 7;
 
 for (const routing of ROUTINGS) {
   describe(`peers with separate data directories, ${routing} routing (seed ${SEED})`, () => {
-    let tn: TestNetwork;
     const dirs = new Map<number, string>();
     let original: Buffer;
-    beforeAll(async () => {
-      tn = await startNetwork({ portBase: PORT_BASES[routing], routing });
+    const tn = networkForTests({ portBase: PORT_BASES[routing], routing }, async ({ net }) => {
       for (const id of [2, 4, 5]) dirs.set(id, await tempDir(`p2p-peer${id}-`));
       const prng = createPrng(SEED);
       original = Buffer.from(Array.from({ length: SIZE }, () => prng.nextU32() & 0xff));
-      await startRing(tn.net, THREE_PEERS, (id) => ['--data-dir', dirs.get(id) ?? '']);
+      await startRing(net, THREE_PEERS, (id) => ['--data-dir', dirs.get(id) ?? '']);
     });
-    afterAll(stopNetworks);
 
     it("Store 0260 at Peer 2 (which has it) is accepted at Peer 4 and the bytes land in Peer 4's directory", async () => {
       const expected = await routedLines(tn, { kind: 'store', at: 2, file: '0260' }, {

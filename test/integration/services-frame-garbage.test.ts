@@ -9,22 +9,20 @@
  */
 import dgram from 'node:dgram';
 import net from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { encodeRequest } from '../../src/protocol/codec.js';
 import { createPrng, testSeed } from '../fixtures/prng.js';
 import {
   DEADLINE_MS,
   errorLines,
   eventOf,
+  networkForTests,
   placeFile,
   runStep,
   ROUTINGS,
-  startNetwork,
   startRing,
-  stopNetworks,
   THREE_PEERS,
   within,
-  type TestNetwork,
 } from '../fixtures/network.js';
 import { fwdStore } from '../fixtures/lines.js';
 
@@ -58,13 +56,10 @@ function framed(body: readonly number[]): Uint8Array {
 
 for (const routing of ROUTINGS) {
   describe(`garbage sent to a live peer, ${routing} routing (seed ${SEED})`, () => {
-    let tn: TestNetwork;
     const targetPort = PORT_BASES[routing] + TARGET;
-    beforeAll(async () => {
-      tn = await startNetwork({ portBase: PORT_BASES[routing], routing });
-      await startRing(tn.net, THREE_PEERS);
+    const tn = networkForTests({ portBase: PORT_BASES[routing], routing }, async ({ net }) => {
+      await startRing(net, THREE_PEERS);
     });
-    afterAll(stopNetworks);
 
     const prng = createPrng(SEED);
     const randomGarbage = Array.from({ length: 200 }, () => prng.nextU32() & 0xff);

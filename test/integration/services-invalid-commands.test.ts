@@ -4,21 +4,19 @@
  * command works. Commands are case-insensitive. Ring 2 -> 4 -> 5 -> 2,
  * under ring and under Chord routing.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   courseLines,
   errorLines,
   eventOf,
+  networkForTests,
   placeFile,
   printedBy,
   routedLines,
   runStep,
   ROUTINGS,
-  startNetwork,
   startRing,
-  stopNetworks,
   THREE_PEERS,
-  type TestNetwork,
 } from '../fixtures/network.js';
 import { fwdStore } from '../fixtures/lines.js';
 
@@ -27,14 +25,11 @@ const PORT_BASES = { ring: 16700, chord: 25700 } as const;
 
 for (const routing of ROUTINGS) {
   describe(`invalid commands and file names, ${routing} routing`, () => {
-    let tn: TestNetwork;
-    beforeAll(async () => {
-      tn = await startNetwork({ portBase: PORT_BASES[routing], routing });
+    const tn = networkForTests({ portBase: PORT_BASES[routing], routing }, async ({ net, dir }) => {
       // The files the valid Stores below send (a Store of a file the peer lacks is refused where typed).
-      for (const name of ['0004', '0005']) await placeFile(tn.dir, name);
-      await startRing(tn.net, THREE_PEERS);
+      for (const name of ['0004', '0005']) await placeFile(dir, name);
+      await startRing(net, THREE_PEERS);
     });
-    afterAll(stopNetworks);
 
     const cases: readonly (readonly [string, (line: string) => boolean])[] = [
       ['Store a912', (l) => l.startsWith('Invalid file name "a912"') && l.includes('four digits')],

@@ -5,17 +5,15 @@
  * Under the ring (the walks written out below) and under Chord (the same
  * lines, printed by the peers on the finger route).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
+  networkForTests,
   placeFile,
   printedBy,
   runStep,
   ROUTINGS,
   settled,
   startCourseRing,
-  startNetwork,
-  stopNetworks,
-  type TestNetwork,
 } from '../fixtures/network.js';
 import { fwdJoin, fwdStore, newSucc } from '../fixtures/lines.js';
 
@@ -24,13 +22,10 @@ const PORT_BASES = { ring: 15800, chord: 24800 } as const;
 
 for (const routing of ROUTINGS) {
   describe(`joining at the wrap of the ring, ${routing} routing`, () => {
-    let tn: TestNetwork;
-    beforeAll(async () => {
-      tn = await startNetwork({ portBase: PORT_BASES[routing], routing });
-      for (const name of ['0256', '0020', '0255', '0513']) await placeFile(tn.dir, name);
-      await startCourseRing(tn.net);
+    const tn = networkForTests({ portBase: PORT_BASES[routing], routing }, async ({ net, dir }) => {
+      for (const name of ['0256', '0020', '0255', '0513']) await placeFile(dir, name);
+      await startCourseRing(net);
     });
-    afterAll(stopNetworks);
 
     it('Peer 0 joins through Peer 2 (which owns key 0 but not the ID): accepted by Peer 19', async () => {
       const { expected, printed } = await runStep(tn, { kind: 'join', peer: 0, via: 2 }, {

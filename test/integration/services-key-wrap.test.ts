@@ -7,15 +7,13 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
+  networkForTests,
   placeFile,
   runStep,
   ROUTINGS,
   startCourseRing,
-  startNetwork,
-  stopNetworks,
-  type TestNetwork,
 } from '../fixtures/network.js';
 import { fwdStore, notHere } from '../fixtures/lines.js';
 
@@ -24,14 +22,11 @@ const PORT_BASES = { ring: 14300, chord: 23300 } as const;
 
 for (const routing of ROUTINGS) {
   describe(`keys that wrap round the ring, ${routing} routing`, () => {
-    let tn: TestNetwork;
-    beforeAll(async () => {
-      tn = await startNetwork({ portBase: PORT_BASES[routing], routing });
-      await fs.writeFile(path.join(tn.dir, '2012.pdf'), 'file 2012, key 220\n');
-      for (const name of ['0256', '0020']) await placeFile(tn.dir, name);
-      await startCourseRing(tn.net);
+    const tn = networkForTests({ portBase: PORT_BASES[routing], routing }, async ({ net, dir }) => {
+      await fs.writeFile(path.join(dir, '2012.pdf'), 'file 2012, key 220\n');
+      for (const name of ['0256', '0020']) await placeFile(dir, name);
+      await startCourseRing(net);
     });
-    afterAll(stopNetworks);
 
     it('Store 2012 (key 220) at Peer 19 is forwarded once and accepted at Peer 2', async () => {
       const { expected, printed } = await runStep(tn, { kind: 'store', at: 19, file: '2012' }, {

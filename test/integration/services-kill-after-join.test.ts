@@ -7,10 +7,11 @@
  * Under the ring and under Chord (where the join and the Stores take the
  * finger route; every other line is the same).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   describeNetwork,
   eventOf,
+  networkForTests,
   placeFile,
   printedBy,
   routedLines,
@@ -18,10 +19,7 @@ import {
   ROUTINGS,
   settled,
   startCourseRing,
-  startNetwork,
   statusOf,
-  stopNetworks,
-  type TestNetwork,
 } from '../fixtures/network.js';
 import { fwdStore, newSucc } from '../fixtures/lines.js';
 
@@ -30,13 +28,10 @@ const PORT_BASES = { ring: 16100, chord: 25100 } as const;
 
 for (const routing of ROUTINGS) {
   describe(`a newcomer killed right after its join, ${routing} routing`, () => {
-    let tn: TestNetwork;
-    beforeAll(async () => {
-      tn = await startNetwork({ portBase: PORT_BASES[routing], routing, courseFiles: true });
-      await placeFile(tn.dir, '0271');
-      await startCourseRing(tn.net);
+    const tn = networkForTests({ portBase: PORT_BASES[routing], routing, courseFiles: true }, async ({ net, dir }) => {
+      await placeFile(dir, '0271');
+      await startCourseRing(net);
     });
-    afterAll(stopNetworks);
 
     it("Peer 15 joins and is killed: Peers 14 and 9 print 'Peer 15 is no longer alive' and their new successors", async () => {
       const expected = await routedLines(tn, { kind: 'join', peer: 15, via: 4 }, {

@@ -5,17 +5,15 @@
  * under Chord (the same lines, the peers on the way being the finger route's).
  */
 import { promises as fs } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   errorLines,
   eventOf,
+  networkForTests,
   printedBy,
   routedLines,
   ROUTINGS,
   startCourseRing,
-  startNetwork,
-  stopNetworks,
-  type TestNetwork,
 } from '../fixtures/network.js';
 import { notHere } from '../fixtures/lines.js';
 
@@ -24,12 +22,9 @@ const PORT_BASES = { ring: 14900, chord: 23900 } as const;
 
 for (const routing of ROUTINGS) {
   describe(`a request for a file nobody has, ${routing} routing`, () => {
-    let tn: TestNetwork;
-    beforeAll(async () => {
-      tn = await startNetwork({ portBase: PORT_BASES[routing], routing });
-      await startCourseRing(tn.net);
+    const tn = networkForTests({ portBase: PORT_BASES[routing], routing }, async ({ net }) => {
+      await startCourseRing(net);
     });
-    afterAll(stopNetworks);
 
     it('Request 0777 (key 9) at Peer 2: Peer 9 says it does not have it, Peer 2 is told in one line', async () => {
       const expected = await routedLines(tn, { kind: 'request', at: 2, file: '0777' }, {

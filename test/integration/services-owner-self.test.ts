@@ -7,16 +7,14 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   courseLines,
   errorLines,
   linesAfter,
+  networkForTests,
   ROUTINGS,
   startCourseRing,
-  startNetwork,
-  stopNetworks,
-  type TestNetwork,
 } from '../fixtures/network.js';
 import { noFile } from '../fixtures/lines.js';
 
@@ -25,12 +23,9 @@ const PORT_BASES = { ring: 14600, chord: 23600 } as const;
 
 for (const routing of ROUTINGS) {
   describe(`the owner of a key typing the command itself, ${routing} routing`, () => {
-    let tn: TestNetwork;
-    beforeAll(async () => {
-      tn = await startNetwork({ portBase: PORT_BASES[routing], routing, courseFiles: true });
-      await startCourseRing(tn.net);
+    const tn = networkForTests({ portBase: PORT_BASES[routing], routing, courseFiles: true }, async ({ net }) => {
+      await startCourseRing(net);
     });
-    afterAll(stopNetworks);
 
     it('Store 2067 at Peer 19 (key 19) prints only "Store 2067 request accepted", and no other peer prints anything', async () => {
       const marks = tn.net.marks();

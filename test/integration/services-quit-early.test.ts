@@ -6,21 +6,19 @@
  * leave the ring as it was before it came. Under the ring and under Chord
  * (where the join takes the finger route).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   DEADLINE_MS,
   describeNetwork,
   eventOf,
+  networkForTests,
   printedBy,
   routedLines,
   ROUTINGS,
   settled,
   startCourseRing,
-  startNetwork,
   statusOf,
-  stopNetworks,
   within,
-  type TestNetwork,
 } from '../fixtures/network.js';
 import { newSucc } from '../fixtures/lines.js';
 
@@ -29,13 +27,10 @@ const PORT_BASES = { ring: 16400, chord: 25400 } as const;
 
 for (const routing of ROUTINGS) {
   describe(`Quit before the predecessors are known, ${routing} routing`, () => {
-    let tn: TestNetwork;
-    beforeAll(async () => {
-      // A long interval (2 s) so that Quit surely comes before the pings.
-      tn = await startNetwork({ portBase: PORT_BASES[routing], routing, pingSeconds: 2 });
-      await startCourseRing(tn.net);
+    // A long interval (2 s) so that Quit surely comes before the pings.
+    const tn = networkForTests({ portBase: PORT_BASES[routing], routing, pingSeconds: 2 }, async ({ net }) => {
+      await startCourseRing(net);
     });
-    afterAll(stopNetworks);
 
     it('Peer 15 quits right after joining: exit status 0, Peers 14 and 9 take its successors', async () => {
       const expected = await routedLines(tn, { kind: 'join', peer: 15, via: 4 }, {

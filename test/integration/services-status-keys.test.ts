@@ -8,22 +8,21 @@
  * Ring 2 -> 4 -> 5 -> 8, under ring and under Chord routing.
  */
 import { promises as fs } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ChildPeer } from '../../src/testnet/child-peer.js';
 import type { ServedFile } from '../../src/upkeep/replication.js';
 import {
   DEADLINE_MS,
   describeNetwork,
   eventOf,
+  networkForTests,
   placeFile,
   printedBy,
   runStep,
   ROUTINGS,
   settled,
-  startNetwork,
   startRing,
   statusOf,
-  stopNetworks,
   tempDir,
   within,
   type TestNetwork,
@@ -64,13 +63,10 @@ async function storedKeysLine(peer: ChildPeer): Promise<string | undefined> {
 
 for (const routing of ROUTINGS) {
   describe(`status in the course's shared directory, ${routing} routing`, () => {
-    let tn: TestNetwork;
-    beforeAll(async () => {
-      // 2067.pdf (key 19): Peer 2's, replica at 4. 4103.pdf (key 7): Peer 8's, replica at 2.
-      tn = await startNetwork({ portBase: PORT_BASES[routing] + SHARED_OFFSET, routing, courseFiles: true });
-      await startRing(tn.net, FOUR_PEERS);
+    // 2067.pdf (key 19): Peer 2's, replica at 4. 4103.pdf (key 7): Peer 8's, replica at 2.
+    const tn = networkForTests({ portBase: PORT_BASES[routing] + SHARED_OFFSET, routing, courseFiles: true }, async ({ net }) => {
+      await startRing(net, FOUR_PEERS);
     });
-    afterAll(stopNetworks);
 
     const truth = {
       2: [replica('4103', 7), owner('2067', 19)],
@@ -112,15 +108,12 @@ for (const routing of ROUTINGS) {
   });
 
   describe(`status with separate data directories: Store, replication, Quit, ${routing} routing`, () => {
-    let tn: TestNetwork;
     const dirs = new Map<number, string>();
     const dirOf = (id: number): string => dirs.get(id) ?? '';
-    beforeAll(async () => {
-      tn = await startNetwork({ portBase: PORT_BASES[routing], routing });
+    const tn = networkForTests({ portBase: PORT_BASES[routing], routing }, async ({ net }) => {
       for (const [id] of FOUR_PEERS) dirs.set(id, await tempDir(`p2p-peer${id}-`));
-      await startRing(tn.net, FOUR_PEERS, (id) => ['--data-dir', dirOf(id)]);
+      await startRing(net, FOUR_PEERS, (id) => ['--data-dir', dirOf(id)]);
     });
-    afterAll(stopNetworks);
 
     it('Store 0004 at Peer 2 (which has it): Peer 4 lists it as owner, Peer 5 as replica, Peers 2 and 8 not at all', async () => {
       await placeFile(dirOf(2), '0004');

@@ -16,7 +16,7 @@
  *    the peers three and four places back quietly (no course line, and no
  *    peer takes the departure for a death).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ChildPeer } from '../../src/testnet/child-peer.js';
 import type { PeerNetwork } from '../../src/testnet/network.js';
 import { successorList, predecessorOf } from '../../src/routing/ring.js';
@@ -28,13 +28,11 @@ import {
   errorLines,
   eventOf,
   isCourseLine,
+  networkForTests,
   placeFile,
   printedBy,
   settled,
-  startNetwork,
   statusOf,
-  stopNetworks,
-  type TestNetwork,
 } from '../fixtures/network.js';
 import { fwdJoin, fwdStore, newSucc, storeAccepted } from '../fixtures/lines.js';
 
@@ -102,13 +100,10 @@ const REPAIR_LINE = /^(Peer \d+ is no longer alive|My new (first|second) success
 describe('--successors 3: two adjacent peers die at once', () => {
   const RING = [10, 25, 40, 60, 90, 130, 170, 220];
   const R = 3;
-  let tn: TestNetwork;
-  beforeAll(async () => {
-    tn = await startNetwork({ portBase: PORT_BASE, extraArgs: ['--successors', String(R)] });
-    initRing(tn.net, RING, R);
-    await settled(tn.net, new Map());
+  const tn = networkForTests({ portBase: PORT_BASE, extraArgs: ['--successors', String(R)] }, async ({ net }) => {
+    initRing(net, RING, R);
+    await settled(net, new Map());
   });
-  afterAll(stopNetworks);
 
   it('starts every peer with the three successors init named, and prints no course line', async () => {
     for (const id of RING) {
@@ -191,13 +186,10 @@ describe('--successors 3: two adjacent peers die at once', () => {
 describe('--routing ring-list --successors 4, started by the course form of init', () => {
   const RING = [3, 31, 64, 77, 100, 150, 201, 240];
   const R = 4;
-  let tn: TestNetwork;
-  beforeAll(async () => {
-    tn = await startNetwork({ portBase: LIST_PORT_BASE, extraArgs: ['--routing', 'ring-list', '--successors', String(R)] });
-    initRing(tn.net, RING, 2);
-    await settled(tn.net, new Map());
+  const tn = networkForTests({ portBase: LIST_PORT_BASE, extraArgs: ['--routing', 'ring-list', '--successors', String(R)] }, async ({ net }) => {
+    initRing(net, RING, 2);
+    await settled(net, new Map());
   });
-  afterAll(stopNetworks);
 
   /** Looks up every key, spread over every peer, and compares each with the simulator on the same membership. */
   async function lookupsMatchSimulator(net: PeerNetwork): Promise<{ mismatches: string[]; maxHops: number }> {

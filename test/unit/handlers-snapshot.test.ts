@@ -9,37 +9,22 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PeerRef } from '../../src/protocol/peer-ref.js';
-import type { Request } from '../../src/protocol/types.js';
 import { servedFiles } from '../../src/upkeep/replication.js';
 import { formatSnapshot, snapshotOf } from '../../src/handlers/snapshot.js';
 import { storeCommand } from '../../src/handlers/store.js';
-import { initConfig } from '../fixtures/config.js';
-import { testNode } from '../fixtures/peer-node.js';
-
-/** Port base of the configs; nothing is bound. */
-const PORT_BASE = 27600;
-const QUEUE = { depthBytes: 0, highWaterBytes: 0, capacityBytes: 1024, recordsPopped: 0 };
-const ref = (id: number): PeerRef => ({ id, host: '127.0.0.1', port: PORT_BASE + id });
+import { noFile } from '../fixtures/lines.js';
+import { config, IDLE_QUEUE as QUEUE, knowPredecessors as know, recorded, type RecordedNode } from '../fixtures/peer-node.js';
 
 /**
  * Peer 5 of the ring 2 -> 4 -> 5 -> 8: it owns keys 5 (4, 5], and with
  * r = 2 holds replicas of its first predecessor's keys (2, 4].
  */
-function peer5(dataDir: string, successors = 2): ReturnType<typeof testNode> & { sent: Request[] } {
-  const sent: Request[] = [];
-  const config = { ...initConfig(5, [8, 2], PORT_BASE, 500, dataDir), successors };
-  const t = testNode(config, (_to, req) => {
-    sent.push(req);
-    return Promise.resolve();
-  });
-  return { ...t, sent };
+function peer5(dataDir: string, successors = 2): RecordedNode {
+  return recorded(config(5, [8, 2], { dataDir, successors }));
 }
 
-function knowPredecessors(node: ReturnType<typeof testNode>['node']): void {
-  node.predecessorPinged(0, ref(4), undefined);
-  node.predecessorPinged(1, ref(2), undefined);
-}
+/** Peer 5 learns its predecessors 4 and 2. */
+const knowPredecessors = (node: RecordedNode['node']): void => know(node, 4, 2);
 
 describe("status's stored keys", () => {
   let dir: string;
@@ -109,8 +94,8 @@ describe("status's stored keys", () => {
     await storeCommand(node, '0260'); // only being written aside
     await storeCommand(node, '0007'); // only a .part
     expect(events.filter((e) => e.kind.startsWith('store-'))).toEqual([
-      { kind: 'store-no-file', fields: { filename: '0260' } },
-      { kind: 'store-no-file', fields: { filename: '0007' } },
+      { kind: 'store-no-file', line: noFile('0260'), fields: { filename: '0260' } },
+      { kind: 'store-no-file', line: noFile('0007'), fields: { filename: '0007' } },
     ]);
     expect(sent).toEqual([]);
   });
@@ -121,7 +106,7 @@ describe("status's stored keys", () => {
     await storeCommand(node, '0019'); // key 19: Peer 2's, by way of Peer 8
     expect(events.map((e) => e.kind)).toContain('store-forwarded');
     expect(events.map((e) => e.kind)).not.toContain('store-no-file');
-    expect(sent.map((r) => [r.type, r.destination, r.content.filename, r.content._size])).toEqual([
+    expect(sent.map(({ req: r }) => [r.type, r.destination, r.content.filename, r.content._size])).toEqual([
       ['store', 8, '0019', String('0019.pdf'.length)],
     ]);
   });

@@ -9,11 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findLocalFile, isTempName, tempNameFor } from '../../src/node/files.js';
 import { localFiles } from '../../src/upkeep/replication.js';
-import { initConfig } from '../fixtures/config.js';
-import { testNode } from '../fixtures/peer-node.js';
-
-/** Port base of the config (inside transfer-shared-dir.test.ts's range); nothing is bound. */
-const PORT_BASE = 27200;
+import { config, testNode } from '../fixtures/peer-node.js';
 
 describe('tempNameFor', () => {
   it("gives every call a name of its own, in the target's directory, that isTempName knows", () => {
@@ -48,14 +44,14 @@ describe('scans of a data directory with temporary files in it', () => {
   it('find no stored file when only temporary files and copies are there', async () => {
     await holding([...temps(), 'received_0006.bin']);
     expect(await findLocalFile(dir, '0006')).toBeUndefined();
-    const { node } = testNode(initConfig(2, [4, 5], PORT_BASE, 1000, dir));
+    const { node } = testNode(config(2, [4, 5], { pingMs: 1000, dataDir: dir }));
     expect(await localFiles(node)).toEqual([]);
   });
 
   it('find the stored file itself beside them', async () => {
     await holding([...temps(), 'received_0006.bin', '0006.bin']);
     expect((await findLocalFile(dir, '0006'))?.path).toBe(path.join(dir, '0006.bin'));
-    const { node } = testNode(initConfig(2, [4, 5], PORT_BASE, 1000, dir));
+    const { node } = testNode(config(2, [4, 5], { pingMs: 1000, dataDir: dir }));
     expect((await localFiles(node)).map((f) => path.basename(f.file.path))).toEqual(['0006.bin']);
   });
 });

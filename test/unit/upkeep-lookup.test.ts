@@ -5,6 +5,8 @@
  * observed, never an unhandled rejection (one killed the consumer thread of
  * a peer whose next hop was stopped with SIGSTOP: issue 11). No threads, no
  * sockets: sends are promises the test settles, time is vitest's fake clock.
+ * Then a find-successor's way: answered by the owner's predecessor, or
+ * forwarded, and its answer settling the lookup that waits for its stamp.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SYNC_TIMEOUT_MS } from '../../src/constants.js';
@@ -13,41 +15,26 @@ import type { Endpoint } from '../../src/net/tcp.js';
 import type { Request } from '../../src/protocol/types.js';
 import { lookup } from '../../src/upkeep/lookup.js';
 import { offer } from '../../src/upkeep/replication.js';
-import { initConfig } from '../fixtures/config.js';
-import { testNode } from '../fixtures/peer-node.js';
+import {
+  config,
+  deferred,
+  deliver,
+  knowPredecessors,
+  recorded,
+  refOf,
+  refText,
+  sentSummary,
+  testNode,
+  turns,
+  update,
+  watch,
+  type RecordedNode,
+} from '../fixtures/peer-node.js';
 
-/** Port base of the configs; nothing is bound. */
-const PORT_BASE = 27000;
 const SELF = 10;
 /** Not in (10, 20]: SELF forwards its lookup to its first successor, 20. */
 const KEY = 100;
 const DEADLINE_MS = 1000;
-
-/** A promise the test settles. */
-function deferred<T = void>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (err: unknown) => void } {
-  let resolve!: (v: T) => void;
-  let reject!: (err: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
-
-/** Lets every pending callback and rejection check run (a few real event-loop turns, not a sleep). */
-async function turns(n = 3): Promise<void> {
-  for (let i = 0; i < n; i++) await new Promise<void>((resolve) => setImmediate(resolve));
-}
-
-/** What a promise did so far: still pending, resolved with a value, or rejected (counted). */
-function watch<T>(p: Promise<T>): { state: 'pending' | 'resolved' | 'rejected'; value?: T; error?: unknown; settlements: number } {
-  const w: { state: 'pending' | 'resolved' | 'rejected'; value?: T; error?: unknown; settlements: number } = { state: 'pending', settlements: 0 };
-  p.then(
-    (value) => Object.assign(w, { state: 'resolved', value, settlements: w.settlements + 1 }),
-    (error: unknown) => Object.assign(w, { state: 'rejected', error, settlements: w.settlements + 1 }),
-  );
-  return w;
-}
 
 const unreachable = (): P2PError => new P2PError('ERR_UNREACHABLE', 'cannot deliver: no answer within 5000 ms');
 
@@ -69,7 +56,7 @@ afterEach(() => {
 
 /** SELF on a ring 10, 20, 30, its sends going to `send`. */
 function node(send: (to: Endpoint, req: Request) => Promise<void>) {
-  return testNode(initConfig(SELF, [20, 30], PORT_BASE, 1000), send);
+  return testNode(config(SELF, [20, 30], { pingMs: 1000 }), send);
 }
 
 describe('lookup', () => {
@@ -162,5 +149,54 @@ describe('offer', () => {
     await turns();
     expect(unhandled).toEqual([]);
     expect(vi.getTimerCount()).toBe(0);
+  });
+});
+
+describe('find-successor, in process (ring 5 -> 10 -> 20 -> 30)', () => {
+  /** A lookup of `key` from Peer 5, arriving at SELF as its second hop. */
+  const find = (key: number, extra: Record<string, string> = {}) =>
+    update(5, SELF, { reason: 'find-successor', key: String(key), _nodeID: '5', _origin: refText(5), _hops: '1', _path: `5.${SELF}`, ...extra });
+
+  function self(): RecordedNode {
+    const t = recorded(config(SELF, [20, 30]));
+    knowPredecessors(t.node, 5);
+    return t;
+  }
+
+  it('a key of our first successor: the answer goes straight to the origin, naming the owner and the whole trail', async () => {
+    const { node, sent } = self();
+    const req = find(15);
+    await deliver(node, req);
+    expect(sentSummary(sent)).toEqual(['5 update:found']);
+    expect(sent[0]?.req.content).toEqual({ reason: 'found', key: '15', owner: refText(20), _hops: '2', _path: `5.${SELF}.20`, _answers: req.stamp });
+  });
+
+  it('a key of ours, or one the previous hop marked final: we are the owner', async () => {
+    const { node, sent } = self();
+    await deliver(node, find(7));
+    await deliver(node, find(99, { _final: '1' }));
+    expect(sent.map((s) => [s.req.content.key, s.req.content.owner, s.req.content._path])).toEqual([
+      ['7', refText(SELF), `5.${SELF}`],
+      ['99', refText(SELF), `5.${SELF}`],
+    ]);
+  });
+
+  it('a key farther on: forwarded to our successor with its stamp, one more hop on its trail', async () => {
+    const { node, sent, events } = self();
+    const req = find(KEY);
+    await deliver(node, req);
+    expect(sent.map((s) => [s.to, s.req.stamp, s.req.content._hops, s.req.content._path])).toEqual([[20, req.stamp, '2', `5.${SELF}.20`]]);
+    expect(events.find((e) => e.kind === 'lookup-forwarded')?.fields).toEqual({ key: KEY, to: 20 });
+  });
+
+  it('found: settles the lookup waiting for that stamp, and nothing else', async () => {
+    const { node } = self();
+    const result = watch(node.exchange('10-9', 60_000, () => Promise.resolve()));
+    await deliver(node, update(30, SELF, { reason: 'found', key: '25', owner: refText(30), _hops: '2', _path: `${SELF}.20.30`, _answers: '10-8' }));
+    await turns();
+    expect(result.state).toBe('pending');
+    await deliver(node, update(30, SELF, { reason: 'found', key: '25', owner: refText(30), _hops: '2', _path: `${SELF}.20.30`, _answers: '10-9' }));
+    await turns();
+    expect(result.value).toEqual({ key: 25, owner: refOf(30), hops: 2, path: [SELF, 20, 30] });
   });
 });

@@ -4,53 +4,12 @@
  * changes, before the line that announces it. In-process: PeerNodes with a
  * recording `send`, no threads or sockets.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import type { Endpoint } from '../../src/net/tcp.js';
-import type { Request, RequestOf } from '../../src/protocol/types.js';
-import type { PeerConfig } from '../../src/node/config.js';
-import { HANDLERS, runCommand } from '../../src/handlers/dispatch.js';
+import { describe, expect, it, vi } from 'vitest';
+import { runCommand } from '../../src/handlers/dispatch.js';
 import type { PeerNode } from '../../src/node/peer-node.js';
-import { initConfig } from '../fixtures/config.js';
-import { testNode, type NodeEvent } from '../fixtures/peer-node.js';
+import { config, deliver, IDLE_DISPATCH, ping, reasonOf, recorded, refOf, refText, update } from '../fixtures/peer-node.js';
 
-const PORT_BASE = 40000; // never bound: nothing here opens a socket
-const DIR = mkdtempSync(path.join(os.tmpdir(), 'p2p-membership-'));
-afterAll(() => rmSync(DIR, { recursive: true, force: true }));
-
-interface Sent {
-  readonly to: number;
-  readonly req: Request;
-}
-
-/** A node whose sends are recorded (and delivered at once). */
-function recorded(config: PeerConfig): { node: PeerNode; sent: Sent[]; events: NodeEvent[] } {
-  const sent: Sent[] = [];
-  const send = (to: Endpoint, req: Request): Promise<void> => {
-    sent.push({ to: to.port - PORT_BASE, req });
-    return Promise.resolve();
-  };
-  const { node, events } = testNode(config, send);
-  return { node, sent, events };
-}
-
-const config = (id: number, successors: readonly number[]): PeerConfig => ({ ...initConfig(id, successors, PORT_BASE, 500, DIR) });
 const ref = (node: PeerNode, id: number) => node.refFor(id);
-const refText = (id: number): string => `${id}@127.0.0.1:${PORT_BASE + id}`;
-
-/** Runs one request's handler from the dispatch table and waits for it to finish. */
-async function deliver(node: PeerNode, req: Request): Promise<void> {
-  const handler = HANDLERS[req.type] as (n: PeerNode, r: Request) => void | Promise<void>;
-  await handler(node, req);
-}
-
-function update(from: number, to: number, content: Record<string, string>): RequestOf<'update'> {
-  return { type: 'update', source: from, destination: to, stamp: `${from}-t`, content };
-}
-
-const reasonOf = (s: Sent): string => `${s.req.type}:${s.req.content.reason ?? ''}`;
 
 describe('a join', () => {
   it('tells the old successors their predecessors before the newcomer is accepted', async () => {
@@ -76,7 +35,7 @@ describe('a join', () => {
   });
 
   it('a newcomer owns its keys from its acceptance, and its successor no longer does', async () => {
-    const joiner = recorded({ ...config(15, []), knownPeer: { id: 5, host: '127.0.0.1', port: PORT_BASE + 5 } });
+    const joiner = recorded({ ...config(15, []), knownPeer: refOf(5) });
     joiner.node.beginJoin();
     await deliver(
       joiner.node,
@@ -120,7 +79,7 @@ describe('a quit', () => {
     const { node, sent } = recorded(config(10, [20, 30]));
     node.predecessorPinged(0, ref(node, 5), undefined);
     node.predecessorPinged(1, ref(node, 1), undefined);
-    await runCommand(node, { queueStats: () => ({ depthBytes: 0, highWaterBytes: 0, capacityBytes: 0, recordsPopped: 0 }) }, 'quit');
+    await runCommand(node, IDLE_DISPATCH, 'quit');
     const order = sent.map((s) => `${s.to} ${reasonOf(s)}`);
     expect(order.slice(0, 2).sort()).toEqual(['20 update:predecessors', '30 update:predecessors']);
     expect(order.slice(2, 4).sort()).toEqual(['1 quit:', '5 quit:']);
@@ -142,7 +101,7 @@ describe('a quit', () => {
     // 5 keeps pinging; 0, which now has 10 second, pings too.
     node.predecessorPinged(0, ref(node, 5), undefined);
     node.predecessorPinged(1, ref(node, 0), undefined);
-    await runCommand(node, { queueStats: () => ({ depthBytes: 0, highWaterBytes: 0, capacityBytes: 0, recordsPopped: 0 }) }, 'quit');
+    await runCommand(node, IDLE_DISPATCH, 'quit');
     expect(sent.filter((s) => s.req.type === 'quit').map((s) => s.to).sort()).toEqual([0, 5]);
   });
 
@@ -168,7 +127,7 @@ describe('a peer that comes back', () => {
     // 15 restarts (`init 15 20 30`): a new incarnation pings 20 as its first successor.
     const verdict = s1.node.predecessorPinged(0, ref(s1.node, 15), 'new');
     expect(verdict.verdict).toBe('closer');
-    await deliver(s1.node, { type: 'ping', source: 15, destination: 20, stamp: '15-p', content: { phase: 'req', slot: '0', seq: '0', _addr: refText(15), inc: 'new' } });
+    await deliver(s1.node, ping(15, 20, 0, 'new'));
     expect(s1.node.predecessors.map((p) => p?.id)).toEqual([15, 10]);
 
     const p = recorded(config(10, [20, 30]));
@@ -197,12 +156,12 @@ describe('a peer that missed a successor change', () => {
       const s = recorded(config(188, [200, 220]));
       s.node.predecessorPinged(0, ref(s.node, 177), undefined);
       s.node.predecessorPinged(1, ref(s.node, 156), undefined);
-      const ping = { type: 'ping', source: 113, destination: 188, stamp: '113-p', content: { phase: 'req', slot: '1', seq: '0', _addr: refText(113) } } as const;
-      await deliver(s.node, ping);
+      const stale = ping(113, 188, 1);
+      await deliver(s.node, stale);
       expect(s.sent).toEqual([]); // a successor change may be on its way
       vi.setSystemTime(Date.now() + 1000); // two intervals of 500 ms
       s.node.predecessorPinged(1, ref(s.node, 156), undefined); // 156 lives on
-      await deliver(s.node, ping);
+      await deliver(s.node, stale);
       expect(s.sent.map((x) => `${x.to} ${reasonOf(x)} ${x.req.content._peer ?? ''}`)).toEqual([`156 update:refresh-predecessor ${refText(113)}`]);
 
       const first = recorded(config(156, [177, 188]));
@@ -225,8 +184,7 @@ describe('a peer that missed a successor change', () => {
 describe('a peer that missed a join between it and its first successor', () => {
   // 142 -> 153 -> 157 -> 189: 153 accepted 157, but 153's list was then
   // overwritten and it still names 189 first. 189 hears 157 and 153 ping.
-  const ping = (from: number, slot: 0 | 1) =>
-    ({ type: 'ping', source: from, destination: 189, stamp: `${from}-p`, content: { phase: 'req', slot: String(slot), seq: '0', _addr: refText(from) } }) as const;
+  const pingOf = (from: number, slot: 0 | 1) => ping(from, 189, slot);
 
   it('is told by that successor, once it has pinged past the newcomer for two intervals', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
@@ -234,11 +192,11 @@ describe('a peer that missed a join between it and its first successor', () => {
       const s = recorded(config(189, [198, 206]));
       s.node.predecessorPinged(0, ref(s.node, 157), undefined);
       s.node.predecessorPinged(1, ref(s.node, 153), undefined);
-      await deliver(s.node, ping(153, 0));
+      await deliver(s.node, pingOf(153, 0));
       expect(s.sent).toEqual([]); // a successor change may be on its way
       vi.setSystemTime(Date.now() + 1000); // two intervals of 500 ms
       s.node.predecessorPinged(0, ref(s.node, 157), undefined); // 157 lives on
-      await deliver(s.node, ping(153, 0));
+      await deliver(s.node, pingOf(153, 0));
       expect(s.sent.map((x) => `${x.to} ${reasonOf(x)} ${x.req.content._peer ?? ''}`)).toEqual([`153 update:successor-rejoined ${refText(157)}`]);
 
       // 153 takes 157 as its first successor with the course's lines, and tells its own predecessor.
@@ -258,9 +216,9 @@ describe('a peer that missed a join between it and its first successor', () => {
       const s = recorded(config(189, [198, 206]));
       s.node.predecessorPinged(0, ref(s.node, 157), undefined);
       s.node.predecessorPinged(1, ref(s.node, 153), undefined);
-      await deliver(s.node, ping(153, 0));
+      await deliver(s.node, pingOf(153, 0));
       vi.setSystemTime(Date.now() + 1000);
-      await deliver(s.node, ping(153, 0));
+      await deliver(s.node, pingOf(153, 0));
       expect(s.sent).toEqual([]);
     } finally {
       vi.useRealTimers();

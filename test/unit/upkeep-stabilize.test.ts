@@ -2,17 +2,19 @@
  * Fix-fingers' schedule on one in-process peer, its lookups answered from a
  * membership the test controls: full sweeps until nothing changes, then one
  * lookup per round, round-robin; a change found far away, an unknown finger
- * or a new neighbour brings the sweeps back.
+ * or a new neighbour brings the sweeps back. Then stabilize's messages:
+ * get-predecessor and its answer (a closer successor taken quietly and
+ * notified), and notify, weighed as a first-slot ping.
  */
 import { describe, expect, it } from 'vitest';
+import { P2PError } from '../../src/errors.js';
 import { buildFingers, fingerStarts } from '../../src/routing/chord.js';
 import { inOpenClosed, ownerOf } from '../../src/routing/ids.js';
 import { predecessorOf, successorList } from '../../src/routing/ring.js';
 import { randomMembership } from '../../src/routing/simulator.js';
-import { fixFingers, newFingerSchedule } from '../../src/upkeep/stabilize.js';
+import { fixFingers, newFingerSchedule, stabilize } from '../../src/upkeep/stabilize.js';
 import type { PeerNode } from '../../src/node/peer-node.js';
-import { initConfig } from '../fixtures/config.js';
-import { testNode } from '../fixtures/peer-node.js';
+import { config, deliver, knowPredecessors, printed, recorded, refText, sentSummary, succText, testNode, update } from '../fixtures/peer-node.js';
 import { createPrng, testSeed } from '../fixtures/prng.js';
 
 const SEED = testSeed(20261126);
@@ -20,8 +22,6 @@ const M = 8;
 const IDS = randomMembership(createPrng(SEED), 32, M).sort((a, b) => a - b);
 const SELF = IDS[5] as number;
 const why = `seed ${SEED}, self ${SELF}, ring ${IDS.join(',')}`;
-/** Port base of the config; nothing is bound (lookups are answered in-process). */
-const PORT_BASE = 26900;
 
 /** Finger starts a full sweep of `ring` looks up at SELF (the previous finger does not cover them). */
 function lookedUp(ring: readonly number[]): number[] {
@@ -36,9 +36,8 @@ const fingerIds = (node: PeerNode): number[] => node.fingers.map((f) => f?.id ??
 
 /** SELF on IDS, its successors and predecessor true, its fingers unknown; `round()` runs fix-fingers once and returns the keys it looked up. */
 function setup() {
-  const config = { ...initConfig(SELF, successorList(IDS, SELF, 2), PORT_BASE, 1000), routing: 'chord' as const };
-  const { node, events } = testNode(config);
-  node.predecessorPinged(0, node.refFor(predecessorOf(IDS, SELF)), undefined);
+  const { node, events } = testNode(config(SELF, successorList(IDS, SELF, 2), { pingMs: 1000, routing: 'chord' }));
+  knowPredecessors(node, predecessorOf(IDS, SELF));
   const world = { ring: [...IDS], failNext: false };
   const schedule = newFingerSchedule();
   const round = async (): Promise<number[]> => {
@@ -136,5 +135,58 @@ describe('fix-fingers', () => {
     const [failed] = await t.round();
     expect(t.events.at(-1)?.kind, why).toBe('finger-lookup-failed');
     expect(await t.round(), why).toEqual([failed]);
+  });
+});
+
+describe("stabilize's messages, in process (Chord, ring 5 -> 10 -> 20 -> 30)", () => {
+  const chord = (id: number, successors: readonly number[]) => recorded(config(id, successors, { routing: 'chord' }));
+
+  it('stabilize asks the first successor for its predecessor; an unreachable one is left to the ping sender', async () => {
+    const { node, sent } = chord(10, [20, 30]);
+    await stabilize(node);
+    expect(sentSummary(sent)).toEqual(['20 update:get-predecessor']);
+    expect(sent[0]?.req.content._origin).toBe(refText(10));
+    const down = recorded(config(10, [20, 30], { routing: 'chord' }), () => Promise.reject(new P2PError('ERR_UNREACHABLE', 'down')));
+    await expect(stabilize(down.node)).resolves.toBeUndefined();
+    const broken = recorded(config(10, [20, 30], { routing: 'chord' }), () => Promise.reject(new P2PError('ERR_TRANSFER', 'odd')));
+    await expect(stabilize(broken.node)).rejects.toMatchObject({ code: 'ERR_TRANSFER' });
+  });
+
+  it('get-predecessor is answered with our first predecessor and our successors', async () => {
+    const { node, sent } = chord(20, [30, 5]);
+    knowPredecessors(node, 10);
+    await deliver(node, update(10, 20, { reason: 'get-predecessor', _origin: refText(10) }));
+    expect(sentSummary(sent)).toEqual(['10 update:predecessor']);
+    expect(sent[0]?.req.content).toMatchObject({ _pred: refText(10), _succ: succText([30, 5]) });
+  });
+
+  it('the answer names a closer successor: taken quietly, first, and notified', async () => {
+    // 15 joined between 10 and 20 and 10 missed it: 20 names 15 its predecessor.
+    const { node, events, sent } = chord(10, [20, 30]);
+    await deliver(node, update(20, 10, { reason: 'predecessor', _pred: refText(15), _succ: succText([30, 5]) }));
+    expect(node.successors.map((s) => s.id)).toEqual([15, 20]);
+    expect(printed(events)).toEqual([]);
+    expect(sentSummary(sent)).toEqual(['15 update:notify']);
+  });
+
+  it('an answer from a peer that is not our first successor, or naming a peer that died here, changes nothing', async () => {
+    const { node, sent } = chord(10, [20, 30]);
+    await deliver(node, update(30, 10, { reason: 'predecessor', _pred: refText(15), _succ: succText([5, 10]) }));
+    expect(node.successors.map((s) => s.id)).toEqual([20, 30]);
+    expect(sent).toEqual([]);
+    node.markGone(15);
+    await deliver(node, update(20, 10, { reason: 'predecessor', _pred: refText(15), _succ: succText([30, 5]) }));
+    expect(node.successors.map((s) => s.id)).toEqual([20, 30]);
+  });
+
+  it('notify fills an empty first predecessor, replaces a farther one, never a closer one', async () => {
+    const { node, events } = chord(20, [30, 5]);
+    await deliver(node, update(5, 20, { reason: 'notify', _origin: refText(5) }));
+    expect(node.predecessors[0]?.id).toBe(5);
+    await deliver(node, update(10, 20, { reason: 'notify', _origin: refText(10) }));
+    expect(node.predecessors.map((p) => p?.id)).toEqual([10, 5]);
+    await deliver(node, update(5, 20, { reason: 'notify', _origin: refText(5) }));
+    expect(node.predecessors.map((p) => p?.id)).toEqual([10, 5]);
+    expect(events.filter((e) => e.kind === 'predecessor-notified').map((e) => e.fields.peer)).toEqual([5, 10]);
   });
 });

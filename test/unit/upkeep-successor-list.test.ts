@@ -1,5 +1,12 @@
-import { describe, expect, it } from 'vitest';
-import { mergeTail, type MergeRules } from '../../src/upkeep/successor-list.js';
+/**
+ * The successor list beyond the course's two (upkeep/successor-list.ts):
+ * the pure merge, then, in process, the quiet push and pull, and the one
+ * correction that prints the course's lines.
+ */
+import { describe, expect, it, vi } from 'vitest';
+import { newSuccessors, SUCCESSOR_CHANGE } from '../../src/model/lines.js';
+import { mergeTail, pullFromLastLive, startSuccessorListUpkeep, type MergeRules } from '../../src/upkeep/successor-list.js';
+import { config, deliver, knowPredecessors, printed, recorded, refText, sentSummary, succText, turns, update } from '../fixtures/peer-node.js';
 
 const refs = (...ids: number[]): { id: number }[] => ids.map((id) => ({ id }));
 const idsOf = (list: readonly { id: number }[] | undefined): number[] | undefined => list?.map((p) => p.id);
@@ -42,5 +49,123 @@ describe('the quiet merge of a successor list (entries from the third on)', () =
 
   it('merges after a later successor too, keeping the entries before it', () => {
     expect(idsOf(mergeTail(refs(20, 30, 40, 50), 30, refs(45, 50, 60), rules()))).toEqual([20, 30, 45, 50]);
+  });
+});
+
+describe('a successor list pushed or pulled (r = 3), in process', () => {
+  it('is merged quietly after its sender: no line, a successor-list-merged event', async () => {
+    const { node, events } = recorded(config(10, [20, 30, 40], { successors: 3 }));
+    await deliver(node, update(20, 10, { reason: 'successor-list', _succ: succText([30, 35, 40]) }));
+    expect(node.successors.map((s) => s.id)).toEqual([20, 30, 35]);
+    expect(printed(events)).toEqual([]);
+    expect(events.find((e) => e.kind === 'successor-list-merged')?.fields).toEqual({ from: 20, successors: [20, 30, 35] });
+  });
+
+  it('is ignored with r = 2: the course’s messages keep both successors', async () => {
+    const { node, events } = recorded(config(10, [20, 30]));
+    await deliver(node, update(20, 10, { reason: 'successor-list', _succ: succText([25, 30]) }));
+    expect(node.successors.map((s) => s.id)).toEqual([20, 30]);
+    expect(events.map((e) => e.kind)).not.toContain('successor-list-merged');
+  });
+
+  it('gives a list that had lost its second successor one, with the course’s two lines', async () => {
+    const { node, events } = recorded(config(10, [20], { successors: 3 }));
+    await deliver(node, update(20, 10, { reason: 'successor-list', _succ: succText([30, 40]) }));
+    expect(node.successors.map((s) => s.id)).toEqual([20, 30, 40]);
+    expect(printed(events)).toEqual(newSuccessors(20, 30));
+  });
+
+  it('that names another second successor than ours, still a ping interval later, is taken with the course’s lines', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      // 20 says its successor is 25 (two joins crossed, and the change for 25 never reached us).
+      const { node, events } = recorded(config(10, [20, 30, 40], { successors: 3 }));
+      const list = update(20, 10, { reason: 'successor-list', _succ: succText([25, 30, 40]) });
+      await deliver(node, list);
+      expect(node.successors.map((s) => s.id)).toEqual([20, 30, 40]); // a course message may be on its way
+      vi.setSystemTime(Date.now() + node.config.pingIntervalMs - 1);
+      await deliver(node, list);
+      expect(printed(events)).toEqual([]);
+      vi.setSystemTime(Date.now() + 1);
+      await deliver(node, list);
+      expect(node.successors.map((s) => s.id)).toEqual([20, 25, 30]);
+      expect(printed(events)).toEqual([SUCCESSOR_CHANGE, ...newSuccessors(20, 25)]);
+      expect(events.find((e) => e.kind === 'second-successor-corrected')?.fields).toEqual({ from: 20, was: 30, now: 25 });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('from a peer that is not our first successor never changes the second', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const { node, events } = recorded(config(10, [20, 30, 40], { successors: 3 }));
+      // 30, our second, agrees with our tail (40 after it), but names 40 where we hold 30 second.
+      const list = update(30, 10, { reason: 'successor-list', _succ: succText([40, 50]) });
+      await deliver(node, list);
+      vi.setSystemTime(Date.now() + 10 * node.config.pingIntervalMs);
+      await deliver(node, list);
+      expect(node.successors.map((s) => s.id)).toEqual([20, 30, 40]);
+      expect(events.map((e) => e.kind)).not.toContain('second-successor-corrected');
+      expect(printed(events)).toEqual([]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('is asked for with get-successors and answered with ours; not while we have none', async () => {
+    const { node, sent } = recorded(config(20, [30, 40, 50], { successors: 3 }));
+    await deliver(node, update(10, 20, { reason: 'get-successors', _origin: refText(10) }));
+    expect(sentSummary(sent)).toEqual(['10 update:successor-list']);
+    expect(sent[0]?.req.content._succ).toBe(succText([30, 40, 50]));
+  });
+});
+
+describe('pullFromLastLive', () => {
+  it('asks the last successor for its list, and the one before when it cannot be reached', async () => {
+    const { node, events, sent } = recorded(config(10, [20, 30, 40], { successors: 3 }), (to) =>
+      to === 40 ? Promise.reject(new Error('refused')) : Promise.resolve(),
+    );
+    await pullFromLastLive(node, node.successors);
+    expect(sentSummary(sent)).toEqual(['40 update:get-successors', '30 update:get-successors']);
+    expect(sent[1]?.req.content._origin).toBe(refText(10));
+    expect(events.find((e) => e.kind === 'successor-list-pull-failed')?.fields.from).toBe(40);
+  });
+});
+
+describe('startSuccessorListUpkeep', () => {
+  it('pushes our list to our first predecessor once per change, and pulls our first successor’s every interval', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const { node, sent } = recorded(config(10, [20, 30, 40], { successors: 3 }));
+    const upkeep = startSuccessorListUpkeep(node);
+    try {
+      knowPredecessors(node, 5);
+      await turns();
+      expect(sentSummary(sent)).toEqual(['5 update:successor-list']);
+      expect(sent[0]?.req.content._succ).toBe(succText([20, 30, 40]));
+      knowPredecessors(node, 5, 1); // a change that leaves the push the same
+      await turns();
+      expect(sent).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(node.config.pingIntervalMs);
+      expect(sentSummary(sent).slice(1)).toEqual(['20 update:get-successors']);
+    } finally {
+      upkeep.stop();
+      vi.useRealTimers();
+    }
+  });
+
+  it('does nothing with r = 2', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const { node, sent } = recorded(config(10, [20, 30]));
+    const upkeep = startSuccessorListUpkeep(node);
+    try {
+      knowPredecessors(node, 5);
+      await vi.advanceTimersByTimeAsync(5 * node.config.pingIntervalMs);
+      await turns();
+      expect(sent).toEqual([]);
+    } finally {
+      upkeep.stop();
+      vi.useRealTimers();
+    }
   });
 });

@@ -34,7 +34,13 @@ export interface BenchResult<P, R> extends MachineInfo {
 /** The machine now. */
 export function machineInfo(): MachineInfo {
   const cpus = os.cpus();
-  return { node: process.version, cpus: cpus.length, cpuModel: cpus[0]?.model.trim() ?? 'unknown', date: new Date().toISOString(), loadAvg: os.loadavg().map((x) => Math.round(x * 100) / 100) };
+  return {
+    node: process.version,
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model.trim() ?? 'unknown',
+    date: new Date().toISOString(),
+    loadAvg: os.loadavg().map((x) => Math.round(x * 100) / 100),
+  };
 }
 
 /** bench/results of the source tree, whether this runs compiled (dist/bench) or as TypeScript. */

@@ -60,7 +60,10 @@ export interface FailureRow {
 }
 
 /** The result file of the failure benchmark. */
-export type FailureBenchResult = BenchResult<FailureBenchOptions & { peers: number[]; victim: number; pingMissesDead: number }, { rows: FailureRow[] }>;
+export type FailureBenchResult = BenchResult<
+  FailureBenchOptions & { peers: number[]; victim: number; pingMissesDead: number },
+  { rows: FailureRow[] }
+>;
 
 const PEERS = [20, 60, 100, 140, 180, 220];
 const VICTIM = 100;
@@ -74,7 +77,13 @@ export function pingTimeoutMs(intervalS: number): number {
 }
 
 /** Kills VICTIM in a fresh ring; returns the times, or undefined when the ring never came up. */
-async function oneRun(intervalS: number, phaseMs: number, options: FailureBenchOptions, invariants: Invariants, progress: Progress): Promise<FailureRun | undefined> {
+async function oneRun(
+  intervalS: number,
+  phaseMs: number,
+  options: FailureBenchOptions,
+  invariants: Invariants,
+  progress: Progress,
+): Promise<FailureRun | undefined> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'p2p-bench-failure-'));
   let ring: LiveRing | undefined;
   try {
@@ -109,7 +118,10 @@ async function oneRun(intervalS: number, phaseMs: number, options: FailureBenchO
       const detect = performance.now() - t0;
       await peer.waitForKind('successor', options.deadlineMs, since, { position: 2 });
       const repair = performance.now() - t0;
-      const lines = peer.events.slice(since).filter((e) => e.kind === 'successor').map((e) => Number(e.fields?.['peer']));
+      const lines = peer.events
+        .slice(since)
+        .filter((e) => e.kind === 'successor')
+        .map((e) => Number(e.fields?.['peer']));
       invariants.check(
         lines.join() === (expected[k] as number[]).join(),
         () => `failure ${intervalS} s: Peer ${id} repaired to [${lines.join(', ')}], expected [${(expected[k] as number[]).join(', ')}]`,

@@ -115,7 +115,16 @@ export async function runHopsBench(options: HopsBenchOptions): Promise<HopsBench
       try {
         // Same seed for every routing: same membership, same origins and keys.
         const s = runLookups({ mode: spec.mode, idBits: sim.idBits, n, r: spec.r, keys: sim.keys, seed: sim.seed + n });
-        simulated.push({ n, routing: routingLabel(spec), lookups: sim.keys, mean: s.mean, p50: s.p50, p99: s.p99, max: s.max, theory: theoryHops(spec, n) });
+        simulated.push({
+          n,
+          routing: routingLabel(spec),
+          lookups: sim.keys,
+          mean: s.mean,
+          p50: s.p50,
+          p99: s.p99,
+          max: s.max,
+          theory: theoryHops(spec, n),
+        });
       } catch (err) {
         // runLookups throws WrongOwnerError (or a routing loop) naming the seed.
         invariants.check(false, () => `simulated ${routingLabel(spec)} N=${n}: ${err instanceof Error ? err.message : String(err)}`);
@@ -160,7 +169,8 @@ export function formatHops(result: HopsBenchResult): string {
     lines.push('', 'live hops (real peers, 8-bit IDs), with the simulator on the same lookups', `${head}${'sim'.padStart(8)}  parity`);
     lines.push(
       ...result.results.live.map(
-        (r) => `${row(r)}${fmt(r.simMean, 2).padStart(8)}  ${r.parity ? 'equal' : 'DIFFERS'}${r.transient > 0 ? ` (${r.transient} after re-settling)` : ''}`,
+        (r) =>
+          `${row(r)}${fmt(r.simMean, 2).padStart(8)}  ${r.parity ? 'equal' : 'DIFFERS'}${r.transient > 0 ? ` (${r.transient} after re-settling)` : ''}`,
       ),
     );
   }

@@ -9,7 +9,20 @@
  * bench` reuses the lookups of the hop benchmark instead of starting the
  * rings again.
  */
-import { fmt, Invariants, isEntryPoint, linearFit, machineInfo, mean, median, percentile, Progress, runAsMain, type BenchResult, type MachineInfo } from './common.js';
+import {
+  fmt,
+  Invariants,
+  isEntryPoint,
+  linearFit,
+  machineInfo,
+  mean,
+  median,
+  percentile,
+  Progress,
+  runAsMain,
+  type BenchResult,
+  type MachineInfo,
+} from './common.js';
 import { DEFAULT_LIVE } from './hops.bench.js';
 import { runLiveLookups, type LiveLookupOptions, type LiveNetworkRun } from './live-lookups.js';
 
@@ -82,7 +95,10 @@ export async function runLatencyBench(options: LatencyBenchOptions): Promise<Lat
       msMean: mean(ms),
       msP50: percentile(ms, 0.5),
       msP99: percentile(ms, 0.99),
-      msPerHop: linearFit(samples.map((s) => s.hops), ms).slope,
+      msPerHop: linearFit(
+        samples.map((s) => s.hops),
+        ms,
+      ).slope,
     };
   });
   const byHops = [...new Set(all.map((s) => s.hops))]
@@ -91,7 +107,10 @@ export async function runLatencyBench(options: LatencyBenchOptions): Promise<Lat
       const ms = all.filter((s) => s.hops === hops).map((s) => s.ms);
       return { hops, samples: ms.length, msP50: median(ms), msMean: mean(ms), msMin: Math.min(...ms), msMax: Math.max(...ms) };
     });
-  const fit = linearFit(all.map((s) => s.hops), all.map((s) => s.ms));
+  const fit = linearFit(
+    all.map((s) => s.hops),
+    all.map((s) => s.ms),
+  );
   return {
     ...machine,
     parameters: { live: options.live },

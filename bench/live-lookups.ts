@@ -123,7 +123,11 @@ export function livePlan(seed: number, n: number, idBits: number, lookups: numbe
  * Starts a ring, retrying once: on a crowded machine a start-up can fail (a
  * peer that never booted). `startErrors` collects why an attempt failed.
  */
-async function startRing(opts: Parameters<typeof LiveRing.start>[0], invariants: Invariants, startErrors: string[]): Promise<LiveRing | undefined> {
+async function startRing(
+  opts: Parameters<typeof LiveRing.start>[0],
+  invariants: Invariants,
+  startErrors: string[],
+): Promise<LiveRing | undefined> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await LiveRing.start(opts);
@@ -139,11 +143,7 @@ async function startRing(opts: Parameters<typeof LiveRing.start>[0], invariants:
 }
 
 /** Runs every routing on every size, one ring at a time; broken parity is recorded in `invariants`. */
-export async function runLiveLookups(
-  options: LiveLookupOptions,
-  invariants: Invariants,
-  progress?: Progress,
-): Promise<LiveNetworkRun[]> {
+export async function runLiveLookups(options: LiveLookupOptions, invariants: Invariants, progress?: Progress): Promise<LiveNetworkRun[]> {
   const runs: LiveNetworkRun[] = [];
   for (const n of options.sizes) {
     const { ids, pairs } = livePlan(options.seed, n, options.idBits, options.lookups);
@@ -195,7 +195,11 @@ export async function runLiveLookups(
               progress?.note(`${label}: lookup ${i + 1}: differs, re-settling`);
               const settled = await ring.resettle().then(
                 () => true,
-                (err: unknown) => invariants.check(false, () => `live ${label}: the ring never became perfect again: ${err instanceof Error ? err.message : String(err)}`),
+                (err: unknown) =>
+                  invariants.check(
+                    false,
+                    () => `live ${label}: the ring never became perfect again: ${err instanceof Error ? err.message : String(err)}`,
+                  ),
               );
               if (!settled) {
                 parity = false;
@@ -228,7 +232,19 @@ export async function runLiveLookups(
           }
           lookups.push(record);
         }
-        runs.push({ n, routing: routingLabel(spec), mode: spec.mode, r: spec.r, ids, setup: { ...ring.setup }, startErrors, deathsDuring: ring.deathsSince(marks), parity, transient, lookups });
+        runs.push({
+          n,
+          routing: routingLabel(spec),
+          mode: spec.mode,
+          r: spec.r,
+          ids,
+          setup: { ...ring.setup },
+          startErrors,
+          deathsDuring: ring.deathsSince(marks),
+          parity,
+          transient,
+          lookups,
+        });
       } finally {
         await ring.stop();
         await fs.rm(dir, { recursive: true, force: true });

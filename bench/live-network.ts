@@ -80,8 +80,7 @@ function latest(peer: ChildPeer, kind: string, test: (f: Record<string, unknown>
   return undefined;
 }
 
-const sameList = (a: unknown, b: readonly number[]): boolean =>
-  Array.isArray(a) && a.length === b.length && a.every((x, i) => x === b[i]);
+const sameList = (a: unknown, b: readonly number[]): boolean => Array.isArray(a) && a.length === b.length && a.every((x, i) => x === b[i]);
 
 /** A ring of child peers in the simulator's perfect state. */
 export class LiveRing {
@@ -173,7 +172,10 @@ export class LiveRing {
     const up = (id: number): Promise<unknown> => {
       const peer = this.net.get(id);
       return peer.waitForKind('ping-sent', this.opts.deadlineMs).catch((err: unknown) => {
-        const tail = peer.transcript.slice(-4).map((l) => l.text).join(' | ');
+        const tail = peer.transcript
+          .slice(-4)
+          .map((l) => l.text)
+          .join(' | ');
         throw new Error(`${err instanceof Error ? err.message : String(err)} (running: ${String(peer.running)}; last lines: ${tail})`);
       });
     };
@@ -192,8 +194,7 @@ export class LiveRing {
   private async settle(): Promise<void> {
     const { ids, mode, idBits, deadlineMs } = this.opts;
     const timeoutMs = Math.min(1000, Math.max(200, this.opts.pingSeconds * 1000));
-    const listOk = (id: number): boolean =>
-      sameList(latest(this.net.get(id), 'successors-changed')?.['successors'], this.truthSuccessors(id));
+    const listOk = (id: number): boolean => sameList(latest(this.net.get(id), 'successors-changed')?.['successors'], this.truthSuccessors(id));
     const perfect = (id: number): boolean => {
       const peer = this.net.get(id);
       if (!listOk(id)) return false;
@@ -207,9 +208,7 @@ export class LiveRing {
       const notYet = ids.filter((id) => !perfect(id));
       if (notYet.length === 0) break;
       if (Date.now() > deadline) {
-        throw new Error(
-          `${mode} ring of ${ids.length}: views of peers ${notYet.slice(0, 8).join(', ')} not perfect within ${deadlineMs} ms`,
-        );
+        throw new Error(`${mode} ring of ${ids.length}: views of peers ${notYet.slice(0, 8).join(', ')} not perfect within ${deadlineMs} ms`);
       }
       // A wrong list (r > 2, or a successor declared dead while booting) gets the true one;
       // again only after any detection it may have raced with has landed. A list not

@@ -83,8 +83,7 @@ function report(worker: Worker, type: QueueBenchReport['type']): Promise<QueueBe
 function spawn(contender: Contender, producers: number, records: number): { consumer: Worker; producers: Worker[] } {
   const batch = contender.endsWith('batch64') ? BATCH : 1;
   const share = (i: number): number => Math.floor(records / producers) + (i < records % producers ? 1 : 0);
-  const start = (job: QueueBenchJob, transferList: MessagePort[] = []): Worker =>
-    new Worker(WORKER_URL, { workerData: job, transferList });
+  const start = (job: QueueBenchJob, transferList: MessagePort[] = []): Worker => new Worker(WORKER_URL, { workerData: job, transferList });
   if (contender.startsWith('ring')) {
     const sab = RingQueue.create(QUEUE_CAPACITY_BYTES).buffer;
     return {

@@ -17,9 +17,7 @@ import { TRANSFER_CHUNK_BYTES } from '../src/constants.js';
 export type RawPipeRole = 'sender' | 'receiver';
 
 /** What the main thread asks. */
-export type RawPipeCommand =
-  | { type: 'listen'; path: string }
-  | { type: 'send'; port: number; path: string };
+export type RawPipeCommand = { type: 'listen'; path: string } | { type: 'send'; port: number; path: string };
 
 /** What a raw-pipe thread reports. */
 export type RawPipeReport =

@@ -52,11 +52,30 @@ function hopsChart(r: HopsBenchResult): string {
     return [
       { name: `${routing} (simulated)`, color: color(routing), points: sim.map((x) => [x.n, x.mean] as const), marker: 'filled', radius: 3 },
       { name: `${routing} theory`, color: color(routing), points: sim.map((x) => [x.n, x.theory] as const), dashed: true, marker: 'none' },
-      ...(live.length === 0 ? [] : [{ name: `${routing} (live)`, color: color(routing), points: live.map((x) => [x.n, x.mean] as const), line: false, marker: 'hollow', radius: 6 } satisfies Series]),
+      ...(live.length === 0
+        ? []
+        : [
+            {
+              name: `${routing} (live)`,
+              color: color(routing),
+              points: live.map((x) => [x.n, x.mean] as const),
+              line: false,
+              marker: 'hollow',
+              radius: 6,
+            } satisfies Series,
+          ]),
     ];
   });
   const ns = [...new Set(r.results.simulated.map((x) => x.n))];
-  return xyChart({ title: 'Mean lookup hops against N (log–log)', xLabel: 'peers N', yLabel: 'mean hops', xLog: true, yLog: true, xTicks: ns, series });
+  return xyChart({
+    title: 'Mean lookup hops against N (log–log)',
+    xLabel: 'peers N',
+    yLabel: 'mean hops',
+    xLog: true,
+    yLog: true,
+    xTicks: ns,
+    series,
+  });
 }
 
 function latencyChart(r: LatencyBenchResult, hops: HopsBenchResult | undefined): string {
@@ -74,7 +93,16 @@ function latencyChart(r: LatencyBenchResult, hops: HopsBenchResult | undefined):
   }
   const maxHops = Math.max(...r.results.byHops.map((b) => b.hops), 1);
   const { fixedMs, msPerHop } = r.results.fit;
-  series.push({ name: 'least-squares fit', color: '#000', dashed: true, marker: 'none', points: [[0, fixedMs], [maxHops, fixedMs + msPerHop * maxHops]] });
+  series.push({
+    name: 'least-squares fit',
+    color: '#000',
+    dashed: true,
+    marker: 'none',
+    points: [
+      [0, fixedMs],
+      [maxHops, fixedMs + msPerHop * maxHops],
+    ],
+  });
   return xyChart({ title: 'Lookup latency against hops (every live lookup)', xLabel: 'hops', yLabel: 'ms', series, yFromZero: true });
 }
 
@@ -103,14 +131,27 @@ function transferChart(r: TransferBenchResult): string {
 function failureChart(r: FailureBenchResult): string {
   const rows = r.results.rows;
   return xyChart({
-    title: "Kill → both predecessors repaired, against the ping interval",
+    title: 'Kill → both predecessors repaired, against the ping interval',
     xLabel: 'ping interval (s)',
     yLabel: 'ms',
     yFromZero: true,
     xTicks: rows.map((x) => x.intervalS),
     series: [
-      { name: 'detected, each run', color: '#2ca02c', line: false, marker: 'hollow', radius: 6, points: rows.flatMap((x) => x.runs.map((k) => [x.intervalS, Math.max(...k.detectMs)] as const)) },
-      { name: 'repaired, each run', color: '#1f77b4', line: false, radius: 3, points: rows.flatMap((x) => x.runs.map((k) => [x.intervalS, k.bothMs] as const)) },
+      {
+        name: 'detected, each run',
+        color: '#2ca02c',
+        line: false,
+        marker: 'hollow',
+        radius: 6,
+        points: rows.flatMap((x) => x.runs.map((k) => [x.intervalS, Math.max(...k.detectMs)] as const)),
+      },
+      {
+        name: 'repaired, each run',
+        color: '#1f77b4',
+        line: false,
+        radius: 3,
+        points: rows.flatMap((x) => x.runs.map((k) => [x.intervalS, k.bothMs] as const)),
+      },
       { name: 'repaired, median', color: '#1f77b4', marker: 'none', points: rows.map((x) => [x.intervalS, x.bothMedianMs] as const) },
       { name: 'design bound', color: '#d62728', dashed: true, marker: 'none', points: rows.map((x) => [x.intervalS, x.boundMs] as const) },
     ],
@@ -139,11 +180,44 @@ function machineLine(m: Partial<MachineInfo> & { node: string; cpus: number; dat
 function sections(inputs: ReportInputs): { id: string; title: string; machine: string; tables: Table[]; chart: string; failures: string[] }[] {
   const out = [];
   const { hops, latency, transfer, failure, queue } = inputs;
-  if (hops !== undefined) out.push({ id: 'hops', title: 'Lookup hops', machine: machineLine(hops), tables: hopsTables(hops), chart: hopsChart(hops), failures: hops.invariantFailures });
-  if (latency !== undefined) out.push({ id: 'latency', title: 'Lookup latency', machine: machineLine(latency), tables: latencyTables(latency), chart: latencyChart(latency, hops), failures: latency.invariantFailures });
-  if (transfer !== undefined) out.push({ id: 'transfer', title: 'Transfer throughput', machine: machineLine(transfer), tables: transferTables(transfer), chart: transferChart(transfer), failures: transfer.invariantFailures });
-  if (failure !== undefined) out.push({ id: 'failure', title: 'Failure detection', machine: machineLine(failure), tables: failureTables(failure), chart: failureChart(failure), failures: failure.invariantFailures });
-  if (queue !== undefined) out.push({ id: 'queue', title: 'Queue', machine: machineLine(queue), tables: queueTables(queue), chart: queueChart(queue), failures: [] });
+  if (hops !== undefined)
+    out.push({
+      id: 'hops',
+      title: 'Lookup hops',
+      machine: machineLine(hops),
+      tables: hopsTables(hops),
+      chart: hopsChart(hops),
+      failures: hops.invariantFailures,
+    });
+  if (latency !== undefined)
+    out.push({
+      id: 'latency',
+      title: 'Lookup latency',
+      machine: machineLine(latency),
+      tables: latencyTables(latency),
+      chart: latencyChart(latency, hops),
+      failures: latency.invariantFailures,
+    });
+  if (transfer !== undefined)
+    out.push({
+      id: 'transfer',
+      title: 'Transfer throughput',
+      machine: machineLine(transfer),
+      tables: transferTables(transfer),
+      chart: transferChart(transfer),
+      failures: transfer.invariantFailures,
+    });
+  if (failure !== undefined)
+    out.push({
+      id: 'failure',
+      title: 'Failure detection',
+      machine: machineLine(failure),
+      tables: failureTables(failure),
+      chart: failureChart(failure),
+      failures: failure.invariantFailures,
+    });
+  if (queue !== undefined)
+    out.push({ id: 'queue', title: 'Queue', machine: machineLine(queue), tables: queueTables(queue), chart: queueChart(queue), failures: [] });
   return out;
 }
 
@@ -167,7 +241,9 @@ export function renderReport(inputs: ReportInputs): { html: string; markdown: st
       ? '<p>Every invariant held (lookups at their owners, live hops equal to simulated hops, received files identical).</p>'
       : `<div class="fail"><b>Invariants broken:</b><ul>${failures.map((f) => `<li>${esc(f)}</li>`).join('')}</ul></div>`,
     `<ul>${secs.map((s) => `<li><a href="#${s.id}">${s.title}</a></li>`).join('')}</ul>`,
-    ...secs.map((s) => [`<h2 id="${s.id}">${s.title}</h2>`, `<p class="machine">${esc(s.machine)}</p>`, ...s.tables.map(tableToHtml), s.chart].join('\n')),
+    ...secs.map((s) =>
+      [`<h2 id="${s.id}">${s.title}</h2>`, `<p class="machine">${esc(s.machine)}</p>`, ...s.tables.map(tableToHtml), s.chart].join('\n'),
+    ),
     '</body></html>',
   ].join('\n');
   const markdown = [

@@ -50,7 +50,11 @@ export async function runAll(options: RunAllOptions): Promise<RunAllOutcome> {
   const log = options.log ?? ((text: string): void => console.log(text));
   const failures: string[] = [];
   const files: string[] = [];
-  const step = async <T extends { invariantFailures: string[] }>(name: string, run: () => Promise<T>, format: (r: T) => string): Promise<T | undefined> => {
+  const step = async <T extends { invariantFailures: string[] }>(
+    name: string,
+    run: () => Promise<T>,
+    format: (r: T) => string,
+  ): Promise<T | undefined> => {
     try {
       const result = await run();
       files.push(writeResult(options.dir, name, result));
@@ -65,7 +69,8 @@ export async function runAll(options: RunAllOptions): Promise<RunAllOutcome> {
   const hops = await step('hops', () => runHopsBench(options.hops), formatHops);
   const live = options.hops.live;
   if (live !== undefined) {
-    const machine = hops === undefined ? undefined : { node: hops.node, cpus: hops.cpus, cpuModel: hops.cpuModel, date: hops.date, loadAvg: hops.loadAvg };
+    const machine =
+      hops === undefined ? undefined : { node: hops.node, cpus: hops.cpus, cpuModel: hops.cpuModel, date: hops.date, loadAvg: hops.loadAvg };
     await step('latency', () => runLatencyBench({ live, fromRuns: hops?.results.liveRuns, fromMachine: machine }), formatLatency);
   }
   await step('transfer', () => runTransferBench(options.transfer), formatTransfer);

@@ -125,7 +125,9 @@ export function xyChart(c: XYChart): string {
   }
   out.push(`<rect x="${M.left}" y="${M.top}" width="${W - M.left - M.right}" height="${H - M.top - M.bottom}" fill="none" stroke="#888"/>`);
   out.push(`<text x="${(M.left + W - M.right) / 2}" y="${H - 10}" font-size="12" text-anchor="middle">${esc(c.xLabel)}</text>`);
-  out.push(`<text transform="translate(16 ${(M.top + H - M.bottom) / 2}) rotate(-90)" font-size="12" text-anchor="middle">${esc(c.yLabel)}</text>`);
+  out.push(
+    `<text transform="translate(16 ${(M.top + H - M.bottom) / 2}) rotate(-90)" font-size="12" text-anchor="middle">${esc(c.yLabel)}</text>`,
+  );
   const ok = (p: readonly [number, number]): boolean =>
     Number.isFinite(p[0]) && Number.isFinite(p[1]) && (c.xLog !== true || p[0] > 0) && (c.yLog !== true || p[1] > 0);
   c.series.forEach((s, i) => {
@@ -144,12 +146,16 @@ export function xyChart(c: XYChart): string {
     if (marker !== 'none') {
       const fill = marker === 'filled' ? s.color : '#fff';
       const r = s.radius ?? 3.5;
-      for (const p of pts) out.push(`<circle cx="${sx(p[0]).toFixed(1)}" cy="${sy(p[1]).toFixed(1)}" r="${r}" fill="${fill}" stroke="${s.color}" stroke-width="1.5"/>`);
+      for (const p of pts)
+        out.push(
+          `<circle cx="${sx(p[0]).toFixed(1)}" cy="${sy(p[1]).toFixed(1)}" r="${r}" fill="${fill}" stroke="${s.color}" stroke-width="1.5"/>`,
+        );
     }
     const ly = M.top + 8 + i * 18;
     const lx = W - M.right + 12;
     if (s.line !== false) out.push(`<line x1="${lx}" x2="${lx + 22}" y1="${ly}" y2="${ly}" stroke="${s.color}" stroke-width="2"${dash}/>`);
-    if (marker !== 'none') out.push(`<circle cx="${lx + 11}" cy="${ly}" r="3.5" fill="${marker === 'filled' ? s.color : '#fff'}" stroke="${s.color}"/>`);
+    if (marker !== 'none')
+      out.push(`<circle cx="${lx + 11}" cy="${ly}" r="3.5" fill="${marker === 'filled' ? s.color : '#fff'}" stroke="${s.color}"/>`);
     out.push(`<text x="${lx + 28}" y="${ly}" font-size="11" dominant-baseline="middle">${esc(s.name)}</text>`);
   });
   out.push('</svg>');
@@ -157,7 +163,12 @@ export function xyChart(c: XYChart): string {
 }
 
 /** A horizontal bar chart: one bar per label. */
-export function barChart(c: { title: string; xLabel: string; bars: readonly { label: string; value: number; color: string }[]; format?: (v: number) => string }): string {
+export function barChart(c: {
+  title: string;
+  xLabel: string;
+  bars: readonly { label: string; value: number; color: string }[];
+  format?: (v: number) => string;
+}): string {
   const rowH = 24;
   const left = 210;
   const right = 90;
@@ -174,7 +185,9 @@ export function barChart(c: { title: string; xLabel: string; bars: readonly { la
     const w = ((W - left - right) * b.value) / max;
     out.push(`<text x="${left - 8}" y="${y + rowH / 2 - 2}" font-size="11" text-anchor="end" dominant-baseline="middle">${esc(b.label)}</text>`);
     out.push(`<rect x="${left}" y="${y}" width="${w.toFixed(1)}" height="${rowH - 6}" fill="${b.color}"/>`);
-    out.push(`<text x="${(left + w + 6).toFixed(1)}" y="${y + rowH / 2 - 2}" font-size="11" dominant-baseline="middle">${esc(f(b.value))}</text>`);
+    out.push(
+      `<text x="${(left + w + 6).toFixed(1)}" y="${y + rowH / 2 - 2}" font-size="11" dominant-baseline="middle">${esc(f(b.value))}</text>`,
+    );
   });
   out.push(`<text x="${left}" y="${height - 10}" font-size="12">${esc(c.xLabel)}</text>`);
   out.push('</svg>');

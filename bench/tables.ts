@@ -76,7 +76,17 @@ export function hopsTables(result: HopsBenchResult): Table[] {
         const run = result.results.liveRuns.find((x) => x.n === r.n && x.routing === r.routing);
         const equal = run?.lookups.filter((k) => k.hops === k.simHops).length ?? 0;
         const later = r.transient > 0 ? `, ${r.transient} after re-settling` : '';
-        return [String(r.n), r.routing, fmt(r.mean, 2), String(r.p50), String(r.p99), String(r.max), fmt(r.simMean, 2), fmt(r.theory, 2), `${r.parity ? 'equal' : 'DIFFERS'} (${equal}/${r.lookups}${later})`];
+        return [
+          String(r.n),
+          r.routing,
+          fmt(r.mean, 2),
+          String(r.p50),
+          String(r.p99),
+          String(r.max),
+          fmt(r.simMean, 2),
+          fmt(r.theory, 2),
+          `${r.parity ? 'equal' : 'DIFFERS'} (${equal}/${r.lookups}${later})`,
+        ];
       }),
     });
   }
@@ -93,7 +103,16 @@ export function latencyTables(result: LatencyBenchResult): Table[] {
         `ms from typing \`lookup KEY\` to the peer's 'lookup' event, every repeat of every lookup. ` +
         `Overall least-squares fit: ms ≈ ${fmt(r.fit.fixedMs, 2)} + ${fmt(r.fit.msPerHop, 2)} × hops.`,
       head: ['N', 'routing', 'samples', 'mean hops', 'mean ms', 'p50 ms', 'p99 ms', 'ms per hop (fit)'],
-      rows: r.rows.map((x) => [String(x.n), x.routing, String(x.samples), fmt(x.meanHops, 2), fmt(x.msMean), fmt(x.msP50), fmt(x.msP99), fmt(x.msPerHop, 2)]),
+      rows: r.rows.map((x) => [
+        String(x.n),
+        x.routing,
+        String(x.samples),
+        fmt(x.meanHops, 2),
+        fmt(x.msMean),
+        fmt(x.msP50),
+        fmt(x.msP99),
+        fmt(x.msPerHop, 2),
+      ]),
     },
   ];
 }
@@ -107,7 +126,7 @@ export function transferTables(result: TransferBenchResult): Table[] {
       note:
         `Median of ${p.runs} runs (${p.runsLarge} from ${formatBytes(p.largeFrom)}), contenders alternating; ms range in brackets. ` +
         'Peer: typing `Request NNNN` until the `file-received` event (two routing hops, then the owner connects to the requester). ' +
-        'Raw: a Node socket piped into fs.createWriteStream, sender and receiver in two threads, with the peer\'s buffer sizes (1 MiB reads, 1 MiB write buffer). TTFB: time to first byte (peer: the `file-receiving` event). ' +
+        "Raw: a Node socket piped into fs.createWriteStream, sender and receiver in two threads, with the peer's buffer sizes (1 MiB reads, 1 MiB write buffer). TTFB: time to first byte (peer: the `file-receiving` event). " +
         'peer/raw: ratio of the median throughputs (target ≥ 0.80 from 64 MiB).',
       head: ['size', 'peer MiB/s', 'peer ms [min–max]', 'peer TTFB ms', 'raw MiB/s', 'raw ms [min–max]', 'raw TTFB ms', 'peer/raw'],
       rows: result.results.rows.map((r) => [
@@ -134,7 +153,17 @@ export function failureTables(result: FailureBenchResult): Table[] {
         `${p.runs} runs per interval, each a fresh ring of ${p.peers.length} peers, Peer ${p.victim} killed at a random phase of the interval. ` +
         `Detected: the later of the two "Peer X is no longer alive" lines; repaired: the later of the two "My new second successor" lines (one more round trip). ` +
         `Bound: one interval + ${p.pingMissesDead} × ping timeout (timeout = min(1000 ms, max(200 ms, interval))).`,
-      head: ['ping interval', 'timeout ms', 'bound ms', 'detected: median', 'detected: max', 'repaired: median', 'repaired: min–max', 'within bound: detected', 'within bound: repaired'],
+      head: [
+        'ping interval',
+        'timeout ms',
+        'bound ms',
+        'detected: median',
+        'detected: max',
+        'repaired: median',
+        'repaired: min–max',
+        'within bound: detected',
+        'within bound: repaired',
+      ],
       rows: result.results.rows.map((r) => [
         `${r.intervalS} s`,
         String(r.pingTimeoutMs),
@@ -158,7 +187,12 @@ export function queueTables(result: QueueBenchResult): Table[] {
       title: 'Queue: the shared ring queue against postMessage',
       note: `${p.records.toLocaleString('en-US')} records of ${p.recordBytes} bytes between threads, median of ${p.runs} runs.`,
       head: ['contender', 'producers', 'messages/s', '× postMessage'],
-      rows: result.results.map((r) => [r.contender, String(r.producers), Math.round(r.messagesPerSecond).toLocaleString('en-US'), fmt(r.ratioToPostMessage, 2)]),
+      rows: result.results.map((r) => [
+        r.contender,
+        String(r.producers),
+        Math.round(r.messagesPerSecond).toLocaleString('en-US'),
+        fmt(r.ratioToPostMessage, 2),
+      ]),
     },
   ];
 }

@@ -120,7 +120,15 @@ export async function hashFile(file: string): Promise<string> {
 
 function side(bytes: number, ms: number[], ttfbMs: number[]): TransferSide {
   const msMedian = median(ms);
-  return { ms, ttfbMs, mibPerSecond: bytes / MIB / (msMedian / 1000), msMedian, msMin: Math.min(...ms), msMax: Math.max(...ms), ttfbMedianMs: median(ttfbMs) };
+  return {
+    ms,
+    ttfbMs,
+    mibPerSecond: bytes / MIB / (msMedian / 1000),
+    msMedian,
+    msMin: Math.min(...ms),
+    msMax: Math.max(...ms),
+    ttfbMedianMs: median(ttfbMs),
+  };
 }
 
 /** The raw pipe's two threads. */
@@ -180,7 +188,11 @@ class RawPipe {
 }
 
 /** Requests `filename` at the requester; returns ms end to end, to the first byte, and the bytes it reported. */
-async function peerCopy(net: PeerNetwork, filename: string, deadlineMs: number): Promise<{ ms: number; ttfbMs: number; bytes: number; path: string }> {
+async function peerCopy(
+  net: PeerNetwork,
+  filename: string,
+  deadlineMs: number,
+): Promise<{ ms: number; ttfbMs: number; bytes: number; path: string }> {
   const peer = net.get(REQUESTER);
   const since = peer.mark();
   const receiving = peer.waitForKind('file-receiving', deadlineMs, since, { filename });
@@ -200,7 +212,10 @@ export async function runTransferBench(options: TransferBenchOptions): Promise<T
   const t0 = performance.now();
   const invariants = new Invariants();
   const runsOf = (bytes: number): number => (bytes >= options.largeFrom ? options.runsLarge : options.runs);
-  const progress = new Progress('transfer', options.sizes.reduce((k, b) => k + 2 * runsOf(b), 0));
+  const progress = new Progress(
+    'transfer',
+    options.sizes.reduce((k, b) => k + 2 * runsOf(b), 0),
+  );
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'p2p-bench-transfer-'));
   const net = new PeerNetwork({ dir, portBase: options.portBase, pingSeconds: options.pingSeconds });
   const raw = new RawPipe();
@@ -224,7 +239,7 @@ export async function runTransferBench(options: TransferBenchOptions): Promise<T
       const received = path.join(dir, `received_${filename}.bin`);
       const rawTarget = path.join(dir, `raw_${filename}.bin`);
       const sourceHash = await writeTestFile(source, bytes, options.seed + i);
-      const deadlineMs = 60_000 + bytes / (5 * MIB) * 1000; // ≥ 5 MiB/s, or the run fails
+      const deadlineMs = 60_000 + (bytes / (5 * MIB)) * 1000; // ≥ 5 MiB/s, or the run fails
       const peer = { ms: [] as number[], ttfb: [] as number[] };
       const pipe = { ms: [] as number[], ttfb: [] as number[] };
       const check = async (who: string, file: string, got: number): Promise<void> => {
@@ -261,7 +276,13 @@ export async function runTransferBench(options: TransferBenchOptions): Promise<T
     await net.stopAll();
     await fs.rm(dir, { recursive: true, force: true });
   }
-  return { ...machine, parameters: options, results: { rows, skipped }, invariantFailures: invariants.failures, seconds: (performance.now() - t0) / 1000 };
+  return {
+    ...machine,
+    parameters: options,
+    results: { rows, skipped },
+    invariantFailures: invariants.failures,
+    seconds: (performance.now() - t0) / 1000,
+  };
 }
 
 /** The console table. */

@@ -77,9 +77,7 @@ export function serializeError(err: unknown): SerializedError {
 
 /** Rebuilds an error that crossed a thread boundary. */
 export function deserializeError(s: SerializedError): Error {
-  const err = (ERROR_CODES as readonly string[]).includes(s.code)
-    ? new P2PError(s.code as ErrorCode, s.message)
-    : new Error(s.message);
+  const err = (ERROR_CODES as readonly string[]).includes(s.code) ? new P2PError(s.code as ErrorCode, s.message) : new Error(s.message);
   err.name = s.name;
   if (s.stack !== undefined) err.stack = s.stack;
   return err;
@@ -98,20 +96,16 @@ export const badVersion = (version: number, expected: number): P2PError =>
   new P2PError('ERR_FRAME_VERSION', `frame version ${version} is not supported (expected ${expected})`);
 
 /** A frame's type code is none of the nine request types. */
-export const badType = (code: number): P2PError =>
-  new P2PError('ERR_FRAME_TYPE', `unknown request type code ${code}`);
+export const badType = (code: number): P2PError => new P2PError('ERR_FRAME_TYPE', `unknown request type code ${code}`);
 
 /** A text field is not valid UTF-8. */
-export const badText = (field: string): P2PError =>
-  new P2PError('ERR_FRAME_TEXT', `field ${field} is not valid UTF-8`);
+export const badText = (field: string): P2PError => new P2PError('ERR_FRAME_TEXT', `field ${field} is not valid UTF-8`);
 
 /** Bytes follow the end of a complete frame where none may. */
-export const trailing = (extra: number): P2PError =>
-  new P2PError('ERR_FRAME_TRAILING', `${extra} unexpected bytes after the end of the frame`);
+export const trailing = (extra: number): P2PError => new P2PError('ERR_FRAME_TRAILING', `${extra} unexpected bytes after the end of the frame`);
 
 /** A field is out of its range or shape (an ID not a u32, an empty or too long text, a repeated key). */
-export const badField = (field: string, why: string): P2PError =>
-  new P2PError('ERR_FRAME_FIELD', `field ${field} is invalid: ${why}`);
+export const badField = (field: string, why: string): P2PError => new P2PError('ERR_FRAME_FIELD', `field ${field} is invalid: ${why}`);
 
 /** A request lacks a content field its type needs. */
 export const missingField = (type: string, field: string): P2PError =>

@@ -11,7 +11,14 @@
  * a deadline in a test grows with the ping interval exactly as the peer's
  * own timers do.
  */
-import { LOOKUP_TIMEOUT_MS, PING_MISSES_DEAD, PING_TIMEOUT_MS, STARTUP_GRACE_INTERVALS, STARTUP_GRACE_MIN_MS, JOIN_RETRY_SLACK_MS } from './constants.js';
+import {
+  LOOKUP_TIMEOUT_MS,
+  PING_MISSES_DEAD,
+  PING_TIMEOUT_MS,
+  STARTUP_GRACE_INTERVALS,
+  STARTUP_GRACE_MIN_MS,
+  JOIN_RETRY_SLACK_MS,
+} from './constants.js';
 
 /** The two numbers every timer derives from. */
 export interface PingTiming {

@@ -14,7 +14,6 @@ import { fetchFile, lookupAt, mayRequest, type Fetch, type Lookup } from './prob
 import type { ChaosTiming } from './timing.js';
 import { FETCH_BATCH, ID_BITS, LOOKUP_SAMPLE } from './constants.js';
 
-
 /** A lookup that did not name the true owner. */
 export interface WrongLookup extends Lookup {
   readonly want: number;
@@ -34,7 +33,11 @@ export function sampleKeys(prng: Prng, ring: readonly number[], n = LOOKUP_SAMPL
 }
 
 /** Every steady peer looks up every key (one at a time per peer, peers at once). */
-export async function checkLookups(cnet: ChaosNetwork, keys: readonly number[], timing: ChaosTiming): Promise<{ total: number; wrong: WrongLookup[] }> {
+export async function checkLookups(
+  cnet: ChaosNetwork,
+  keys: readonly number[],
+  timing: ChaosTiming,
+): Promise<{ total: number; wrong: WrongLookup[] }> {
   const ring = cnet.ring();
   const peers = cnet.steady();
   const wrong: WrongLookup[] = [];

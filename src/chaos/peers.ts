@@ -108,7 +108,11 @@ export class ChaosNetwork {
 
   /** `init id S1..Sr PING`, its successors the true ones of the running peers now. */
   async init(id: number): Promise<Incarnation> {
-    const succ = successorList(this.ring().filter((x) => x !== id), id, this.opts.successors);
+    const succ = successorList(
+      this.ring().filter((x) => x !== id),
+      id,
+      this.opts.successors,
+    );
     return this.start(id, ['init', String(id), ...succ.map(String)], true);
   }
 

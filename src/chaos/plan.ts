@@ -18,7 +18,15 @@
  *   removes it for good (quit, kill without restart) keeps the membership
  *   at or above `floor`; bursts keep it at or below `cap`.
  */
-import { BURST_MAX, BURST_MIN, FAULT_WEIGHTS, FREEZE_MAX_INTERVALS, GAP_MAX_INTERVALS, MIN_LIVE_PEERS, RESTART_MAX_INTERVALS } from './constants.js';
+import {
+  BURST_MAX,
+  BURST_MIN,
+  FAULT_WEIGHTS,
+  FREEZE_MAX_INTERVALS,
+  GAP_MAX_INTERVALS,
+  MIN_LIVE_PEERS,
+  RESTART_MAX_INTERVALS,
+} from './constants.js';
 import type { Prng } from '../routing/prng.js';
 
 type Choice = keyof typeof FAULT_WEIGHTS;

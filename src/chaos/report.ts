@@ -145,10 +145,13 @@ export function lastWords(c: Crash): string {
 export function failuresOf(r: ChaosResult): string[] {
   const out: string[] = [];
   if (r.error !== undefined) out.push(`the run stopped early: ${r.error}`);
-  for (const c of r.crashed) out.push(`peer ${c.id} (run ${c.incarnation}) crashed at ${c.atS.toFixed(1)} s with code ${String(c.code)}: ${lastWords(c)}`);
-  for (const w of r.lookups?.wrong ?? []) out.push(`lookup ${w.key} at peer ${w.at} named ${w.owner ?? 'nobody'}, the owner is ${w.want}: ${w.detail}`);
+  for (const c of r.crashed)
+    out.push(`peer ${c.id} (run ${c.incarnation}) crashed at ${c.atS.toFixed(1)} s with code ${String(c.code)}: ${lastWords(c)}`);
+  for (const w of r.lookups?.wrong ?? [])
+    out.push(`lookup ${w.key} at peer ${w.at} named ${w.owner ?? 'nobody'}, the owner is ${w.want}: ${w.detail}`);
   for (const f of r.files?.lost ?? []) out.push(`file ${f.name} lost: Request at peer ${f.at}: ${f.outcome}: ${f.detail}`);
-  for (const f of [...(r.files?.corrupted ?? []), ...(r.traffic?.corrupted ?? [])]) out.push(`file ${f.name} corrupted at peer ${f.at}: ${f.detail}`);
+  for (const f of [...(r.files?.corrupted ?? []), ...(r.traffic?.corrupted ?? [])])
+    out.push(`file ${f.name} corrupted at peer ${f.at}: ${f.detail}`);
   for (const name of r.stores.incomplete) out.push(`Store ${name} was not replicated at the start`);
   return out;
 }
@@ -166,10 +169,14 @@ export function summarize(r: ChaosResult): string {
     `  faults: ${r.faults.length} (freeze ${count('freeze')}, kill ${count('kill')} of which ${restarts} restarted, quit ${count('quit')}, ` +
       `burst ${count('burst')} of ${joins} joins); peers ${r.initialPeers.length} at the start, ${r.finalPeers.length} at the end`,
     ...unsettled.map((f) => `  fault #${f.index} (${f.detail}) did not settle: ${f.problem ?? ''}`),
-    ...r.faults.filter((f) => f.settled !== false && f.problem !== undefined).map((f) => `  fault #${f.index} (${f.detail}): ${f.problem ?? ''}`),
+    ...r.faults
+      .filter((f) => f.settled !== false && f.problem !== undefined)
+      .map((f) => `  fault #${f.index} (${f.detail}): ${f.problem ?? ''}`),
     traffic === undefined
       ? '  traffic: none'
-      : `  traffic during faults: Requests ${Object.entries(traffic.requests).map(([k, v]) => `${k} ${v}`).join(', ')}; lookups agreed ${traffic.lookups.agreed}, ` +
+      : `  traffic during faults: Requests ${Object.entries(traffic.requests)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}; lookups agreed ${traffic.lookups.agreed}, ` +
         `disagreed ${traffic.lookups.disagreed}, unanswered ${traffic.lookups.unanswered}`,
     r.settle === undefined
       ? '  settle: not reached'
@@ -179,10 +186,27 @@ export function summarize(r: ChaosResult): string {
       ? '  files: not checked'
       : `  files: ${r.files.total} stored, ${r.files.ok} retrieved byte for byte, lost ${r.files.lost.length}, corrupted ${r.files.corrupted.length}`,
     `  crashed: ${r.crashed.length}${r.crashed.length > 0 ? ` (${r.crashed.map((c) => c.id).join(', ')})` : ''}`,
-    `  stderr by code: ${Object.entries(r.stderr).map(([k, v]) => `${k} ${v.count}`).join(', ') || 'nothing'}`,
-    `  events: ${Object.entries(r.events).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`,
-    `  deaths declared of peers that were up: ${r.falseDeaths.length}${r.falseDeaths.length > 0 ? ` (${r.falseDeaths.slice(0, 5).map((d) => `${d.by} said ${d.peer} at ${d.time}`).join('; ')})` : ''}`,
-    `  phases (s): ${Object.entries(r.phases).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`,
+    `  stderr by code: ${
+      Object.entries(r.stderr)
+        .map(([k, v]) => `${k} ${v.count}`)
+        .join(', ') || 'nothing'
+    }`,
+    `  events: ${
+      Object.entries(r.events)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ') || 'none'
+    }`,
+    `  deaths declared of peers that were up: ${r.falseDeaths.length}${
+      r.falseDeaths.length > 0
+        ? ` (${r.falseDeaths
+            .slice(0, 5)
+            .map((d) => `${d.by} said ${d.peer} at ${d.time}`)
+            .join('; ')})`
+        : ''
+    }`,
+    `  phases (s): ${Object.entries(r.phases)
+      .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+      .join(', ')}`,
     ...r.failures.slice(0, 20).map((f) => `  FAIL ${f}`),
     ...(r.failures.length > 20 ? [`  ... and ${r.failures.length - 20} more failures (result.json)`] : []),
   ];

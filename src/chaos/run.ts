@@ -36,7 +36,6 @@ import { Traffic } from './traffic.js';
 import { reconciledTwice, settleAll } from './views.js';
 import { pause } from './wait.js';
 
-
 /** What a caller hears during a run. */
 export interface ChaosHooks {
   /** A phase begins, or a progress line (every PROGRESS_EVERY_MS during the faults). */
@@ -91,11 +90,19 @@ export async function runChaos(opts: ChaosOptions, hooks: ChaosHooks = {}): Prom
   };
   let traffic: Traffic | undefined;
   try {
-    log(`[chaos 0s] writing ${opts.files} files, booting ${opts.peers} peers (${opts.routing}, r = ${opts.successors}, ping ${opts.ping} s) in ${runDir}`);
+    log(
+      `[chaos 0s] writing ${opts.files} files, booting ${opts.peers} peers (${opts.routing}, r = ${opts.successors}, ping ${opts.ping} s) in ${runDir}`,
+    );
     const files = await writeOriginals(setupPrng, opts.files, opts.maxFileBytes, originals);
     await boot(cnet, ids, timing);
     phase('boot', `storing ${files.length} files`);
-    const stored = await storeAll(cnet, files.map((f) => f.name), originals, setupPrng, timing);
+    const stored = await storeAll(
+      cnet,
+      files.map((f) => f.name),
+      originals,
+      setupPrng,
+      timing,
+    );
     result.stores.incomplete = stored.incomplete;
     // Origins' copies go once every peer has reconciled twice: by then no
     // pull or handover from an origin is still on its way.
@@ -103,7 +110,13 @@ export async function runChaos(opts: ChaosOptions, hooks: ChaosHooks = {}): Prom
     await Promise.all(stored.originCopies.map((copy) => rm(copy, { force: true })));
     phase('store', `faults for ${opts.seconds} s`);
 
-    traffic = new Traffic(cnet, files.map((f) => f.name), originals, createPrng(opts.seed + 2), timing);
+    traffic = new Traffic(
+      cnet,
+      files.map((f) => f.name),
+      originals,
+      createPrng(opts.seed + 2),
+      timing,
+    );
     traffic.start();
     result.faults = await injectFaults(cnet, opts, timing, downs, createPrng(opts.seed + 1), ids, traffic, log);
     result.traffic = await traffic.stop();
@@ -198,7 +211,13 @@ async function storeAll(
           ownerPeer.mark(),
         );
         cnet.get(origin).type(`Store ${name}`);
-        if (!(await replicated.then(() => true, () => false))) incomplete.push(name);
+        if (
+          !(await replicated.then(
+            () => true,
+            () => false,
+          ))
+        )
+          incomplete.push(name);
         if (![owner, ...successorList(ring, owner, r - 1)].includes(origin)) originCopies.push(copy);
       }),
     );
@@ -244,7 +263,9 @@ async function injectFaults(
       started.push(entry);
       const p = runFault(ctx, step).then((rec) => {
         entry.done = true;
-        log(`[chaos ${cnet.elapsedS().toFixed(0)}s] fault #${rec.index} ${rec.detail}: ${rec.settled === true ? 'settled' : 'NOT settled'} after ${((rec.endedS ?? 0) - rec.startedS).toFixed(1)} s${rec.problem === undefined ? '' : ` (${rec.problem})`}`);
+        log(
+          `[chaos ${cnet.elapsedS().toFixed(0)}s] fault #${rec.index} ${rec.detail}: ${rec.settled === true ? 'settled' : 'NOT settled'} after ${((rec.endedS ?? 0) - rec.startedS).toFixed(1)} s${rec.problem === undefined ? '' : ` (${rec.problem})`}`,
+        );
         return rec;
       });
       entry.detail = `#${step.index} ${describeStep(step.fault)}`;

@@ -178,7 +178,8 @@ export function parsePeerCommand(kind: 'init' | 'join', argv: readonly string[],
   const id = integer(positionals[0], 'PEER', 0, maxId);
   const portOf = (peer: number): number => {
     const port = portBase + peer;
-    if (!isPort(port)) throw badArgument(`port ${port} of peer ${peer} is out of range: choose --port-base (or --port) so that PORT_BASE + ID <= 65535`);
+    if (!isPort(port))
+      throw badArgument(`port ${port} of peer ${peer} is out of range: choose --port-base (or --port) so that PORT_BASE + ID <= 65535`);
     return port;
   };
   const selfPort = options.port !== undefined ? integer(options.port, '--port', 1, 65535) : portOf(id);

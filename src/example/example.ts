@@ -93,8 +93,7 @@ export async function runExample(argv: readonly string[]): Promise<number> {
     pingSeconds: opts.pingSeconds,
     order: opts.order,
     routing: opts.routing,
-    onStep: (s: StepResult) =>
-      out.write(`  ${s.mismatches.length === 0 ? 'ok  ' : 'FAIL'} ${s.step.title} (${(s.ms / 1000).toFixed(1)} s)\n`),
+    onStep: (s: StepResult) => out.write(`  ${s.mismatches.length === 0 ? 'ok  ' : 'FAIL'} ${s.step.title} (${(s.ms / 1000).toFixed(1)} s)\n`),
   });
   if (result.error !== undefined) out.write(`  FAIL ${result.error.message}\n`);
   await result.network.stopAll();
@@ -111,7 +110,9 @@ export async function runExample(argv: readonly string[]): Promise<number> {
   out.write('\nChecks:\n');
   for (const s of result.steps) {
     for (const m of s.mismatches) {
-      out.write(`  FAIL ${s.step.title}, peer ${m.peer}:\n    expected: ${JSON.stringify(m.expected)}\n    printed:  ${JSON.stringify(m.actual)}\n`);
+      out.write(
+        `  FAIL ${s.step.title}, peer ${m.peer}:\n    expected: ${JSON.stringify(m.expected)}\n    printed:  ${JSON.stringify(m.actual)}\n`,
+      );
     }
   }
   const linesOk = result.steps.every((s) => s.mismatches.length === 0);

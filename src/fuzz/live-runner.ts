@@ -190,7 +190,18 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
     await net.stopAll();
   }
   const ok = error === undefined && steps.length === model.steps.length && steps.every(passed) && whole.length === 0;
-  return { ok, scenario, routing, model, steps, whole, error, stoppedAt: error === undefined ? undefined : stoppedAt, network: net, ms: Date.now() - started };
+  return {
+    ok,
+    scenario,
+    routing,
+    model,
+    steps,
+    whole,
+    error,
+    stoppedAt: error === undefined ? undefined : stoppedAt,
+    network: net,
+    ms: Date.now() - started,
+  };
 }
 
 function passed(s: LiveStepResult): boolean {
@@ -232,8 +243,6 @@ async function checkReceived(
     if (got.equals(want)) return undefined;
     return `${name} differs from byte ${got.findIndex((b, i) => b !== want[i])} on`;
   };
-  const problems = (await Promise.all([check(`received_${diskName(file)}`), check(diskName(file))])).filter(
-    (p): p is string => p !== undefined,
-  );
+  const problems = (await Promise.all([check(`received_${diskName(file)}`), check(diskName(file))])).filter((p): p is string => p !== undefined);
   return [{ file: step.file, requester: step.at, identical: problems.length === 0, detail: problems.join('; ') || 'identical' }];
 }

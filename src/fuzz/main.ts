@@ -102,8 +102,10 @@ export function diagnosis(result: LiveRunResult): string {
     const where = `step ${failed.index + 1} (${failed.title})`;
     const m = failed.mismatches[0];
     if (m !== undefined) {
-      return `${where}: peer ${m.peer} printed ${JSON.stringify(m.actual)}, expected ${JSON.stringify(m.expected)}` +
-        (failed.mismatches.length > 1 ? ` (and ${failed.mismatches.length - 1} more peers)` : '');
+      return (
+        `${where}: peer ${m.peer} printed ${JSON.stringify(m.actual)}, expected ${JSON.stringify(m.expected)}` +
+        (failed.mismatches.length > 1 ? ` (and ${failed.mismatches.length - 1} more peers)` : '')
+      );
     }
     return `${where}: ${failed.files.find((f) => !f.identical)?.detail ?? 'file differs'}`;
   }
@@ -114,7 +116,9 @@ export function diagnosis(result: LiveRunResult): string {
     return `${where}: ${result.error.message.split('\n')[0] ?? ''}`;
   }
   const w = result.whole[0];
-  return w === undefined ? 'ok' : `whole transcript of peer ${w.peer}: printed ${JSON.stringify(w.actual)}, expected ${JSON.stringify(w.expected)}`;
+  return w === undefined
+    ? 'ok'
+    : `whole transcript of peer ${w.peer}: printed ${JSON.stringify(w.actual)}, expected ${JSON.stringify(w.expected)}`;
 }
 
 /** Writes everything a failing seed leaves behind into `dir`. */
@@ -126,10 +130,20 @@ export async function keepTranscripts(result: LiveRunResult, dir: string, replay
     seen.set(peer.id, run);
     const name = `peer-${peer.id}${run > 1 ? `-run${run}` : ''}`;
     await fs.writeFile(path.join(dir, `${name}.events.jsonl`), peer.events.map((e) => JSON.stringify(e)).join('\n') + '\n');
-    await fs.writeFile(path.join(dir, `${name}.transcript.txt`), peer.transcript.map((l) => `${l.stream === 'stderr' ? '! ' : ''}${l.text}`).join('\n') + '\n');
+    await fs.writeFile(
+      path.join(dir, `${name}.transcript.txt`),
+      peer.transcript.map((l) => `${l.stream === 'stderr' ? '! ' : ''}${l.text}`).join('\n') + '\n',
+    );
   }
   await fs.writeFile(path.join(dir, 'scenario.json'), JSON.stringify(result.scenario, null, 2) + '\n');
-  await fs.writeFile(path.join(dir, 'model.json'), JSON.stringify(result.model.steps.map((s) => ({ step: describeStep(s.step), lines: s.lines })), null, 2) + '\n');
+  await fs.writeFile(
+    path.join(dir, 'model.json'),
+    JSON.stringify(
+      result.model.steps.map((s) => ({ step: describeStep(s.step), lines: s.lines })),
+      null,
+      2,
+    ) + '\n',
+  );
   await fs.writeFile(path.join(dir, 'report.txt'), failureReport(result, replay));
 }
 
@@ -152,7 +166,9 @@ export function failureReport(result: LiveRunResult, replay: string): string {
   }
   if (result.whole.length > 0) out.push('', 'whole transcripts:', ...result.whole.map(formatMismatch));
   if (result.error !== undefined) out.push('', `stopped: ${result.error.message}`);
-  const stderr = result.network.history.flatMap((p) => p.transcript.filter((l) => l.stream === 'stderr').map((l) => `  peer ${p.id}: ${l.text}`));
+  const stderr = result.network.history.flatMap((p) =>
+    p.transcript.filter((l) => l.stream === 'stderr').map((l) => `  peer ${p.id}: ${l.text}`),
+  );
   if (stderr.length > 0) out.push('', 'stderr:', ...stderr);
   return out.join('\n') + '\n';
 }
@@ -171,11 +187,9 @@ function progress(scenario: Scenario, result: LiveRunResult, seconds: number): s
 export async function runFuzz(opts: FuzzOptions, print: (line: string) => void = console.log, signal?: AbortSignal): Promise<number> {
   const first = opts.seeds[0] ?? 0;
   const contiguous = opts.seeds.every((s, i) => s === first + i);
-  const which = opts.seeds.length === 1 ? `seed ${first}` : contiguous ? `seeds ${first}..${String(opts.seeds.at(-1))}` : `seeds ${opts.seeds.join(',')}`;
-  print(
-    `fuzz:live: ${opts.routing} routing, ${which}, ` +
-      `ping ${opts.pingSeconds} s, ports ${opts.portBase}.., failures kept in ${opts.out}`,
-  );
+  const which =
+    opts.seeds.length === 1 ? `seed ${first}` : contiguous ? `seeds ${first}..${String(opts.seeds.at(-1))}` : `seeds ${opts.seeds.join(',')}`;
+  print(`fuzz:live: ${opts.routing} routing, ${which}, ` + `ping ${opts.pingSeconds} s, ports ${opts.portBase}.., failures kept in ${opts.out}`);
   const started = Date.now();
   const failed: { seed: number; diagnosis: string; replay: string; transcripts: string }[] = [];
   let passed = 0;
@@ -199,7 +213,8 @@ export async function runFuzz(opts: FuzzOptions, print: (line: string) => void =
           if (opts.verbose) print(`    ring of ${scenario.ring.length} started and pinged in ${ms} ms`);
         },
         onStep: (s) => {
-          if (opts.verbose) print(`    step ${String(s.index + 1).padStart(2)} ${passedStep(s) ? 'ok  ' : 'FAIL'} ${String(s.ms).padStart(6)} ms  ${s.title}`);
+          if (opts.verbose)
+            print(`    step ${String(s.index + 1).padStart(2)} ${passedStep(s) ? 'ok  ' : 'FAIL'} ${String(s.ms).padStart(6)} ms  ${s.title}`);
         },
       });
       if (interrupted() && !result.ok) {

@@ -123,11 +123,7 @@ export async function onJoin(node: PeerNode, req: RequestOf<'join'>): Promise<vo
   await node.forward(req, to, nextTrail(req.content, to.id, false));
 }
 
-async function accept(
-  node: PeerNode,
-  newcomer: PeerRef,
-  trail: { hops: number; path: number[] },
-): Promise<void> {
+async function accept(node: PeerNode, newcomer: PeerRef, trail: { hops: number; path: number[] }): Promise<void> {
   // Our first predecessor must hear of the newcomer (it becomes its second
   // successor). A peer started a moment ago may not have been pinged yet:
   // wait for it, a bounded while, rather than guess it from whoever

@@ -43,11 +43,7 @@ async function routeRequest(node: PeerNode, req: Request, atOrigin: boolean): Pr
   const details = { fields: { filename, key, to: hop.to }, ...trail };
   if (atOrigin) node.say('request-sent', `File request for ${filename} has been sent to my successor`, details);
   else {
-    node.say(
-      'request-forwarded',
-      `Request for File ${filename} has been received, but the file is not stored here`,
-      details,
-    );
+    node.say('request-forwarded', `Request for File ${filename} has been received, but the file is not stored here`, details);
   }
   // Around a dead owner, its successor holds a replica and now owns the key.
   if ((await node.forwardToward(req, key, hop)) === 'local') await serve(node, req, filename, trail);

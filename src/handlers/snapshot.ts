@@ -85,9 +85,7 @@ export function formatSnapshot(s: PeerSnapshot): string {
     `Transfers running: ${s.transfersActive}`,
     `Memory: ${mib(s.memory.rssBytes)} MiB resident (whole process), ${mib(s.memory.heapUsedBytes)} MiB heap (consumer thread)`,
     'Threads:',
-    ...s.roles.map(
-      (r) => `  ${r.role.padEnd(16)} thread ${String(r.threadId).padStart(3)}  handled ${r.handled}  errors ${r.errors}`,
-    ),
+    ...s.roles.map((r) => `  ${r.role.padEnd(16)} thread ${String(r.threadId).padStart(3)}  handled ${r.handled}  errors ${r.errors}`),
   ];
   return lines.join('\n');
 }

@@ -75,4 +75,3 @@ function sameDirectory(node: PeerNode, content: Content): boolean {
   const origin = node.refFrom(content._origin, Number(content._nodeID));
   return content._dir === path.resolve(node.config.dataDir) && origin.host === node.config.self.host;
 }
-

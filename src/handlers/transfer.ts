@@ -45,7 +45,8 @@ export async function onTransfer(node: PeerNode, req: RequestOf<'transfer'>): Pr
     case 'failed': {
       // The pool thread reports "CODE: message": keep its code rather than wrap it in a second one.
       const reported = /^(ERR_[A-Z_]+): (.*)$/s.exec(req.content._error ?? '');
-      const code = reported !== null && (ERROR_CODES as readonly string[]).includes(reported[1] ?? '') ? (reported[1] as ErrorCode) : 'ERR_TRANSFER';
+      const code =
+        reported !== null && (ERROR_CODES as readonly string[]).includes(reported[1] ?? '') ? (reported[1] as ErrorCode) : 'ERR_TRANSFER';
       const err = new P2PError(code, reported?.[2] ?? req.content._error ?? 'unknown failure');
       node.warn('transfer-failed', err, `File ${filename} was not received`, { filename });
       if (mode === 'store') await onBytesStored(node, filename, false);

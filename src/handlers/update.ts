@@ -106,9 +106,5 @@ const BY_REASON: { readonly [R in UpdateReason]: (node: PeerNode, req: RequestOf
 export function onUpdate(node: PeerNode, req: RequestOf<'update'>): void | Promise<void> {
   const reason: string | undefined = req.content.reason;
   if (reason !== undefined && Object.hasOwn(BY_REASON, reason)) return BY_REASON[reason as UpdateReason](node, req);
-  node.warn(
-    'bad-request',
-    new P2PError('ERR_MISSING_FIELD', `update with unknown reason "${reason ?? ''}"`),
-    `Update from Peer ${req.source}`,
-  );
+  node.warn('bad-request', new P2PError('ERR_MISSING_FIELD', `update with unknown reason "${reason ?? ''}"`), `Update from Peer ${req.source}`);
 }

@@ -1,5 +1,18 @@
 /** The reference model of the ring: membership, ownership, routes, printed lines, scenarios. Re-exports only. */
-export { MODEL_ID_BITS, MODEL_SUCCESSORS, initTriples, joinRouteIn, ownerIn, perfectViews, predecessorsIn, ringOf, routeIn, successorsIn, withPeer, withoutPeer } from './ring-model.js';
+export {
+  MODEL_ID_BITS,
+  MODEL_SUCCESSORS,
+  initTriples,
+  joinRouteIn,
+  ownerIn,
+  perfectViews,
+  predecessorsIn,
+  ringOf,
+  routeIn,
+  successorsIn,
+  withPeer,
+  withoutPeer,
+} from './ring-model.js';
 export { STEP_KINDS, describeStep } from './step.js';
 export { forwardingLines, keyOfFile, linesOf, rerouteLines } from './step-lines.js';
 export { runScenario, runSteps } from './scenario.js';

@@ -38,8 +38,7 @@ export const storeNoFile = (file: string): string => `File ${file} is not in thi
 /** The typing peer, when it does not own the key. */
 export const requestSent = (file: string): string => `File request for ${file} has been sent to my successor`;
 /** A peer on the way of a Request, after the typing peer. */
-export const requestNotHere = (file: string): string =>
-  `Request for File ${file} has been received, but the file is not stored here`;
+export const requestNotHere = (file: string): string => `Request for File ${file} has been received, but the file is not stored here`;
 /** The owner, when it has the file. */
 export const storedHere = (file: string): string => `File ${file} is stored here`;
 /** The owner, before it sends. */
@@ -53,8 +52,7 @@ export const receivingFile = (file: string, owner: number): string => `Receiving
 /** The requester, once every byte is written. */
 export const fileReceived = (file: string): string => `File ${file} received`;
 /** The owner, when it does not have the file (ours). */
-export const requestMissing = (file: string, origin: number): string =>
-  `File ${file} is not stored here either; Peer ${origin} has been told`;
+export const requestMissing = (file: string, origin: number): string => `File ${file} is not stored here either; Peer ${origin} has been told`;
 /** The requester, told the owner does not have the file (ours). */
 export const fileMissing = (file: string, owner: number): string =>
   `File ${file} is not stored in the network: its owner, Peer ${owner}, does not have it`;

@@ -118,7 +118,7 @@ export function routeIn(ring: Ring, routing: RoutingMode, origin: number, key: n
 export function joinRouteIn(ring: Ring, routing: RoutingMode, via: number, newcomer: number): Route {
   const views = perfectViews(ring, routing);
   const path = [via];
-  for (let at = via; path.length <= 2 * ring.length + 1; ) {
+  for (let at = via; path.length <= 2 * ring.length + 1;) {
     const view = views.get(at) as RoutingView;
     const first = view.successors[0] ?? at;
     if (first === at || inOpenClosed(newcomer, at, first, MODEL_ID_BITS)) {

@@ -48,12 +48,7 @@ const accepted = (a: number, b: number): string[] => [
   `My second successor is Peer ${b}`,
 ];
 const request4103: Readonly<Record<number, readonly string[]>> = {
-  2: [
-    'File request for 4103 has been sent to my successor',
-    'Peer 8 had File 4103',
-    'Receiving File 4103 from Peer 8',
-    'File 4103 received',
-  ],
+  2: ['File request for 4103 has been sent to my successor', 'Peer 8 had File 4103', 'Receiving File 4103 from Peer 8', 'File 4103 received'],
   4: ['Request for File 4103 has been received, but the file is not stored here'],
   5: ['Request for File 4103 has been received, but the file is not stored here'],
   8: ['File 4103 is stored here', 'Sending file 4103 to Peer 2', 'The file has been sent'],

@@ -26,9 +26,7 @@ export async function findLocalFile(dir: string, filename: string): Promise<Loca
   }
   // A temporary file starts with a dot and so never starts with `NNNN.`;
   // `.part` is still skipped for the `NNNN.<ext>.part` of older versions.
-  const match = names
-    .filter((n) => n === filename || (n.startsWith(`${filename}.`) && !n.endsWith('.part') && !isTempName(n)))
-    .sort()[0];
+  const match = names.filter((n) => n === filename || (n.startsWith(`${filename}.`) && !n.endsWith('.part') && !isTempName(n))).sort()[0];
   if (match === undefined) return undefined;
   const full = path.join(dir, match);
   try {

@@ -529,7 +529,7 @@ export class PeerNode {
     // However long an owner that is still our successor is waited for: past
     // the start-up grace of a successor named on the command line.
     const giveUpAt = Date.now() + startupGraceMs(c);
-    for (let attempt = 0; ; ) {
+    for (let attempt = 0; ;) {
       if (next.kind === 'local') return 'local';
       const to = this.refFor(next.to);
       try {
@@ -579,7 +579,10 @@ export class PeerNode {
 /** Hop count and path of a lookup request, from its content. */
 export function lookupTrail(content: Content): { hops: number; path: number[] } {
   const hops = Number(content._hops ?? '0');
-  const path = (content._path ?? '').split('.').filter((s) => s !== '').map(Number);
+  const path = (content._path ?? '')
+    .split('.')
+    .filter((s) => s !== '')
+    .map(Number);
   return { hops: Number.isFinite(hops) ? hops : 0, path };
 }
 

@@ -25,7 +25,9 @@ export function openEventLog(target: string): EventLog {
     try {
       stream = new net.Socket({ fd, readable: false, writable: true });
     } catch (err) {
-      throw badArgument(`--events ${target}: descriptor ${fd} is not an open pipe or socket (${err instanceof Error ? err.message : String(err)})`);
+      throw badArgument(
+        `--events ${target}: descriptor ${fd} is not an open pipe or socket (${err instanceof Error ? err.message : String(err)})`,
+      );
     }
     stream.on('error', () => undefined); // the reader went away: events are best effort from here
     return {

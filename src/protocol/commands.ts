@@ -32,17 +32,17 @@ const FILENAME = /^\d{4}$/;
 /** Checks a file name: exactly four digits. Throws ERR_BAD_FILENAME. */
 export function validateFilename(name: string): string {
   if (!FILENAME.test(name)) {
-    throw new P2PError(
-      'ERR_BAD_FILENAME',
-      `Invalid file name "${name}": a file name is exactly four digits, 0000 to 9999`,
-    );
+    throw new P2PError('ERR_BAD_FILENAME', `Invalid file name "${name}": a file name is exactly four digits, 0000 to 9999`);
   }
   return name;
 }
 
 /** Parses one typed line. Throws ERR_BAD_COMMAND or ERR_BAD_FILENAME with a one-line explanation. */
 export function parseCommand(line: string): Command {
-  const words = line.trim().split(/\s+/).filter((w) => w !== '');
+  const words = line
+    .trim()
+    .split(/\s+/)
+    .filter((w) => w !== '');
   const [verb = '', ...args] = words;
   const arity = (n: number, usage: string): void => {
     if (args.length !== n) {

@@ -126,8 +126,7 @@ export class FrameReader {
   private frontLength(): number | undefined {
     if (this.frameBytes !== undefined || this.held < LENGTH_PREFIX_BYTES) return this.frameBytes;
     const first = this.chunks[this.head] ?? EMPTY;
-    const view =
-      first.length - this.offset >= LENGTH_PREFIX_BYTES ? first.subarray(this.offset) : this.copy(this.prefix, false);
+    const view = first.length - this.offset >= LENGTH_PREFIX_BYTES ? first.subarray(this.offset) : this.copy(this.prefix, false);
     this.frameBytes = frameLength(view, this.maxFrameBytes);
     return this.frameBytes;
   }

@@ -55,7 +55,6 @@ export interface RequestOf<T extends RequestType> {
 /** A request: a discriminated union on `type`. */
 export type Request = { [T in RequestType]: RequestOf<T> }[RequestType];
 
-
 /** Builds stamps unique per issuer: `<issuer>-<n>`. */
 export class StampSource {
   private next = 0;

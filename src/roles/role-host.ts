@@ -80,7 +80,10 @@ export function hostRole(start: (ctx: RoleContext) => Promise<RunningRole> | Run
   port.on('message', (message: CoordinatorMessage) => {
     // `go` comes only after this role's `ready`, so `running` is set by then.
     if (message.kind === 'go') {
-      detach(() => running?.begin?.(), (err) => faults.report(err, 'begin'));
+      detach(
+        () => running?.begin?.(),
+        (err) => faults.report(err, 'begin'),
+      );
       return;
     }
     Promise.resolve()

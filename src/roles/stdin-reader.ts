@@ -51,7 +51,7 @@ export class LineSplitter {
   /** The lines that `chunk` completes, in order. */
   push(chunk: Uint8Array): SplitLine[] {
     const out: SplitLine[] = [];
-    for (let start = 0; ; ) {
+    for (let start = 0; ;) {
       const nl = chunk.indexOf(NEWLINE, start);
       this.keep(chunk.subarray(start, nl < 0 ? chunk.length : nl));
       if (nl < 0) return out;

@@ -10,9 +10,7 @@ import { MAX_ID_BITS, MIN_ID_BITS } from '../constants.js';
 /** Throws a RangeError naming `--id-bits` unless `idBits` is an integer in 8..32. */
 export function validateIdBits(idBits: number): void {
   if (!Number.isInteger(idBits) || idBits < MIN_ID_BITS || idBits > MAX_ID_BITS) {
-    throw new RangeError(
-      `--id-bits must be an integer from ${MIN_ID_BITS} to ${MAX_ID_BITS}, got ${String(idBits)}`,
-    );
+    throw new RangeError(`--id-bits must be an integer from ${MIN_ID_BITS} to ${MAX_ID_BITS}, got ${String(idBits)}`);
   }
 }
 

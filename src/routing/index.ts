@@ -1,15 +1,7 @@
 /** Routing: pure next-hop functions for the ring, ring-list and Chord, and a simulator. */
 
 export { MAX_ID_BITS, MIN_ID_BITS } from '../constants.js';
-export {
-  distance,
-  inOpen,
-  inOpenClosed,
-  lowerBound,
-  ownerOf,
-  ringSize,
-  validateIdBits,
-} from './ids.js';
+export { distance, inOpen, inOpenClosed, lowerBound, ownerOf, ringSize, validateIdBits } from './ids.js';
 export { ROUTING_MODES, isRoutingMode } from './types.js';
 export type { Hop, RoutingMode, RoutingView } from './types.js';
 export { LOCAL, ownsKey, predecessorOf, ringListNextHop, ringNextHop, successorList } from './ring.js';

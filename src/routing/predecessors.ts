@@ -36,10 +36,7 @@ export interface PredecessorEntry<T extends { readonly id: number }> {
 }
 
 /** [first, second] predecessor. */
-export type PredecessorTable<T extends { readonly id: number }> = readonly [
-  PredecessorEntry<T> | undefined,
-  PredecessorEntry<T> | undefined,
-];
+export type PredecessorTable<T extends { readonly id: number }> = readonly [PredecessorEntry<T> | undefined, PredecessorEntry<T> | undefined];
 
 /** What a ping did to the table. */
 export const PING_VERDICTS = {
@@ -89,10 +86,7 @@ export function applyPing<T extends { readonly id: number }>(
   const between = (x: number, a: number, b: number): boolean => inOpen(x, a, b, ctx.idBits);
   if (ref.id === ctx.self) return { table, verdict: 'ignored' };
   // A sign of life refreshes the entry it matches, whatever slot it claims.
-  const refreshed: PredecessorTable<T> = [
-    p0?.ref.id === ref.id ? entry : p0,
-    p1?.ref.id === ref.id ? entry : p1,
-  ];
+  const refreshed: PredecessorTable<T> = [p0?.ref.id === ref.id ? entry : p0, p1?.ref.id === ref.id ? entry : p1];
   if (slot === 0) {
     if (p0 === undefined) {
       // The first predecessor; a second that does not precede it (or is it) is dropped.

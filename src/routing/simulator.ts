@@ -48,8 +48,7 @@ export function simulateLookup(
     if (hop.kind === 'local') return { owner: current, hops, path };
     if (hops >= maxHops) {
       throw new RoutingLoopError(
-        `${mode} lookup of key ${key} from ${origin} exceeded ${maxHops} hops ` +
-          `(last peers: ${path.slice(-8).join(' -> ')})`,
+        `${mode} lookup of key ${key} from ${origin} exceeded ${maxHops} hops ` + `(last peers: ${path.slice(-8).join(' -> ')})`,
       );
     }
     hops += 1;
@@ -74,9 +73,7 @@ function validateMembership(sortedIds: readonly number[], idBits: number): void 
   let prev = -1;
   for (const id of sortedIds) {
     if (!Number.isInteger(id) || id <= prev || id >= size) {
-      throw new RangeError(
-        `peer IDs must be distinct integers in [0, ${size}), ascending; got ${id} after ${prev}`,
-      );
+      throw new RangeError(`peer IDs must be distinct integers in [0, ${size}), ascending; got ${id} after ${prev}`);
     }
     prev = id;
   }
@@ -87,12 +84,7 @@ function validateMembership(sortedIds: readonly number[], idBits: number): void 
  * lists of `r`, predecessors, and for `chord` perfect fingers. O(N (r + log N + m)):
  * fingers come from one sweep per level (buildAllFingers), not N·m binary searches.
  */
-export function buildViews(
-  sortedIds: readonly number[],
-  idBits: number,
-  r: number,
-  mode: RoutingMode,
-): Map<number, RoutingView> {
+export function buildViews(sortedIds: readonly number[], idBits: number, r: number, mode: RoutingMode): Map<number, RoutingView> {
   validateIdBits(idBits);
   if (!Number.isInteger(r) || r < 1) {
     throw new RangeError(`--successors must be a positive integer, got ${String(r)}`);

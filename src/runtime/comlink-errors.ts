@@ -14,10 +14,7 @@ const original = Comlink.transferHandlers.get('throw');
 if (original !== undefined) {
   const handler: Comlink.TransferHandler<{ value: unknown }, Wire> = {
     canHandle: (value: unknown): value is { value: unknown } => original.canHandle(value),
-    serialize: ({ value }) => [
-      value instanceof Error ? { isError: true, value: serializeError(value) } : { isError: false, value },
-      [],
-    ],
+    serialize: ({ value }) => [value instanceof Error ? { isError: true, value: serializeError(value) } : { isError: false, value }, []],
     deserialize: (wire) => {
       throw wire.isError ? deserializeError(wire.value) : wire.value;
     },

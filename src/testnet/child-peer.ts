@@ -156,8 +156,7 @@ export class ChildPeer {
 
   /** Waits for an event of `kind` (and optional field values). */
   waitForKind(kind: EventKind, timeoutMs: number, since = 0, fields: Record<string, unknown> = {}): Promise<PeerEvent> {
-    const test = (e: PeerEvent): boolean =>
-      e.kind === kind && Object.entries(fields).every(([k, v]) => e.fields?.[k] === v);
+    const test = (e: PeerEvent): boolean => e.kind === kind && Object.entries(fields).every(([k, v]) => e.fields?.[k] === v);
     const detail = Object.keys(fields).length === 0 ? '' : ` ${JSON.stringify(fields)}`;
     return this.waitFor(test, timeoutMs, `${kind}${detail} event`, since);
   }

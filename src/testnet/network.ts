@@ -68,7 +68,10 @@ export class PeerNetwork {
 
   /** IDs of the running peers, sorted. */
   ring(): number[] {
-    return [...this.peers.values()].filter((p) => p.running).map((p) => p.id).sort((a, b) => a - b);
+    return [...this.peers.values()]
+      .filter((p) => p.running)
+      .map((p) => p.id)
+      .sort((a, b) => a - b);
   }
 
   /** Removes a peer that has ended. */
@@ -81,9 +84,7 @@ export class PeerNetwork {
     const ring = this.ring();
     await Promise.all(
       ring.flatMap((id) =>
-        predecessorsIn(ring, id).map((pred) =>
-          this.get(id).waitForKind('ping-request', timeoutMs, marks.get(id) ?? 0, { from: pred }),
-        ),
+        predecessorsIn(ring, id).map((pred) => this.get(id).waitForKind('ping-request', timeoutMs, marks.get(id) ?? 0, { from: pred })),
       ),
     );
   }
@@ -154,7 +155,10 @@ export function isCourseLine(e: PeerEvent): boolean {
 
 /** The course lines a peer printed from event index `since` on. */
 export function courseLines(peer: ChildPeer, since = 0): string[] {
-  return peer.events.slice(since).filter(isCourseLine).map((e) => e.line ?? '');
+  return peer.events
+    .slice(since)
+    .filter(isCourseLine)
+    .map((e) => e.line ?? '');
 }
 
 /**
@@ -166,9 +170,7 @@ export function courseLines(peer: ChildPeer, since = 0): string[] {
 export async function linesAfter(peer: ChildPeer, since: number, count: number, timeoutMs: number): Promise<string[]> {
   let n = 0;
   if (count > 0) {
-    await peer
-      .waitFor((e) => isCourseLine(e) && ++n >= count, timeoutMs, `${count} course lines`, since)
-      .catch(() => undefined);
+    await peer.waitFor((e) => isCourseLine(e) && ++n >= count, timeoutMs, `${count} course lines`, since).catch(() => undefined);
   }
   return courseLines(peer, since);
 }
@@ -286,12 +288,7 @@ export async function performAction(net: PeerNetwork, a: Action, deadline: numbe
 }
 
 /** Waits until each peer printed as many course lines as the step expects, then compares them. */
-async function collect(
-  net: PeerNetwork,
-  step: Step,
-  marks: ReadonlyMap<number, number>,
-  deadline: number,
-): Promise<StepResult['mismatches']> {
+async function collect(net: PeerNetwork, step: Step, marks: ReadonlyMap<number, number>, deadline: number): Promise<StepResult['mismatches']> {
   const out: { peer: number; expected: readonly string[]; actual: readonly string[] }[] = [];
   await Promise.all(
     Object.entries(step.expect).map(async ([key, expected]) => {
@@ -303,7 +300,10 @@ async function collect(
       await peer
         .waitFor((e) => isCourseLine(e) && ++n >= expected.length, deadline, `${expected.length} lines for "${step.title}"`, since)
         .catch(() => undefined); // a short transcript is reported as a mismatch below
-      const actual = peer.events.slice(since).filter(isCourseLine).map((e) => e.line ?? '');
+      const actual = peer.events
+        .slice(since)
+        .filter(isCourseLine)
+        .map((e) => e.line ?? '');
       if (!sameLines(expected, actual)) {
         out.push({ peer: id, expected, actual });
       }

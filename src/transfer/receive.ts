@@ -65,9 +65,7 @@ export async function receiveFile(task: ReceiveTask): Promise<ReceiveOutcome> {
     // read is pending (a stall timer firing between two reads) from being an
     // uncaught exception that would take the pool thread down.
     connected.on('error', () => undefined);
-    connected.setTimeout(stallMs, () =>
-      connected.destroy(new P2PError('ERR_TIMEOUT', `the sender stopped: nothing for ${stallMs} ms`)),
-    );
+    connected.setTimeout(stallMs, () => connected.destroy(new P2PError('ERR_TIMEOUT', `the sender stopped: nothing for ${stallMs} ms`)));
     const { header, rest } = await readHeader(socket);
     checkHeader(header, task.filename);
     from = header.source;
@@ -124,10 +122,7 @@ function checkHeader(header: Request, filename: string): void {
 
 function acceptOne(server: net.Server, timeoutMs: number): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new P2PError('ERR_TIMEOUT', `no sender connected within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
+    const timer = setTimeout(() => reject(new P2PError('ERR_TIMEOUT', `no sender connected within ${timeoutMs} ms`)), timeoutMs);
     server.once('connection', (socket: net.Socket) => {
       clearTimeout(timer);
       resolve(socket);

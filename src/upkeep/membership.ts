@@ -80,7 +80,10 @@ export async function tellPredecessors(
 
 /** `predecessors`: a peer that may change them tells us our predecessors. */
 export function onPredecessors(node: PeerNode, req: RequestOf<'update'>): void {
-  const gone = (req.content.gone ?? '').split(',').filter((s) => s !== '').map(Number);
+  const gone = (req.content.gone ?? '')
+    .split(',')
+    .filter((s) => s !== '')
+    .map(Number);
   const list = predecessorsFrom(node, req.content);
   if (!node.predecessorsTold(list, req.source, gone)) return;
   // The peers the change removes died or left: route around them, and never

@@ -84,9 +84,7 @@ export async function onPredecessorReply(node: PeerNode, req: RequestOf<'update'
   if (pred !== undefined && inOpen(pred.id, node.id, first.id, m)) candidates.push(pred);
   // A peer we saw die or leave is never taken back from someone's stale view.
   const fresh = candidates.filter((r) => r.id !== node.id && !node.isGone(r.id));
-  const merged = [...new Map(fresh.map((r) => [r.id, r])).values()].sort(
-    (a, b) => distance(node.id, a.id, m) - distance(node.id, b.id, m),
-  );
+  const merged = [...new Map(fresh.map((r) => [r.id, r])).values()].sort((a, b) => distance(node.id, a.id, m) - distance(node.id, b.id, m));
   // Quietly: the course's lines come from join, quit and repair only; a
   // change made here is in the event stream ('successors-changed').
   node.adoptSuccessors(merged);
@@ -161,11 +159,7 @@ export type FindOwner = (key: number) => Promise<PeerRef>;
  * 'fingers-changed' carries the whole list whenever any finger changed,
  * failed round or not.
  */
-export async function fixFingers(
-  node: PeerNode,
-  schedule: FingerSchedule,
-  find: FindOwner = (key) => lookupOwner(node, key),
-): Promise<void> {
+export async function fixFingers(node: PeerNode, schedule: FingerSchedule, find: FindOwner = (key) => lookupOwner(node, key)): Promise<void> {
   const m = node.config.idBits;
   const first = node.successors[0];
   if (first === undefined) return;

@@ -82,9 +82,7 @@ describe('a live Chord network of 16 peers', () => {
     }
     // Each victim's predecessor notices and repairs.
     const preds = victims.map((v) => ring[(ring.indexOf(v) - 1 + ring.length) % ring.length] as number);
-    await Promise.all(
-      preds.map((p, i) => live.get(p).waitForKind('peer-dead', 30_000, marks.get(p) ?? 0, { peer: victims[i] })),
-    );
+    await Promise.all(preds.map((p, i) => live.get(p).waitForKind('peer-dead', 30_000, marks.get(p) ?? 0, { peer: victims[i] })));
     await live.settleFingers(STABLE_WITHIN_INTERVALS * PING_S * 1000);
     const after = await routeEveryKey(live);
     expect(after.wrong, `seed ${SEED}`).toEqual([]);

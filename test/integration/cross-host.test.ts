@@ -55,7 +55,10 @@ function whyNoNamespaces(): string | undefined {
   if (process.platform !== 'linux') return `network namespaces are Linux only (this is ${process.platform})`;
   if (process.getuid?.() !== 0) return 'making network namespaces needs root (CI runs this test as root)';
   const probe = `${PREFIX}-probe`;
-  const failed = ip('netns', 'add', probe) ?? ip('-n', probe, 'link', 'add', 'br0', 'type', 'bridge') ?? ip('-n', probe, 'link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
+  const failed =
+    ip('netns', 'add', probe) ??
+    ip('-n', probe, 'link', 'add', 'br0', 'type', 'bridge') ??
+    ip('-n', probe, 'link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
   ip('netns', 'del', probe);
   return failed === undefined ? undefined : `cannot make network namespaces here: ${failed}`;
 }
@@ -182,7 +185,12 @@ describe(`peers on four hosts (network namespaces ${PREFIX}-*) form one ring${sk
     const marks = net.marks();
     net.get(4).type('Request 0009');
     const expected = {
-      4: ['File request for 0009 has been sent to my successor', 'Peer 9 had File 0009', 'Receiving File 0009 from Peer 9', 'File 0009 received'],
+      4: [
+        'File request for 0009 has been sent to my successor',
+        'Peer 9 had File 0009',
+        'Receiving File 0009 from Peer 9',
+        'File 0009 received',
+      ],
       5: ['Request for File 0009 has been received, but the file is not stored here'],
       9: ['File 0009 is stored here', 'Sending file 0009 to Peer 4', 'The file has been sent'],
     };
@@ -207,7 +215,12 @@ describe(`peers on four hosts (network namespaces ${PREFIX}-*) form one ring${sk
     marks = net.marks();
     net.get(2).type('Request 0009');
     const expected = {
-      2: ['File request for 0009 has been sent to my successor', 'Peer 9 had File 0009', 'Receiving File 0009 from Peer 9', 'File 0009 received'],
+      2: [
+        'File request for 0009 has been sent to my successor',
+        'Peer 9 had File 0009',
+        'Receiving File 0009 from Peer 9',
+        'File 0009 received',
+      ],
       4: ['Request for File 0009 has been received, but the file is not stored here'],
       9: ['File 0009 is stored here', 'Sending file 0009 to Peer 2', 'The file has been sent'],
     };

@@ -87,7 +87,10 @@ ROUTING_MODES.forEach((routing, index) => {
       await settled(tn.net, tn.net.marks());
       for (const id of tn.net.ring()) {
         expect(courseLines(tn.net.get(id), marks.get(id)), `peer ${id}`).not.toContain('Peer 140 is no longer alive');
-        expect(tn.net.get(id).events.filter((e) => e.kind === 'ping-dead' && e.fields?.peer === 140), `peer ${id}`).toEqual([]);
+        expect(
+          tn.net.get(id).events.filter((e) => e.kind === 'ping-dead' && e.fields?.peer === 140),
+          `peer ${id}`,
+        ).toEqual([]);
       }
     });
 
@@ -112,7 +115,12 @@ ROUTING_MODES.forEach((routing, index) => {
           let placed = 0;
           return tn.net
             .get(id)
-            .waitFor((e) => e.kind === 'replica-offered' && e.fields?.outcome !== 'failed' && ++placed >= 2, deadlineFor(tn.net), 'two replicas', marks.get(id) ?? 0);
+            .waitFor(
+              (e) => e.kind === 'replica-offered' && e.fields?.outcome !== 'failed' && ++placed >= 2,
+              deadlineFor(tn.net),
+              'two replicas',
+              marks.get(id) ?? 0,
+            );
         }),
       );
       // 0060 lives on 60, 100 and 140 only.
@@ -127,12 +135,14 @@ ROUTING_MODES.forEach((routing, index) => {
       for (const [name, bytes] of files) {
         const since = tn.net.get(220).mark();
         tn.net.get(220).type(`Request ${name}`);
-        const got = await tn.net.get(220).waitFor(
-          (e) => (e.kind === 'file-received' || e.kind === 'file-missing' || e.kind === 'transfer-failed') && e.fields?.filename === name,
-          deadlineFor(tn.net),
-          `the answer to Request ${name}`,
-          since,
-        );
+        const got = await tn.net
+          .get(220)
+          .waitFor(
+            (e) => (e.kind === 'file-received' || e.kind === 'file-missing' || e.kind === 'transfer-failed') && e.fields?.filename === name,
+            deadlineFor(tn.net),
+            `the answer to Request ${name}`,
+            since,
+          );
         expect(got.kind, `file ${name}`).toBe('file-received');
         expect(await fs.readFile(path.join(dirs.get(220) ?? '', `received_${name}.bin`)), `file ${name}`).toEqual(bytes);
       }

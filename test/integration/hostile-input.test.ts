@@ -228,7 +228,10 @@ describe(`hostile input at a live 3-peer ring (seed ${SEED}; replay with TEST_SE
       [{ type: 'store', source: 5, destination: TARGET, stamp: 'junk-1', content: { filename: 'abcd' } }, 'ERR_BAD_FILENAME'],
       [{ type: 'request', source: 5, destination: TARGET, stamp: 'junk-2', content: { filename: '0002', _nodeID: '5' } }, 'ERR_MISSING_FIELD'],
       [{ type: 'exit', source: 5, destination: TARGET, stamp: 'junk-3', content: {} }, 'ERR_UNKNOWN_TYPE'],
-      [{ type: 'update', source: 5, destination: TARGET, stamp: 'junk-4', content: { reason: 'bogus' } as unknown as Content }, 'ERR_MISSING_FIELD'],
+      [
+        { type: 'update', source: 5, destination: TARGET, stamp: 'junk-4', content: { reason: 'bogus' } as unknown as Content },
+        'ERR_MISSING_FIELD',
+      ],
       [{ type: 'transfer', source: 5, destination: TARGET, stamp: 'junk-5', content: { filename: '0002' } }, 'ERR_MISSING_FIELD'],
     ];
     for (const [req] of cases) {
@@ -271,7 +274,8 @@ describe(`hostile input at a live 3-peer ring (seed ${SEED}; replay with TEST_SE
     );
     // The peer has accepted all of them now (it evicts only past the limit): count what it holds, from its side.
     const socketsDuring = await openSockets(peer);
-    const held = socketsDuring === undefined || socketsBefore === undefined ? flood.filter((c) => !c.isClosed()).length : socketsDuring - socketsBefore;
+    const held =
+      socketsDuring === undefined || socketsBefore === undefined ? flood.filter((c) => !c.isClosed()).length : socketsDuring - socketsBefore;
     expect(held).toBeLessThanOrEqual(MAX_TCP_CONNECTIONS);
     const during = await statusOf(peer);
 
@@ -316,7 +320,13 @@ describe(`hostile input at a live 3-peer ring (seed ${SEED}; replay with TEST_SE
     for (const c of stalled) sendBytes(c, partialFrame(prng, TARGET), false);
     // The trickler sends a valid frame a byte at a time, too slowly to finish before the deadline.
     const trickler = conns[STALLED] as RawConnection;
-    const slow = encodeRequest({ type: 'store', source: 5, destination: TARGET, stamp: 'slow-1', content: { filename: 'abcd', pad: 'x'.repeat(200) } as Content });
+    const slow = encodeRequest({
+      type: 'store',
+      source: 5,
+      destination: TARGET,
+      stamp: 'slow-1',
+      content: { filename: 'abcd', pad: 'x'.repeat(200) } as Content,
+    });
     let sent = 0;
     const drip = setInterval(() => {
       if (trickler.isClosed() || sent >= slow.length) clearInterval(drip);
@@ -360,7 +370,10 @@ describe(`hostile input at a live 3-peer ring (seed ${SEED}; replay with TEST_SE
     expect(tn.net.ring()).toEqual([2, 4, 5]);
     for (const id of [2, 4, 5]) {
       expect(courseLines(tn.net.get(id), marks.get(id))).toEqual([]);
-      const changed = tn.net.get(id).events.slice(marks.get(id)).filter((e) => e.kind === 'successors-changed' || e.kind === 'ping-dead');
+      const changed = tn.net
+        .get(id)
+        .events.slice(marks.get(id))
+        .filter((e) => e.kind === 'successors-changed' || e.kind === 'ping-dead');
       expect(changed).toEqual([]);
     }
   });
@@ -415,7 +428,12 @@ describe(`hostile input at a live 3-peer ring (seed ${SEED}; replay with TEST_SE
     marks = tn.net.marks();
     tn.net.get(5).type('Request 0004');
     const requested = {
-      5: ['File request for 0004 has been sent to my successor', 'Peer 4 had File 0004', 'Receiving File 0004 from Peer 4', 'File 0004 received'],
+      5: [
+        'File request for 0004 has been sent to my successor',
+        'Peer 4 had File 0004',
+        'Receiving File 0004 from Peer 4',
+        'File 0004 received',
+      ],
       2: ['Request for File 0004 has been received, but the file is not stored here'],
       4: ['File 0004 is stored here', 'Sending file 0004 to Peer 5', 'The file has been sent'],
     };
@@ -492,7 +510,12 @@ describe('a transfer whose sender stops mid-file (ring 2 -> 4 -> 7, Peer 7 a fak
     marks = tn.net.marks();
     tn.net.get(2).type('Request 0004');
     const requested = {
-      2: ['File request for 0004 has been sent to my successor', 'Peer 4 had File 0004', 'Receiving File 0004 from Peer 4', 'File 0004 received'],
+      2: [
+        'File request for 0004 has been sent to my successor',
+        'Peer 4 had File 0004',
+        'Receiving File 0004 from Peer 4',
+        'File 0004 received',
+      ],
       4: ['File 0004 is stored here', 'Sending file 0004 to Peer 2', 'The file has been sent'],
     };
     expect(await printedBy(tn.net, marks, requested)).toEqual(requested);
@@ -502,7 +525,9 @@ describe('a transfer whose sender stops mid-file (ring 2 -> 4 -> 7, Peer 7 a fak
 
 describe('the receiving half of a transfer against lying senders (in process, a 3 s stall deadline)', () => {
   /** Runs receiveFile for file 0006 with a fake sender; returns the outcome, the records it queued and the files left. */
-  async function receiveFrom(sender: (port: number) => Promise<void>): Promise<{ outcome: ReceiveOutcome; records: Request[]; files: string[] }> {
+  async function receiveFrom(
+    sender: (port: number) => Promise<void>,
+  ): Promise<{ outcome: ReceiveOutcome; records: Request[]; files: string[] }> {
     const dir = await tempDir();
     const queue = RingQueue.create(1 << 16);
     const { port1, port2 } = new MessageChannel();
@@ -530,7 +555,13 @@ describe('the receiving half of a transfer against lying senders (in process, a 
   }
 
   const header = (content: Record<string, string>): Uint8Array =>
-    encodeRequest({ type: 'transfer', source: 7, destination: 2, stamp: '7-9', content: { filename: '0006', status: 'found', _nodeID: '7', _ext: '.bin', ...content } });
+    encodeRequest({
+      type: 'transfer',
+      source: 7,
+      destination: 2,
+      stamp: '7-9',
+      content: { filename: '0006', status: 'found', _nodeID: '7', _ext: '.bin', ...content },
+    });
 
   const cases: readonly (readonly [string, (port: number) => Promise<void>, string, RegExp])[] = [
     [

@@ -57,7 +57,11 @@ for (const routing of ['ring-list', 'chord'] as const) {
         console.log(`${routing} seed ${SEED + run}: settled ${took.toFixed(1)} ping intervals after the last acceptance`);
         // Nobody ended, and nobody took a live peer for dead.
         expect(tn.net.ring()).toEqual([...members].sort((a, b) => a - b));
-        for (const id of members) expect(tn.net.get(id).events.filter((e) => e.kind === 'peer-dead'), `peer ${id}`).toEqual([]);
+        for (const id of members)
+          expect(
+            tn.net.get(id).events.filter((e) => e.kind === 'peer-dead'),
+            `peer ${id}`,
+          ).toEqual([]);
       });
     }
   });

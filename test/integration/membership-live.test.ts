@@ -88,7 +88,9 @@ for (const routing of ROUTINGS) {
       expect(await fs.readFile(path.join(tn.dir, 'received_0271.bin'))).toEqual(bytes);
       if (routing === 'ring') {
         // The whole walk, as the specification prints it, around the ring from 19 to 15.
-        const walk = Object.fromEntries([2, 4, 5, 8, 9, 14].map((id) => [id, courseLines(tn.net.get(id), marks.get(id)).filter((l) => l.includes('0271'))]));
+        const walk = Object.fromEntries(
+          [2, 4, 5, 8, 9, 14].map((id) => [id, courseLines(tn.net.get(id), marks.get(id)).filter((l) => l.includes('0271'))]),
+        );
         for (const id of [2, 4, 5, 8, 9, 14]) expect(walk[id], `peer ${id}`).toEqual([notHere('0271')]);
         expect(courseLines(tn.net.get(4), marks.get(4))[0]).toBe(fwdJoin(15));
       }

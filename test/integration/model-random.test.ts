@@ -65,13 +65,17 @@ for (const routing of ROUTINGS) {
     for (const [seed, on] of cases) {
       const scenario = generateScenario(seed);
       const title = `seed ${seed}: ${scenario.ring.length} peers, ${scenario.steps.map(describeStep).join('; ')}`;
-      it.runIf(on)(title, async () => {
-        const replay = replayCommand(seed, { routing, pingSeconds: PING_SECONDS });
-        const result = await runLive({ scenario, routing, portBase: PORT_BASES[routing], pingSeconds: PING_SECONDS, dir: await tempDir() });
-        const problems = result.ok ? '' : `${diagnosis(result)}\n${failureReport(result, replay)}`;
-        expect(problems, problems).toBe('');
-        expect(result.steps.length).toBe(scenario.steps.length);
-      }, 180_000);
+      it.runIf(on)(
+        title,
+        async () => {
+          const replay = replayCommand(seed, { routing, pingSeconds: PING_SECONDS });
+          const result = await runLive({ scenario, routing, portBase: PORT_BASES[routing], pingSeconds: PING_SECONDS, dir: await tempDir() });
+          const problems = result.ok ? '' : `${diagnosis(result)}\n${failureReport(result, replay)}`;
+          expect(problems, problems).toBe('');
+          expect(result.steps.length).toBe(scenario.steps.length);
+        },
+        180_000,
+      );
     }
   });
 }

@@ -74,8 +74,7 @@ async function lookupFrom(peer: ChildPeer, key: number): Promise<number | undefi
   const since = peer.mark();
   peer.type(`lookup ${key}`);
   const ev = await peer.waitFor(
-    (e: PeerEvent) =>
-      (e.kind === 'lookup' && e.fields?.key === key) || (e.kind === 'command-failed' && e.fields?.input === `lookup ${key}`),
+    (e: PeerEvent) => (e.kind === 'lookup' && e.fields?.key === key) || (e.kind === 'command-failed' && e.fields?.input === `lookup ${key}`),
     30_000,
     `the answer to lookup ${key}`,
     since,
@@ -99,72 +98,83 @@ async function wrongLookups(network: PeerNetwork, keys: readonly number[]): Prom
   return wrong;
 }
 
-for (const routing of ['chord', 'ring-list', 'ring'] as const) describe(`a ${routing} ring of 16 peers, one frozen with SIGSTOP`, () => {
-  it('loses no other peer, declares the frozen one dead, and routes every key right once it is continued', { timeout: 300_000 }, async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'p2p-freeze-'));
-    const ids = randomMembership(createPrng(SEED), N, 8);
-    const args = routing === 'ring' ? [] : routing === 'chord' ? ['--routing', 'chord'] : ['--routing', 'ring-list', '--successors', '3'];
-    const live = new PeerNetwork({ dir, portBase: PORT_BASES[routing], pingSeconds: PING_S, extraArgs: args });
-    net = live; // for afterEach to stop, should this test fail
-    const [a, b, c, ...rest] = ids as [number, number, number, ...number[]];
-    live.init(a, b, c);
-    live.init(b, c, a);
-    live.init(c, a, b);
-    for (const id of rest) {
-      await live
-        .join(id, a)
-        .waitForKind('join-accepted', JOIN_WITHIN_MS)
-        .catch((err: unknown) => {
-          throw new Error(`${err instanceof Error ? err.message : String(err)}\n${describeNetwork(live)}`, { cause: err });
-        });
-    }
-    if (routing === 'chord') await live.settleFingers(STABLE_WITHIN_INTERVALS * PING_MS);
-    else await settleMembership(live, routing === 'ring' ? 2 : 3, false, STABLE_WITHIN_INTERVALS * PING_MS);
+for (const routing of ['chord', 'ring-list', 'ring'] as const)
+  describe(`a ${routing} ring of 16 peers, one frozen with SIGSTOP`, () => {
+    it('loses no other peer, declares the frozen one dead, and routes every key right once it is continued', { timeout: 300_000 }, async () => {
+      dir = await mkdtemp(path.join(os.tmpdir(), 'p2p-freeze-'));
+      const ids = randomMembership(createPrng(SEED), N, 8);
+      const args = routing === 'ring' ? [] : routing === 'chord' ? ['--routing', 'chord'] : ['--routing', 'ring-list', '--successors', '3'];
+      const live = new PeerNetwork({ dir, portBase: PORT_BASES[routing], pingSeconds: PING_S, extraArgs: args });
+      net = live; // for afterEach to stop, should this test fail
+      const [a, b, c, ...rest] = ids as [number, number, number, ...number[]];
+      live.init(a, b, c);
+      live.init(b, c, a);
+      live.init(c, a, b);
+      for (const id of rest) {
+        await live
+          .join(id, a)
+          .waitForKind('join-accepted', JOIN_WITHIN_MS)
+          .catch((err: unknown) => {
+            throw new Error(`${err instanceof Error ? err.message : String(err)}\n${describeNetwork(live)}`, { cause: err });
+          });
+      }
+      if (routing === 'chord') await live.settleFingers(STABLE_WITHIN_INTERVALS * PING_MS);
+      else await settleMembership(live, routing === 'ring' ? 2 : 3, false, STABLE_WITHIN_INTERVALS * PING_MS);
 
-    const ring = live.ring();
-    const victim = ring[5] as number;
-    const pred1 = predecessorOf(ring, victim);
-    const pred2 = predecessorOf(ring, pred1);
-    const prng = createPrng(SEED + 1);
-    // Keys the victim owns, and keys anywhere.
-    const keys = [victim, (pred1 + 1) % 256, ...Array.from({ length: KEYS_PER_PEER - 2 }, () => prng.nextInt(256))];
-    const others = ring.filter((id) => id !== victim);
-    const marks = live.marks();
+      const ring = live.ring();
+      const victim = ring[5] as number;
+      const pred1 = predecessorOf(ring, victim);
+      const pred2 = predecessorOf(ring, pred1);
+      const prng = createPrng(SEED + 1);
+      // Keys the victim owns, and keys anywhere.
+      const keys = [victim, (pred1 + 1) % 256, ...Array.from({ length: KEYS_PER_PEER - 2 }, () => prng.nextInt(256))];
+      const others = ring.filter((id) => id !== victim);
+      const marks = live.marks();
 
-    frozen = live.get(victim);
-    const pid = frozen.pid;
-    if (pid === undefined) throw new Error(`peer ${victim} has no pid`);
-    process.kill(pid, 'SIGSTOP');
-    // Both predecessors declare it dead ("Peer X is no longer alive").
-    const declared = await Promise.all(
-      [pred1, pred2].map((p) => live.get(p).waitForKind('peer-dead', DEAD_WITHIN_MS, marks.get(p) ?? 0, { peer: victim })),
-    );
-    // The event carries the printed line (stdout is another pipe: it may come later).
-    for (const ev of declared) expect(ev.line).toBe(`Peer ${victim} is no longer alive`);
-    // Frozen for FREEZE_INTERVALS intervals in all, counted on a live peer's ping ticks (no sleep).
-    const clock = live.get(pred1);
-    const tick0 = marks.get(pred1) ?? 0;
-    let ticks = 0;
-    await clock.waitFor((e) => e.kind === 'ping-sent' && ++ticks >= FREEZE_INTERVALS, FREEZE_INTERVALS * PING_MS * 4, 'the freeze to last', tick0);
-    process.kill(pid, 'SIGCONT');
-    const thawedAt = Date.now();
+      frozen = live.get(victim);
+      const pid = frozen.pid;
+      if (pid === undefined) throw new Error(`peer ${victim} has no pid`);
+      process.kill(pid, 'SIGSTOP');
+      // Both predecessors declare it dead ("Peer X is no longer alive").
+      const declared = await Promise.all(
+        [pred1, pred2].map((p) => live.get(p).waitForKind('peer-dead', DEAD_WITHIN_MS, marks.get(p) ?? 0, { peer: victim })),
+      );
+      // The event carries the printed line (stdout is another pipe: it may come later).
+      for (const ev of declared) expect(ev.line).toBe(`Peer ${victim} is no longer alive`);
+      // Frozen for FREEZE_INTERVALS intervals in all, counted on a live peer's ping ticks (no sleep).
+      const clock = live.get(pred1);
+      const tick0 = marks.get(pred1) ?? 0;
+      let ticks = 0;
+      await clock.waitFor(
+        (e) => e.kind === 'ping-sent' && ++ticks >= FREEZE_INTERVALS,
+        FREEZE_INTERVALS * PING_MS * 4,
+        'the freeze to last',
+        tick0,
+      );
+      process.kill(pid, 'SIGCONT');
+      const thawedAt = Date.now();
 
-    // Lookups until every peer names the true owner of every sample key, within the bound.
-    const deadline = thawedAt + RECOVER_WITHIN_INTERVALS * PING_MS;
-    let wrong = await wrongLookups(live, keys);
-    while (wrong.length > 0 && Date.now() < deadline) {
-      // Pace the rounds by the ring's own clock: one ping interval.
-      const since = clock.mark();
-      await clock.waitForKind('ping-sent', 4 * PING_MS, since);
-      wrong = await wrongLookups(live, keys);
-    }
-    expect(wrong, `${routing}: seed ${SEED}, victim ${victim}, ${Date.now() - thawedAt} ms after SIGCONT`).toEqual([]);
+      // Lookups until every peer names the true owner of every sample key, within the bound.
+      const deadline = thawedAt + RECOVER_WITHIN_INTERVALS * PING_MS;
+      let wrong = await wrongLookups(live, keys);
+      while (wrong.length > 0 && Date.now() < deadline) {
+        // Pace the rounds by the ring's own clock: one ping interval.
+        const since = clock.mark();
+        await clock.waitForKind('ping-sent', 4 * PING_MS, since);
+        wrong = await wrongLookups(live, keys);
+      }
+      expect(wrong, `${routing}: seed ${SEED}, victim ${victim}, ${Date.now() - thawedAt} ms after SIGCONT`).toEqual([]);
 
-    // No other peer exited, and none lost a thread.
-    const exited = others.filter((id) => !live.get(id).running);
-    expect(exited, `seed ${SEED}`).toEqual([]);
-    const died = ring.flatMap((id) => live.get(id).events.filter((e) => e.kind === 'worker-died').map((e) => `${id}: ${e.line ?? ''}`));
-    expect(died).toEqual([]);
-    expect(frozen.running).toBe(true);
+      // No other peer exited, and none lost a thread.
+      const exited = others.filter((id) => !live.get(id).running);
+      expect(exited, `seed ${SEED}`).toEqual([]);
+      const died = ring.flatMap((id) =>
+        live
+          .get(id)
+          .events.filter((e) => e.kind === 'worker-died')
+          .map((e) => `${id}: ${e.line ?? ''}`),
+      );
+      expect(died).toEqual([]);
+      expect(frozen.running).toBe(true);
+    });
   });
-});

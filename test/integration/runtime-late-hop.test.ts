@@ -25,7 +25,13 @@ afterEach(async () => {
   producer = undefined;
 });
 
-const store = (stamp: string, content: Record<string, string>): Request => ({ type: 'store', source: 4, destination: 9, stamp, content: { key: '1234', ...content } });
+const store = (stamp: string, content: Record<string, string>): Request => ({
+  type: 'store',
+  source: 4,
+  destination: 9,
+  stamp,
+  content: { key: '1234', ...content },
+});
 
 /** Writes one frame as is (no stamping) and resolves with how the connection ended. */
 function writeRaw(req: Request): Promise<'closed' | 'reset'> {

@@ -8,15 +8,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createPrng, testSeed } from '../fixtures/prng.js';
-import {
-  errorLines,
-  networkForTests,
-  printedBy,
-  routedLines,
-  ROUTINGS,
-  startRing,
-  THREE_PEERS,
-} from '../fixtures/network.js';
+import { errorLines, networkForTests, printedBy, routedLines, ROUTINGS, startRing, THREE_PEERS } from '../fixtures/network.js';
 
 // This file's ports: 15200..15499 (ring) and 24200..24499 (Chord).
 const PORT_BASES = { ring: 15200, chord: 24200 } as const;

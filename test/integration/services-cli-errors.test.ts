@@ -33,7 +33,11 @@ describe('p2p command-line failures', () => {
     ['equal successors', ['init', '2', '4', '4', '30'], /successors must differ/],
     ['a peer joining through itself', ['join', '15', '15', '30'], /through itself/],
     ['a negative ping interval, read as an argument', ['init', '2', '4', '5', '-1'], /PING_INTERVAL.*"-1"/],
-    ['a routing mode that does not exist', ['init', '2', '4', '5', '30', '--routing', 'kademlia'], /--routing must be ring, ring-list or chord, got "kademlia"/],
+    [
+      'a routing mode that does not exist',
+      ['init', '2', '4', '5', '30', '--routing', 'kademlia'],
+      /--routing must be ring, ring-list or chord, got "kademlia"/,
+    ],
     ['an unknown option of example', ['example', '--bogus'], /unknown option --bogus/],
   ];
   for (const [what, args, explains] of badArguments) {

@@ -40,10 +40,14 @@ for (const routing of ROUTINGS) {
     });
 
     it("Store 0260 at Peer 2 (which has it) is accepted at Peer 4 and the bytes land in Peer 4's directory", async () => {
-      const expected = await routedLines(tn, { kind: 'store', at: 2, file: '0260' }, {
-        2: [fwdStore('0260')],
-        4: ['Store 0260 request accepted'],
-      });
+      const expected = await routedLines(
+        tn,
+        { kind: 'store', at: 2, file: '0260' },
+        {
+          2: [fwdStore('0260')],
+          4: ['Store 0260 request accepted'],
+        },
+      );
       // The file appears at Peer 2 just before the Store, so that the bytes
       // the owner gets are the Store's (replication may also offer them later).
       // Written aside and renamed, so no peer ever sees half of it.
@@ -67,16 +71,20 @@ for (const routing of ROUTINGS) {
     });
 
     it("Request 0260 at Peer 5 receives the owner's copy into Peer 5's directory, identical", async () => {
-      const { expected, printed } = await runStep(tn, { kind: 'request', at: 5, file: '0260' }, {
-        5: [
-          'File request for 0260 has been sent to my successor',
-          'Peer 4 had File 0260',
-          'Receiving File 0260 from Peer 4',
-          'File 0260 received',
-        ],
-        2: [notHere('0260')],
-        4: ['File 0260 is stored here', 'Sending file 0260 to Peer 5', 'The file has been sent'],
-      });
+      const { expected, printed } = await runStep(
+        tn,
+        { kind: 'request', at: 5, file: '0260' },
+        {
+          5: [
+            'File request for 0260 has been sent to my successor',
+            'Peer 4 had File 0260',
+            'Receiving File 0260 from Peer 4',
+            'File 0260 received',
+          ],
+          2: [notHere('0260')],
+          4: ['File 0260 is stored here', 'Sending file 0260 to Peer 5', 'The file has been sent'],
+        },
+      );
       expect(printed).toEqual(expected);
       const copy = await fs.readFile(path.join(dirs.get(5) ?? '', 'received_0260.bin'));
       expect(copy.equals(original), `received copy differs (seed ${SEED})`).toBe(true);
@@ -92,7 +100,12 @@ for (const routing of ROUTINGS) {
       tn.net.get(4).type('Store 0258');
       const refused = { 4: [noFile('0258')], 5: [], 2: [] };
       expect(await printedBy(tn.net, marks, refused)).toEqual(refused);
-      expect(tn.net.get(4).events.slice(marks.get(4)).map((e) => e.kind)).not.toContain('store-forwarded');
+      expect(
+        tn.net
+          .get(4)
+          .events.slice(marks.get(4))
+          .map((e) => e.kind),
+      ).not.toContain('store-forwarded');
       expect((await fs.readdir(dirs.get(2) ?? '')).filter((n) => n.startsWith('0258'))).toEqual([]);
     });
   });

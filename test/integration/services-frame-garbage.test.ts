@@ -118,11 +118,15 @@ for (const routing of ROUTINGS) {
     it('afterwards the peer still forwards a Store and answers pings', async () => {
       const peer = tn.net.get(TARGET);
       await placeFile(tn.dir, '0004');
-      const { expected, printed, marks } = await runStep(tn, { kind: 'store', at: 5, file: '0004' }, {
-        5: [fwdStore('0004')],
-        2: [fwdStore('0004')],
-        4: ['Store 0004 request accepted'],
-      });
+      const { expected, printed, marks } = await runStep(
+        tn,
+        { kind: 'store', at: 5, file: '0004' },
+        {
+          5: [fwdStore('0004')],
+          2: [fwdStore('0004')],
+          4: ['Store 0004 request accepted'],
+        },
+      );
       expect(printed).toEqual(expected);
       // Peer 5 (its first predecessor) still gets Peer 2's ping responses; Peer 2 still pings Peer 4.
       await eventOf(tn.net, tn.net.get(5), 'ping-response', marks.get(5), { from: TARGET });

@@ -56,29 +56,41 @@ for (const routing of ROUTINGS) {
     }
 
     it('after all of them, a valid Store typed at the same peer works', async () => {
-      const { expected, printed } = await runStep(tn, { kind: 'store', at: 2, file: '0004' }, {
-        2: [fwdStore('0004')],
-        4: ['Store 0004 request accepted'],
-      });
+      const { expected, printed } = await runStep(
+        tn,
+        { kind: 'store', at: 2, file: '0004' },
+        {
+          2: [fwdStore('0004')],
+          4: ['Store 0004 request accepted'],
+        },
+      );
       expect(printed).toEqual(expected);
     });
 
     it('commands are case-insensitive: "store 0005" and "REQUEST 0261"', async () => {
-      const stored = await routedLines(tn, { kind: 'store', at: 4, file: '0005' }, {
-        4: [fwdStore('0005')],
-        5: ['Store 0005 request accepted'],
-      });
+      const stored = await routedLines(
+        tn,
+        { kind: 'store', at: 4, file: '0005' },
+        {
+          4: [fwdStore('0005')],
+          5: ['Store 0005 request accepted'],
+        },
+      );
       let marks = tn.net.marks();
       tn.net.get(4).type('store 0005');
       expect(await printedBy(tn.net, marks, stored)).toEqual(stored);
       // 0261 (key 5, Peer 5's too) is in no directory: the requester is told in one line.
-      const requested = await routedLines(tn, { kind: 'request', at: 4, file: '0261' }, {
-        4: [
-          'File request for 0261 has been sent to my successor',
-          'File 0261 is not stored in the network: its owner, Peer 5, does not have it',
-        ],
-        5: ['File 0261 is not stored here either; Peer 4 has been told'],
-      });
+      const requested = await routedLines(
+        tn,
+        { kind: 'request', at: 4, file: '0261' },
+        {
+          4: [
+            'File request for 0261 has been sent to my successor',
+            'File 0261 is not stored in the network: its owner, Peer 5, does not have it',
+          ],
+          5: ['File 0261 is not stored here either; Peer 4 has been told'],
+        },
+      );
       marks = tn.net.marks();
       tn.net.get(4).type('REQUEST 0261');
       expect(await printedBy(tn.net, marks, requested)).toEqual(requested);

@@ -6,15 +6,7 @@
  * lines, printed by the peers on the finger route).
  */
 import { describe, expect, it } from 'vitest';
-import {
-  networkForTests,
-  placeFile,
-  printedBy,
-  runStep,
-  ROUTINGS,
-  settled,
-  startCourseRing,
-} from '../fixtures/network.js';
+import { networkForTests, placeFile, printedBy, runStep, ROUTINGS, settled, startCourseRing } from '../fixtures/network.js';
 import { fwdJoin, fwdStore, newSucc } from '../fixtures/lines.js';
 
 // This file's ports: 15800..16099 (ring) and 24800..25099 (Chord); peer 255 uses 16055 and 25055.
@@ -28,50 +20,66 @@ for (const routing of ROUTINGS) {
     });
 
     it('Peer 0 joins through Peer 2 (which owns key 0 but not the ID): accepted by Peer 19', async () => {
-      const { expected, printed } = await runStep(tn, { kind: 'join', peer: 0, via: 2 }, {
-        2: [fwdJoin(0)],
-        4: [fwdJoin(0)],
-        5: [fwdJoin(0)],
-        8: [fwdJoin(0)],
-        9: [fwdJoin(0)],
-        14: [fwdJoin(0), 'Successor Change request received', ...newSucc(19, 0)],
-        19: ['Peer 0 Join request received', ...newSucc(0, 2)],
-        0: ['Join request has been accepted', 'My first successor is Peer 2', 'My second successor is Peer 4'],
-      });
+      const { expected, printed } = await runStep(
+        tn,
+        { kind: 'join', peer: 0, via: 2 },
+        {
+          2: [fwdJoin(0)],
+          4: [fwdJoin(0)],
+          5: [fwdJoin(0)],
+          8: [fwdJoin(0)],
+          9: [fwdJoin(0)],
+          14: [fwdJoin(0), 'Successor Change request received', ...newSucc(19, 0)],
+          19: ['Peer 0 Join request received', ...newSucc(0, 2)],
+          0: ['Join request has been accepted', 'My first successor is Peer 2', 'My second successor is Peer 4'],
+        },
+      );
       expect(printed).toEqual(expected);
       // Peer 0 is pinged by its two predecessors, and pings its successors.
       await settled(tn.net, tn.net.marks());
     });
 
     it('Peer 255 joins through Peer 9: accepted by Peer 19, between 19 and 0', async () => {
-      const { expected, printed } = await runStep(tn, { kind: 'join', peer: 255, via: 9 }, {
-        9: [fwdJoin(255)],
-        14: [fwdJoin(255), 'Successor Change request received', ...newSucc(19, 255)],
-        19: ['Peer 255 Join request received', ...newSucc(255, 0)],
-        255: ['Join request has been accepted', 'My first successor is Peer 0', 'My second successor is Peer 2'],
-      });
+      const { expected, printed } = await runStep(
+        tn,
+        { kind: 'join', peer: 255, via: 9 },
+        {
+          9: [fwdJoin(255)],
+          14: [fwdJoin(255), 'Successor Change request received', ...newSucc(19, 255)],
+          19: ['Peer 255 Join request received', ...newSucc(255, 0)],
+          255: ['Join request has been accepted', 'My first successor is Peer 0', 'My second successor is Peer 2'],
+        },
+      );
       expect(printed).toEqual(expected);
       await settled(tn.net, tn.net.marks());
       expect(tn.net.ring()).toEqual([0, 2, 4, 5, 8, 9, 14, 19, 255]);
     });
 
     it('Store 0256 (key 0) at Peer 8 is accepted at Peer 0', async () => {
-      const { expected, printed } = await runStep(tn, { kind: 'store', at: 8, file: '0256' }, {
-        8: [fwdStore('0256')],
-        9: [fwdStore('0256')],
-        14: [fwdStore('0256')],
-        19: [fwdStore('0256')],
-        255: [fwdStore('0256')],
-        0: ['Store 0256 request accepted'],
-      });
+      const { expected, printed } = await runStep(
+        tn,
+        { kind: 'store', at: 8, file: '0256' },
+        {
+          8: [fwdStore('0256')],
+          9: [fwdStore('0256')],
+          14: [fwdStore('0256')],
+          19: [fwdStore('0256')],
+          255: [fwdStore('0256')],
+          0: ['Store 0256 request accepted'],
+        },
+      );
       expect(printed).toEqual(expected);
     });
 
     it('Store 0020 (key 20, above 19) at Peer 19 is accepted at Peer 255', async () => {
-      const { expected, printed } = await runStep(tn, { kind: 'store', at: 19, file: '0020' }, {
-        19: [fwdStore('0020')],
-        255: ['Store 0020 request accepted'],
-      });
+      const { expected, printed } = await runStep(
+        tn,
+        { kind: 'store', at: 19, file: '0020' },
+        {
+          19: [fwdStore('0020')],
+          255: ['Store 0020 request accepted'],
+        },
+      );
       expect(printed).toEqual(expected);
     });
 
@@ -83,10 +91,14 @@ for (const routing of ROUTINGS) {
     });
 
     it('Store 0513 (key 1) at Peer 0 is accepted at Peer 2', async () => {
-      const { expected, printed } = await runStep(tn, { kind: 'store', at: 0, file: '0513' }, {
-        0: [fwdStore('0513')],
-        2: ['Store 0513 request accepted'],
-      });
+      const { expected, printed } = await runStep(
+        tn,
+        { kind: 'store', at: 0, file: '0513' },
+        {
+          0: [fwdStore('0513')],
+          2: ['Store 0513 request accepted'],
+        },
+      );
       expect(printed).toEqual(expected);
     });
   });

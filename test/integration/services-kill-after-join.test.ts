@@ -34,19 +34,23 @@ for (const routing of ROUTINGS) {
     });
 
     it("Peer 15 joins and is killed: Peers 14 and 9 print 'Peer 15 is no longer alive' and their new successors", async () => {
-      const expected = await routedLines(tn, { kind: 'join', peer: 15, via: 4 }, {
-        4: ['Peer 15 Join request forwarded to my successor'],
-        5: ['Peer 15 Join request forwarded to my successor'],
-        8: ['Peer 15 Join request forwarded to my successor'],
-        14: ['Peer 15 Join request received', ...newSucc(15, 19), 'Peer 15 is no longer alive', ...newSucc(19, 2)],
-        9: [
-          'Peer 15 Join request forwarded to my successor',
-          'Successor Change request received',
-          ...newSucc(14, 15),
-          'Peer 15 is no longer alive',
-          ...newSucc(14, 19),
-        ],
-      });
+      const expected = await routedLines(
+        tn,
+        { kind: 'join', peer: 15, via: 4 },
+        {
+          4: ['Peer 15 Join request forwarded to my successor'],
+          5: ['Peer 15 Join request forwarded to my successor'],
+          8: ['Peer 15 Join request forwarded to my successor'],
+          14: ['Peer 15 Join request received', ...newSucc(15, 19), 'Peer 15 is no longer alive', ...newSucc(19, 2)],
+          9: [
+            'Peer 15 Join request forwarded to my successor',
+            'Successor Change request received',
+            ...newSucc(14, 15),
+            'Peer 15 is no longer alive',
+            ...newSucc(14, 19),
+          ],
+        },
+      );
       const marks = tn.net.marks();
       const newcomer = tn.net.join(15, 4);
       await eventOf(tn.net, newcomer, 'join-accepted');
@@ -63,20 +67,28 @@ for (const routing of ROUTINGS) {
     });
 
     it('Store 2067 at Peer 8 is accepted at Peer 19', async () => {
-      const { expected, printed } = await runStep(tn, { kind: 'store', at: 8, file: '2067' }, {
-        8: [fwdStore('2067')],
-        9: [fwdStore('2067')],
-        14: [fwdStore('2067')],
-        19: ['Store 2067 request accepted'],
-      });
+      const { expected, printed } = await runStep(
+        tn,
+        { kind: 'store', at: 8, file: '2067' },
+        {
+          8: [fwdStore('2067')],
+          9: [fwdStore('2067')],
+          14: [fwdStore('2067')],
+          19: ['Store 2067 request accepted'],
+        },
+      );
       expect(printed).toEqual(expected);
     });
 
     it("Store 0271 (key 15, the dead peer's) at Peer 14 is accepted at Peer 19", async () => {
-      const { expected, printed } = await runStep(tn, { kind: 'store', at: 14, file: '0271' }, {
-        14: [fwdStore('0271')],
-        19: ['Store 0271 request accepted'],
-      });
+      const { expected, printed } = await runStep(
+        tn,
+        { kind: 'store', at: 14, file: '0271' },
+        {
+          14: [fwdStore('0271')],
+          19: ['Store 0271 request accepted'],
+        },
+      );
       expect(printed).toEqual(expected);
     });
   });

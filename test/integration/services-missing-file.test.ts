@@ -6,15 +6,7 @@
  */
 import { promises as fs } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import {
-  errorLines,
-  eventOf,
-  networkForTests,
-  printedBy,
-  routedLines,
-  ROUTINGS,
-  startCourseRing,
-} from '../fixtures/network.js';
+import { errorLines, eventOf, networkForTests, printedBy, routedLines, ROUTINGS, startCourseRing } from '../fixtures/network.js';
 import { notHere } from '../fixtures/lines.js';
 
 // This file's ports: 14900..15199 (ring) and 23900..24199 (Chord).
@@ -27,16 +19,20 @@ for (const routing of ROUTINGS) {
     });
 
     it('Request 0777 (key 9) at Peer 2: Peer 9 says it does not have it, Peer 2 is told in one line', async () => {
-      const expected = await routedLines(tn, { kind: 'request', at: 2, file: '0777' }, {
-        2: [
-          'File request for 0777 has been sent to my successor',
-          'File 0777 is not stored in the network: its owner, Peer 9, does not have it',
-        ],
-        4: [notHere('0777')],
-        5: [notHere('0777')],
-        8: [notHere('0777')],
-        9: ['File 0777 is not stored here either; Peer 2 has been told'],
-      });
+      const expected = await routedLines(
+        tn,
+        { kind: 'request', at: 2, file: '0777' },
+        {
+          2: [
+            'File request for 0777 has been sent to my successor',
+            'File 0777 is not stored in the network: its owner, Peer 9, does not have it',
+          ],
+          4: [notHere('0777')],
+          5: [notHere('0777')],
+          8: [notHere('0777')],
+          9: ['File 0777 is not stored here either; Peer 2 has been told'],
+        },
+      );
       const marks = tn.net.marks();
       const requester = tn.net.get(2);
       const owner = tn.net.get(9);

@@ -8,14 +8,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  courseLines,
-  errorLines,
-  linesAfter,
-  networkForTests,
-  ROUTINGS,
-  startCourseRing,
-} from '../fixtures/network.js';
+import { courseLines, errorLines, linesAfter, networkForTests, ROUTINGS, startCourseRing } from '../fixtures/network.js';
 import { noFile } from '../fixtures/lines.js';
 
 // This file's ports: 14600..14899 (ring) and 23600..23899 (Chord).

@@ -33,19 +33,23 @@ for (const routing of ROUTINGS) {
     });
 
     it('Peer 15 quits right after joining: exit status 0, Peers 14 and 9 take its successors', async () => {
-      const expected = await routedLines(tn, { kind: 'join', peer: 15, via: 4 }, {
-        4: ['Peer 15 Join request forwarded to my successor'],
-        5: ['Peer 15 Join request forwarded to my successor'],
-        8: ['Peer 15 Join request forwarded to my successor'],
-        14: ['Peer 15 Join request received', ...newSucc(15, 19), 'Peer 15 will depart from the network', ...newSucc(19, 2)],
-        9: [
-          'Peer 15 Join request forwarded to my successor',
-          'Successor Change request received',
-          ...newSucc(14, 15),
-          'Peer 15 will depart from the network',
-          ...newSucc(14, 19),
-        ],
-      });
+      const expected = await routedLines(
+        tn,
+        { kind: 'join', peer: 15, via: 4 },
+        {
+          4: ['Peer 15 Join request forwarded to my successor'],
+          5: ['Peer 15 Join request forwarded to my successor'],
+          8: ['Peer 15 Join request forwarded to my successor'],
+          14: ['Peer 15 Join request received', ...newSucc(15, 19), 'Peer 15 will depart from the network', ...newSucc(19, 2)],
+          9: [
+            'Peer 15 Join request forwarded to my successor',
+            'Successor Change request received',
+            ...newSucc(14, 15),
+            'Peer 15 will depart from the network',
+            ...newSucc(14, 19),
+          ],
+        },
+      );
       const marks = tn.net.marks();
       const newcomer = tn.net.join(15, 4);
       await eventOf(tn.net, newcomer, 'join-accepted');
@@ -55,7 +59,10 @@ for (const routing of ROUTINGS) {
       expect(await printedBy(tn.net, marks, expected), describeNetwork(tn.net)).toEqual(expected);
       // Nobody took the departure for a death.
       for (const peer of tn.net.history) {
-        expect(peer.events.slice(marks.get(peer.id) ?? 0).filter((e) => e.kind === 'peer-dead'), `peer ${peer.id}`).toEqual([]);
+        expect(
+          peer.events.slice(marks.get(peer.id) ?? 0).filter((e) => e.kind === 'peer-dead'),
+          `peer ${peer.id}`,
+        ).toEqual([]);
       }
     });
 

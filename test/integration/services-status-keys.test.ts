@@ -82,11 +82,15 @@ for (const routing of ROUTINGS) {
     });
 
     it('Store 2067 at Peer 5 is accepted at Peer 2; the peers it passed still do not list it', async () => {
-      const { expected, printed } = await runStep(tn, { kind: 'store', at: 5, file: '2067' }, {
-        5: [fwdStore('2067')],
-        8: [fwdStore('2067')],
-        2: ['Store 2067 request accepted'],
-      });
+      const { expected, printed } = await runStep(
+        tn,
+        { kind: 'store', at: 5, file: '2067' },
+        {
+          5: [fwdStore('2067')],
+          8: [fwdStore('2067')],
+          2: ['Store 2067 request accepted'],
+        },
+      );
       expect(printed).toEqual(expected);
       expect(await storedKeys(tn)).toEqual(truth);
     });
@@ -98,11 +102,20 @@ for (const routing of ROUTINGS) {
       const expected = { 4: [noFile('0777')], 2: [], 5: [], 8: [] };
       expect(await printedBy(tn.net, marks, expected)).toEqual(expected);
       // Peer 4 refused it before sending anything: no Store was forwarded or accepted anywhere.
-      const kinds = tn.net.get(4).events.slice(marks.get(4)).map((e) => e.kind);
+      const kinds = tn.net
+        .get(4)
+        .events.slice(marks.get(4))
+        .map((e) => e.kind);
       expect(kinds.filter((k) => k.startsWith('store-'))).toEqual(['store-no-file']);
       expect(await storedKeys(tn)).toEqual(truth);
       for (const id of tn.net.ring()) {
-        expect(tn.net.get(id).events.slice(marks.get(id)).filter((e) => e.kind === 'store-accepted'), `peer ${id}`).toEqual([]);
+        expect(
+          tn.net
+            .get(id)
+            .events.slice(marks.get(id))
+            .filter((e) => e.kind === 'store-accepted'),
+          `peer ${id}`,
+        ).toEqual([]);
       }
     });
   });
@@ -117,10 +130,14 @@ for (const routing of ROUTINGS) {
 
     it('Store 0004 at Peer 2 (which has it): Peer 4 lists it as owner, Peer 5 as replica, Peers 2 and 8 not at all', async () => {
       await placeFile(dirOf(2), '0004');
-      const { expected, printed, marks } = await runStep(tn, { kind: 'store', at: 2, file: '0004' }, {
-        2: [fwdStore('0004')],
-        4: ['Store 0004 request accepted'],
-      });
+      const { expected, printed, marks } = await runStep(
+        tn,
+        { kind: 'store', at: 2, file: '0004' },
+        {
+          2: [fwdStore('0004')],
+          4: ['Store 0004 request accepted'],
+        },
+      );
       expect(printed).toEqual(expected);
       // The owner replicates it to its first successor once its bytes are in.
       const offered = await eventOf(tn.net, tn.net.get(4), 'replica-offered', marks.get(4), { filename: '0004', to: 5 });

@@ -111,7 +111,10 @@ describe('--successors 3: two adjacent peers die at once', () => {
       expect(spoken(tn.net.get(id)), `peer ${id}`).toEqual([]);
     }
     // The ping line names the whole list: peer 10 watches all three.
-    const pings = tn.net.get(10).events.filter((e) => e.kind === 'ping-sent').map((e) => e.line);
+    const pings = tn.net
+      .get(10)
+      .events.filter((e) => e.kind === 'ping-sent')
+      .map((e) => e.line);
     expect(pings).toContain('Ping requests sent to Peers 25, 40 and 60');
   });
 
@@ -266,7 +269,13 @@ describe('--routing ring-list --successors 4, started by the course form of init
     await settled(tn.net, marks);
     expect(await printedBy(tn.net, marks, expected), describeNetwork(tn.net)).toEqual(expected);
     for (const id of tn.net.ring()) {
-      expect(tn.net.get(id).events.slice(marks.get(id)).filter((e) => e.kind === 'peer-dead'), `peer ${id}`).toEqual([]);
+      expect(
+        tn.net
+          .get(id)
+          .events.slice(marks.get(id))
+          .filter((e) => e.kind === 'peer-dead'),
+        `peer ${id}`,
+      ).toEqual([]);
     }
     const { mismatches } = await lookupsMatchSimulator(tn.net);
     expect(mismatches).toEqual([]);

@@ -59,7 +59,10 @@ describe(`two receives of one file into one directory at once (in process; seed 
   const bytes = randomBytes(SIZE, SEED);
 
   /** One receive task's handle: its listening port, its queue and its outcome. */
-  async function startReceive(dir: string, mode: 'request' | 'store'): Promise<{ port: number; queue: RingQueue; done: Promise<ReceiveOutcome> }> {
+  async function startReceive(
+    dir: string,
+    mode: 'request' | 'store',
+  ): Promise<{ port: number; queue: RingQueue; done: Promise<ReceiveOutcome> }> {
     const queue = RingQueue.create(1 << 16);
     const { port1, port2 } = new MessageChannel();
     const listening = new Promise<number>((resolve) => port2.once('message', (m: { port: number }) => resolve(m.port)));
@@ -213,7 +216,11 @@ describe(`two peers Request the same 20 MiB file at once, one shared data direct
         const printed = await linesAfter(tn.net.get(id), marks.get(id) ?? 0, lines.length, 2 * DEADLINE_MS);
         const why = `Peer ${id} printed ${JSON.stringify(printed)}, on stderr ${JSON.stringify(errorLines(tn.net.get(id), marks.get(id)))}`;
         expect([...printed].sort(), why).toEqual([...lines].sort());
-        if (id !== 4) expect(printed.filter((l) => own.includes(l)), `Peer ${id}'s own lines in order`).toEqual(own);
+        if (id !== 4)
+          expect(
+            printed.filter((l) => own.includes(l)),
+            `Peer ${id}'s own lines in order`,
+          ).toEqual(own);
         expect(errorLines(tn.net.get(id), marks.get(id))).toEqual([]);
       }
       const copy = await fs.readFile(path.join(tn.dir, `received_${FILE}.bin`));
@@ -221,7 +228,10 @@ describe(`two peers Request the same 20 MiB file at once, one shared data direct
       expect(copy.equals(bytes), `received_${FILE}.bin differs (seed ${SEED})`).toBe(true);
       expect(await leftovers(tn.dir)).toEqual([]);
       const at = (id: number, kind: string): string =>
-        tn.net.get(id).events.slice(marks.get(id)).find((e) => e.kind === kind && e.fields?.['filename'] === FILE)?.time ?? '';
+        tn.net
+          .get(id)
+          .events.slice(marks.get(id))
+          .find((e) => e.kind === kind && e.fields?.['filename'] === FILE)?.time ?? '';
       const [from2, to2, from5, to5] = [at(2, 'file-receiving'), at(2, 'file-received'), at(5, 'file-receiving'), at(5, 'file-received')];
       return { overlapped: from2 < to5 && from5 < to2, times: `Peer 2 ${from2}..${to2}, Peer 5 ${from5}..${to5}` };
     };

@@ -3,7 +3,24 @@ import { DEFAULT_CHAOS_OPTIONS, parseChaosArgs, replayCommand } from '../../src/
 
 describe('chaos options', () => {
   it('parses every option and writes it back in the replay command', () => {
-    const argv = ['--routing', 'chord', '--peers', '12', '--seconds', '30', '--seed', '7', '--ping', '0.5', '--successors', '3', '--port-base', '31000', '--files', '9'];
+    const argv = [
+      '--routing',
+      'chord',
+      '--peers',
+      '12',
+      '--seconds',
+      '30',
+      '--seed',
+      '7',
+      '--ping',
+      '0.5',
+      '--successors',
+      '3',
+      '--port-base',
+      '31000',
+      '--files',
+      '9',
+    ];
     const o = parseChaosArgs(argv);
     expect(o).toMatchObject({ routing: 'chord', peers: 12, seconds: 30, seed: 7, ping: 0.5, successors: 3, portBase: 31000, files: 9 });
     expect(replayCommand(o)).toBe(`npm run chaos -- ${argv.join(' ')}`);

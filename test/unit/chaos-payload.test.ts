@@ -28,6 +28,9 @@ describe('chaos payload', () => {
     const keys = sampleKeys(createPrng(seed), ring, 8);
     expect(keys).toHaveLength(8);
     expect(new Set(keys).size).toBe(8);
-    expect(keys.some((k) => ring.includes(k) || ring.includes((k + 255) % 256)), `seed ${seed}`).toBe(true);
+    expect(
+      keys.some((k) => ring.includes(k) || ring.includes((k + 255) % 256)),
+      `seed ${seed}`,
+    ).toBe(true);
   });
 });

@@ -54,7 +54,9 @@ describe('peer arguments', () => {
     [['2', '1', '3', '4', '5', '6', '7', '8', '9', '10', '30', '--successors', '8'], 'NINTH_SUCCESSOR "10"', 'no peer keeps more than 8'],
   ])('refuses more successors than R: init %j', (argv, names, explains) => {
     for (const words of [names, explains]) {
-      expect(() => parsePeerCommand('init', argv, {})).toThrow(expect.objectContaining({ code: 'ERR_BAD_ARGUMENT', message: expect.stringContaining(words) as unknown }));
+      expect(() => parsePeerCommand('init', argv, {})).toThrow(
+        expect.objectContaining({ code: 'ERR_BAD_ARGUMENT', message: expect.stringContaining(words) as unknown }),
+      );
     }
   });
 
@@ -67,7 +69,9 @@ describe('peer arguments', () => {
     [['2', '4', '5', '8', 'soon', '--successors', '3'], 'PING_INTERVAL must be a number of seconds'],
     [['2', '4', '30', '--successors', '3'], 'init takes 4 to 5 arguments, got 3'],
   ])('refuses a bad list of successors: init %j', (argv, words) => {
-    expect(() => parsePeerCommand('init', argv, {})).toThrow(expect.objectContaining({ code: 'ERR_BAD_ARGUMENT', message: expect.stringContaining(words) as unknown }));
+    expect(() => parsePeerCommand('init', argv, {})).toThrow(
+      expect.objectContaining({ code: 'ERR_BAD_ARGUMENT', message: expect.stringContaining(words) as unknown }),
+    );
   });
 
   it('keeps the course-form messages unchanged with the default of two successors', () => {
@@ -88,7 +92,9 @@ describe('peer arguments', () => {
     [['2', '4', '5', '30', '--routing', 'kademlia'], '--routing'],
     [['2', '4', '5', '30', '--id-bits', '40'], '--id-bits'],
   ])('refuses init %j naming the argument', (argv, words) => {
-    expect(() => parsePeerCommand('init', argv, {})).toThrow(expect.objectContaining({ code: 'ERR_BAD_ARGUMENT', message: expect.stringContaining(words) as unknown }));
+    expect(() => parsePeerCommand('init', argv, {})).toThrow(
+      expect.objectContaining({ code: 'ERR_BAD_ARGUMENT', message: expect.stringContaining(words) as unknown }),
+    );
   });
 
   it.each([
@@ -114,7 +120,11 @@ describe('peer arguments', () => {
   });
 
   it('takes --name=value, and the last of a repeated option', () => {
-    const { config, eventsFile } = parsePeerCommand('join', ['15', '4', '1', '--routing=chord', '--events', 'fd:3', '--successors', '3', '--successors=4'], {});
+    const { config, eventsFile } = parsePeerCommand(
+      'join',
+      ['15', '4', '1', '--routing=chord', '--events', 'fd:3', '--successors', '3', '--successors=4'],
+      {},
+    );
     expect(config.routing).toBe('chord');
     expect(config.successors).toBe(4);
     expect(eventsFile).toBe('fd:3');
@@ -129,7 +139,9 @@ describe('peer arguments', () => {
 
 describe('example arguments', () => {
   it('reads its options and flags', () => {
-    expect(parseExampleArgs(['--full', '--order', 'marking', '--routing=ring-list', '--ping', '0.5', '--port-base', '20000', '--dir', 'd'], {})).toEqual({
+    expect(
+      parseExampleArgs(['--full', '--order', 'marking', '--routing=ring-list', '--ping', '0.5', '--port-base', '20000', '--dir', 'd'], {}),
+    ).toEqual({
       interactive: false,
       pingSeconds: 0.5,
       portBase: 20000,
@@ -138,7 +150,12 @@ describe('example arguments', () => {
       full: true,
       routing: 'ring-list',
     });
-    expect(parseExampleArgs(['--interactive'], { P2P_PORT_BASE: '21000' })).toMatchObject({ interactive: true, full: false, portBase: 21000, routing: 'ring' });
+    expect(parseExampleArgs(['--interactive'], { P2P_PORT_BASE: '21000' })).toMatchObject({
+      interactive: true,
+      full: false,
+      portBase: 21000,
+      routing: 'ring',
+    });
   });
 
   it.each([

@@ -53,7 +53,11 @@ describe('the port plan of the integration tests', () => {
   it("each file's port bases lie in its declared ranges", () => {
     for (const [file, literals] of bases) {
       const own = ranges.filter((r) => r.file === file);
-      for (const base of literals) expect(own.some((r) => base >= r.from && base <= r.to), `${file}: ${base}`).toBe(true);
+      for (const base of literals)
+        expect(
+          own.some((r) => base >= r.from && base <= r.to),
+          `${file}: ${base}`,
+        ).toBe(true);
     }
   });
 

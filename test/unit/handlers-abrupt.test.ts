@@ -44,7 +44,7 @@ describe('our ping sender says a successor died', () => {
     expect(sent.find((s) => s.to === 2)?.req.content).toMatchObject({ _pred: refText(19), _pred2: refText(9) });
   });
 
-  it("the second: the first successor is asked, and the dead peer is left out of an answer that still names it", async () => {
+  it('the second: the first successor is asked, and the dead peer is left out of an answer that still names it', async () => {
     const { node, events, sent } = recorded(config(8, [9, 14]));
     knowPredecessors(node, 5, 4);
     await deliver(node, notice(8, 14));
@@ -113,7 +113,13 @@ describe('an answer nobody asked for', () => {
 describe("a predecessor's query for our successors", () => {
   it('is answered with our list at the address it gives, naming the dead peer', async () => {
     const { node, sent } = recorded(config(19, [2, 4]));
-    await deliver(node, { type: 'abrupt', source: 9, destination: 19, stamp: '9-a', content: { _query: 'successors', _nodeID: '9', _origin: refText(9), dead: '14' } });
+    await deliver(node, {
+      type: 'abrupt',
+      source: 9,
+      destination: 19,
+      stamp: '9-a',
+      content: { _query: 'successors', _nodeID: '9', _origin: refText(9), dead: '14' },
+    });
     expect(sentSummary(sent)).toEqual(['9 update:successors']);
     expect(sent[0]?.req.content).toMatchObject({ dead: '14', _firstID: '2', _secondID: '4', _succ: succText([2, 4]) });
     expect(node.successors.map((s) => s.id)).toEqual([2, 4]);

@@ -124,7 +124,9 @@ describe('a join that is refused', () => {
     const refused = events.find((e) => e.kind === 'join-refused');
     expect(refused).toMatchObject({ line: 'Peer 19 Join request refused: Peer 19 is already in the network', stream: 'stderr' });
     expect(refused?.fields).toEqual({ peer: 19, code: 'ERR_DUPLICATE_ID' });
-    expect(sent.map((s) => [s.to, s.req.type, s.req.content.reason, s.req.content.error])).toEqual([[900, 'update', 'join-refused', 'ERR_DUPLICATE_ID']]);
+    expect(sent.map((s) => [s.to, s.req.type, s.req.content.reason, s.req.content.error])).toEqual([
+      [900, 'update', 'join-refused', 'ERR_DUPLICATE_ID'],
+    ]);
     // The impostor's address is not learnt: 19 is where it was.
     expect(node.refFor(19)).toEqual(refOf(19));
     expect(node.successors.map((s) => s.id)).toEqual([19, 2]);

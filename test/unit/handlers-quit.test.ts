@@ -17,7 +17,13 @@ function quit(leaving: number, at: number, succ: readonly number[]): RequestOf<'
     source: leaving,
     destination: at,
     stamp: `${leaving}-q`,
-    content: { _nodeID: String(leaving), _origin: refText(leaving), _firstID: String(succ[0]), _secondID: String(succ[1]), _succ: succText(succ) },
+    content: {
+      _nodeID: String(leaving),
+      _origin: refText(leaving),
+      _firstID: String(succ[0]),
+      _secondID: String(succ[1]),
+      _succ: succText(succ),
+    },
   };
 }
 
@@ -81,7 +87,12 @@ describe('Quit typed at this peer', () => {
     expect(sent).toEqual([]); // one of two
     knowPredecessors(node, 8, 5);
     await done;
-    expect(sent.filter((s) => s.req.type === 'quit').map((s) => s.to).sort()).toEqual([5, 8]);
+    expect(
+      sent
+        .filter((s) => s.req.type === 'quit')
+        .map((s) => s.to)
+        .sort(),
+    ).toEqual([5, 8]);
   });
 
   it('a predecessor that cannot be told is reported, and the exit still follows', async () => {

@@ -103,7 +103,14 @@ describe('a Request at the owner', () => {
     expect(send?.to).toEqual(REPLY);
     expect(send?.path).toBe(path.join(DIR, `${FILE}.pdf`));
     expect(send?.header).toMatchObject({ type: 'transfer', source: 8, destination: 2 });
-    expect(send?.header.content).toEqual({ filename: FILE, status: 'found', _mode: 'request', _nodeID: '8', _ext: '.pdf', _size: String(BYTES.length) });
+    expect(send?.header.content).toEqual({
+      filename: FILE,
+      status: 'found',
+      _mode: 'request',
+      _nodeID: '8',
+      _ext: '.pdf',
+      _size: String(BYTES.length),
+    });
     expect(events.find((e) => e.kind === 'file-sent')?.fields).toEqual({ filename: FILE, to: 2, bytes: BYTES.length });
   });
 

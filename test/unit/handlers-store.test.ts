@@ -39,7 +39,11 @@ beforeAll(() => fs.writeFile(path.join(DIR, `${FILE}.pdf`), BYTES));
  * makes with `have` (as a successor that holds the file would); sends to
  * the peers in `unreachable` fail with ERR_UNREACHABLE.
  */
-function peer(id: number, successors: readonly number[], opts: { unreachable?: readonly number[]; over?: ConfigOptions } = {}): RecordedNode & { transfers: TransferLog } {
+function peer(
+  id: number,
+  successors: readonly number[],
+  opts: { unreachable?: readonly number[]; over?: ConfigOptions } = {},
+): RecordedNode & { transfers: TransferLog } {
   const transfers = recordingTransfers();
   const holder: { node?: RecordedNode['node'] } = {};
   const t = recorded(
@@ -77,7 +81,11 @@ describe('a Store for a key this peer owns', () => {
     expect(printed(events)).toEqual([storeAccepted(FILE)]);
     expect(events.find((e) => e.kind === 'store-accepted')?.fields).toEqual({ filename: FILE, key: 19, origin: 8 });
     expect(offers(sent)).toEqual([`2 replica ${FILE}`]);
-    expect(sent.find((s) => s.req.content._sync !== undefined)?.req.content).toMatchObject({ _final: '1', _ext: '.pdf', _size: String(BYTES.length) });
+    expect(sent.find((s) => s.req.content._sync !== undefined)?.req.content).toMatchObject({
+      _final: '1',
+      _ext: '.pdf',
+      _size: String(BYTES.length),
+    });
   });
 
   it('is accepted where the previous hop says it is final, whatever our own routing says', async () => {

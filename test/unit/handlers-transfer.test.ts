@@ -111,7 +111,14 @@ describe("a store owner's pull", () => {
     expect(s?.to).toEqual({ host: '127.0.0.1', port: 40997 });
     expect(s?.path).toBe(path.join(DIR, `${FILE}.pdf`));
     expect(s?.header).toMatchObject({ type: 'transfer', source: 2, destination: 8 });
-    expect(s?.header.content).toEqual({ filename: FILE, status: 'found', _mode: 'store', _nodeID: '2', _ext: '.pdf', _size: String(BYTES.length) });
+    expect(s?.header.content).toEqual({
+      filename: FILE,
+      status: 'found',
+      _mode: 'store',
+      _nodeID: '2',
+      _ext: '.pdf',
+      _size: String(BYTES.length),
+    });
     expect(events.find((e) => e.kind === 'store-bytes-sent')?.fields).toEqual({ filename: FILE, to: 8, bytes: BYTES.length });
   });
 

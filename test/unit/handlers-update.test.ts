@@ -7,18 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { joinAccepted, newSuccessors, SUCCESSOR_CHANGE } from '../../src/model/lines.js';
 import type { Content } from '../../src/protocol/types.js';
-import {
-  config,
-  deliver,
-  knowPredecessors,
-  printed,
-  recorded,
-  refOf,
-  refText,
-  sentSummary,
-  succText,
-  update,
-} from '../fixtures/peer-node.js';
+import { config, deliver, knowPredecessors, printed, recorded, refOf, refText, sentSummary, succText, update } from '../fixtures/peer-node.js';
 
 const ids = (list: readonly ({ id: number } | undefined)[]): (number | undefined)[] => list.map((r) => r?.id);
 
@@ -29,7 +18,12 @@ function newcomer(): ReturnType<typeof recorded> {
   return t;
 }
 
-const acceptance = (succ: readonly number[]): Content => ({ reason: 'join-accepted', _succ: succText(succ), _pred: refText(14), _pred2: refText(9) });
+const acceptance = (succ: readonly number[]): Content => ({
+  reason: 'join-accepted',
+  _succ: succText(succ),
+  _pred: refText(14),
+  _pred2: refText(9),
+});
 
 describe('join-accepted', () => {
   it("while joining: takes its successors and predecessors from the acceptor, with the course's three lines", async () => {

@@ -20,7 +20,11 @@ describe('the model on the course walkthrough', () => {
   for (const order of ['walkthrough', 'marking'] as const satisfies readonly Order[]) {
     it(`derives every line of the ${order} order, peer by peer, under ring routing`, () => {
       const spec = WALKTHROUGHS[order].filter((s) => s.action.kind !== 'pings');
-      const run = runSteps(COURSE, spec.map((s) => s.action as ServiceStep), 'ring');
+      const run = runSteps(
+        COURSE,
+        spec.map((s) => s.action as ServiceStep),
+        'ring',
+      );
       run.steps.forEach((derived, i) => expect(derived.lines, spec[i]?.title).toEqual(spec[i]?.expect));
       // And the whole transcripts are the steps' lines end to end.
       const whole: Record<number, string[]> = {};
@@ -48,7 +52,12 @@ describe('the model on the course walkthrough', () => {
     const { lines, route } = linesOf(state, { kind: 'request', at: 2, file: '4103' }, 'chord');
     expect(route?.path).toEqual([2, 5, 8]);
     expect(lines).toEqual({
-      2: ['File request for 4103 has been sent to my successor', 'Peer 8 had File 4103', 'Receiving File 4103 from Peer 8', 'File 4103 received'],
+      2: [
+        'File request for 4103 has been sent to my successor',
+        'Peer 8 had File 4103',
+        'Receiving File 4103 from Peer 8',
+        'File 4103 received',
+      ],
       5: ['Request for File 4103 has been received, but the file is not stored here'],
       8: ['File 4103 is stored here', 'Sending file 4103 to Peer 2', 'The file has been sent'],
     });

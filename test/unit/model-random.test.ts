@@ -40,7 +40,7 @@ function clockwise(ring: Ring, from: number, to: number): number[] {
 function walk(ring: Ring, routing: RoutingMode, origin: number, key: number): number[] {
   const views = perfectViews(ring, routing);
   const path = [origin];
-  for (let current = origin; path.length <= ring.length + 1; ) {
+  for (let current = origin; path.length <= ring.length + 1;) {
     const hop = nextHop(routing, views.get(current) ?? { self: current, idBits: MODEL_ID_BITS, successors: [] }, key);
     if (hop.kind === 'local') return path;
     current = hop.to;
@@ -65,7 +65,9 @@ function problemsOf(before: Ring, result: StepLines, routing: RoutingMode, ringL
     }
   }
   const forwardingOf = (peer: number): number => (lines[peer] ?? []).filter(isForwardingLine).length;
-  const speakers = Object.keys(lines).map(Number).sort((a, b) => a - b);
+  const speakers = Object.keys(lines)
+    .map(Number)
+    .sort((a, b) => a - b);
   switch (step.kind) {
     case 'store':
     case 'request': {
@@ -75,7 +77,8 @@ function problemsOf(before: Ring, result: StepLines, routing: RoutingMode, ringL
       if (result.route?.end !== owner) say(`route ends at ${String(result.route?.end)}, owner is ${owner}`);
       const walked = walk(before, routing, step.at, key);
       if (walked.join() !== path.join()) say(`route ${path.join('>')} but nextHop walks ${walked.join('>')}`);
-      if (routing === 'ring' && path.join() !== clockwise(before, step.at, owner).join()) say(`ring route ${path.join('>')} is not the clockwise walk`);
+      if (routing === 'ring' && path.join() !== clockwise(before, step.at, owner).join())
+        say(`ring route ${path.join('>')} is not the clockwise walk`);
       for (const p of path.slice(0, -1)) if (forwardingOf(p) !== 1) say(`forwarder ${p} prints ${forwardingOf(p)} forwarding lines`);
       const forwarding = speakers.reduce((n, p) => n + forwardingOf(p), 0);
       if (forwarding !== path.length - 1) say(`${forwarding} forwarding lines for ${path.length - 1} hops`);
@@ -93,8 +96,12 @@ function problemsOf(before: Ring, result: StepLines, routing: RoutingMode, ringL
       if (routing === 'ring') {
         const owner = ownerIn(before, step.peer);
         const start = step.via === owner ? clockwise(before, step.via, step.via).concat(step.via) : [];
-        const expectedWalk = start.length > 0 ? [step.via, ...clockwise(before, successorsIn(before, step.via)[0], acceptor as number)] : clockwise(before, step.via, acceptor as number);
-        if (expectedWalk.join() !== (result.route?.path ?? []).join()) say(`join walk ${String(result.route?.path.join('>'))} is not the clockwise walk ${expectedWalk.join('>')}`);
+        const expectedWalk =
+          start.length > 0
+            ? [step.via, ...clockwise(before, successorsIn(before, step.via)[0], acceptor as number)]
+            : clockwise(before, step.via, acceptor as number);
+        if (expectedWalk.join() !== (result.route?.path ?? []).join())
+          say(`join walk ${String(result.route?.path.join('>'))} is not the clockwise walk ${expectedWalk.join('>')}`);
       }
       if ((lines[step.peer] ?? []).length !== 3) say(`the newcomer prints ${JSON.stringify(lines[step.peer])}`);
       if (after.length !== before.length + 1) say('the ring did not grow by one');
@@ -201,14 +208,25 @@ describe(`the model over ${SEEDS} generated scenarios (seeds ${FIRST}..${FIRST +
         // The whole transcripts are the steps' lines end to end.
         const whole: Record<number, string[]> = {};
         for (const r of run.steps) for (const [p, l] of Object.entries(r.lines)) (whole[Number(p)] ??= []).push(...l);
-        if (JSON.stringify(whole) !== JSON.stringify(run.transcripts)) problems.push(`seed ${seed}, ${routing}: transcripts are not the steps' lines`);
+        if (JSON.stringify(whole) !== JSON.stringify(run.transcripts))
+          problems.push(`seed ${seed}, ${routing}: transcripts are not the steps' lines`);
       }
     }
     expect(problems.slice(0, 20)).toEqual([]);
   }, 300_000); // a few seconds of CPU; room for a machine running other suites too
 
   it('covers the edges it leans on, across the seeds', () => {
-    const seen = { wrapJoinAbove: 0, wrapJoinBelow: 0, wrapKey: 0, ownerTypes: 0, chordDiffers: 0, kills: 0, quits: 0, oneByte: 0, megabytes: 0 };
+    const seen = {
+      wrapJoinAbove: 0,
+      wrapJoinBelow: 0,
+      wrapKey: 0,
+      ownerTypes: 0,
+      chordDiffers: 0,
+      kills: 0,
+      quits: 0,
+      oneByte: 0,
+      megabytes: 0,
+    };
     for (const { scenario: s, runs: byRouting } of runs()) {
       const { ring, chord } = byRouting;
       let before = s.ring;
@@ -230,7 +248,7 @@ describe(`the model over ${SEEDS} generated scenarios (seeds ${FIRST}..${FIRST +
     for (const [edge, count] of Object.entries(seen)) expect(count, edge).toBeGreaterThan(SEEDS / 20);
   });
 
-  it("gives each file the same bytes on every call, and its own size", () => {
+  it('gives each file the same bytes on every call, and its own size', () => {
     const s = generateScenario(FIRST);
     for (const f of s.files.slice(0, 3)) {
       const a = fileContent(s.seed, f);

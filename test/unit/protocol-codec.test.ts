@@ -40,16 +40,14 @@ function expectSame(actual: Request, expected: Request): void {
   const { content: a, ...restA } = actual;
   const { content: e, ...restE } = expected;
   expect(restA).toEqual(restE);
-  const entries = (c: Request['content']): [string, string][] =>
-    Object.entries(c).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
+  const entries = (c: Request['content']): [string, string][] => Object.entries(c).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
   expect(entries(a)).toEqual(entries(e));
 }
 
 const JOIN: Request = { type: 'join', source: 4, destination: 5, stamp: '15-1', content: { _nodeID: '15' } };
 
 // ---- arbitraries ----
-const text = (minLength: number, maxLength: number): fc.Arbitrary<string> =>
-  fc.string({ unit: 'binary', minLength, maxLength }); // <= 4 bytes a code point
+const text = (minLength: number, maxLength: number): fc.Arbitrary<string> => fc.string({ unit: 'binary', minLength, maxLength }); // <= 4 bytes a code point
 const u32 = fc.integer({ min: 0, max: 0xffffffff });
 const key = fc.oneof(fc.constantFrom('__proto__', 'constructor', 'toString', '_nodeID', 'filename', '7'), text(1, 60));
 const requestArb: fc.Arbitrary<Request> = fc.record({
@@ -122,9 +120,10 @@ describe('encodeRequest / decodeRequest', () => {
       { content: Object.fromEntries(Array.from({ length: 65536 }, (_, i) => [`k${i}`, ''])) },
     ];
     for (const patch of bad) {
-      expect(codeOf(() => encodeRequest({ ...JOIN, ...patch })), JSON.stringify(patch).slice(0, 80)).toBe(
-        'ERR_FRAME_FIELD',
-      );
+      expect(
+        codeOf(() => encodeRequest({ ...JOIN, ...patch })),
+        JSON.stringify(patch).slice(0, 80),
+      ).toBe('ERR_FRAME_FIELD');
     }
   });
 });

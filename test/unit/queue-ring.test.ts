@@ -87,8 +87,7 @@ describe('RingQueue single thread', () => {
       let pushedBytes = 0;
       let paddings = 0;
       let modelPos = 0; // where the next record starts, to count forced paddings
-      const randomLen = (): number =>
-        rand() < 0.1 ? Math.floor(rand() * (q.maxRecordBytes + 1)) : Math.floor(rand() * 40);
+      const randomLen = (): number => (rand() < 0.1 ? Math.floor(rand() * (q.maxRecordBytes + 1)) : Math.floor(rand() * 40));
       const account = (len: number): void => {
         const need = (4 + len + 3) & ~3;
         if (modelPos + need > capacity) {

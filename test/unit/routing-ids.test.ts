@@ -1,14 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildFingers, fingerStarts } from '../../src/routing/chord.js';
-import {
-  distance,
-  inOpen,
-  inOpenClosed,
-  ownerOf,
-  ringSize,
-  validateIdBits,
-} from '../../src/routing/ids.js';
+import { distance, inOpen, inOpenClosed, ownerOf, ringSize, validateIdBits } from '../../src/routing/ids.js';
 import { predecessorOf, successorList } from '../../src/routing/ring.js';
 import { randomMembership } from '../../src/routing/simulator.js';
 import { createPrng } from '../fixtures/prng.js';

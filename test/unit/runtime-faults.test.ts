@@ -122,11 +122,20 @@ describe('FaultReporter', () => {
 describe('detach', () => {
   it('hands a rejection, or a synchronous throw, to onError', async () => {
     const errors: unknown[] = [];
-    detach(() => Promise.reject(new Error('later')), (err) => errors.push(err));
-    detach(() => {
-      throw new Error('at once');
-    }, (err) => errors.push(err));
-    detach(() => 42, (err) => errors.push(err));
+    detach(
+      () => Promise.reject(new Error('later')),
+      (err) => errors.push(err),
+    );
+    detach(
+      () => {
+        throw new Error('at once');
+      },
+      (err) => errors.push(err),
+    );
+    detach(
+      () => 42,
+      (err) => errors.push(err),
+    );
     expect(errors.map((e) => (e as Error).message)).toEqual(['at once']);
     await Promise.resolve();
     await Promise.resolve();
@@ -140,9 +149,12 @@ describe('detach', () => {
     };
     process.on('unhandledRejection', spy);
     try {
-      detach(() => Promise.reject(new Error('later')), () => {
-        throw new Error('reporting failed');
-      });
+      detach(
+        () => Promise.reject(new Error('later')),
+        () => {
+          throw new Error('reporting failed');
+        },
+      );
       for (let i = 0; i < 3; i++) await new Promise<void>((resolve) => setImmediate(resolve));
       expect(unhandled).toEqual([]);
     } finally {

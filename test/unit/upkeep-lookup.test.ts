@@ -168,7 +168,14 @@ describe('find-successor, in process (ring 5 -> 10 -> 20 -> 30)', () => {
     const req = find(15);
     await deliver(node, req);
     expect(sentSummary(sent)).toEqual(['5 update:found']);
-    expect(sent[0]?.req.content).toEqual({ reason: 'found', key: '15', owner: refText(20), _hops: '2', _path: `5.${SELF}.20`, _answers: req.stamp });
+    expect(sent[0]?.req.content).toEqual({
+      reason: 'found',
+      key: '15',
+      owner: refText(20),
+      _hops: '2',
+      _path: `5.${SELF}.20`,
+      _answers: req.stamp,
+    });
   });
 
   it('a key of ours, or one the previous hop marked final: we are the owner', async () => {
@@ -192,10 +199,16 @@ describe('find-successor, in process (ring 5 -> 10 -> 20 -> 30)', () => {
   it('found: settles the lookup waiting for that stamp, and nothing else', async () => {
     const { node } = self();
     const result = watch(node.exchange('10-9', 60_000, () => Promise.resolve()));
-    await deliver(node, update(30, SELF, { reason: 'found', key: '25', owner: refText(30), _hops: '2', _path: `${SELF}.20.30`, _answers: '10-8' }));
+    await deliver(
+      node,
+      update(30, SELF, { reason: 'found', key: '25', owner: refText(30), _hops: '2', _path: `${SELF}.20.30`, _answers: '10-8' }),
+    );
     await turns();
     expect(result.state).toBe('pending');
-    await deliver(node, update(30, SELF, { reason: 'found', key: '25', owner: refText(30), _hops: '2', _path: `${SELF}.20.30`, _answers: '10-9' }));
+    await deliver(
+      node,
+      update(30, SELF, { reason: 'found', key: '25', owner: refText(30), _hops: '2', _path: `${SELF}.20.30`, _answers: '10-9' }),
+    );
     await turns();
     expect(result.value).toEqual({ key: 25, owner: refOf(30), hops: 2, path: [SELF, 20, 30] });
   });

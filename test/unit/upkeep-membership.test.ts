@@ -102,7 +102,12 @@ describe('a quit', () => {
     node.predecessorPinged(0, ref(node, 5), undefined);
     node.predecessorPinged(1, ref(node, 0), undefined);
     await runCommand(node, IDLE_DISPATCH, 'quit');
-    expect(sent.filter((s) => s.req.type === 'quit').map((s) => s.to).sort()).toEqual([0, 5]);
+    expect(
+      sent
+        .filter((s) => s.req.type === 'quit')
+        .map((s) => s.to)
+        .sort(),
+    ).toEqual([0, 5]);
   });
 
   it('a late ping from the peer that left does not make it a predecessor again', async () => {
@@ -162,7 +167,9 @@ describe('a peer that missed a successor change', () => {
       vi.setSystemTime(Date.now() + 1000); // two intervals of 500 ms
       s.node.predecessorPinged(1, ref(s.node, 156), undefined); // 156 lives on
       await deliver(s.node, stale);
-      expect(s.sent.map((x) => `${x.to} ${reasonOf(x)} ${x.req.content._peer ?? ''}`)).toEqual([`156 update:refresh-predecessor ${refText(113)}`]);
+      expect(s.sent.map((x) => `${x.to} ${reasonOf(x)} ${x.req.content._peer ?? ''}`)).toEqual([
+        `156 update:refresh-predecessor ${refText(113)}`,
+      ]);
 
       const first = recorded(config(156, [177, 188]));
       first.node.predecessorPinged(0, ref(first.node, 113), undefined);
@@ -197,7 +204,9 @@ describe('a peer that missed a join between it and its first successor', () => {
       vi.setSystemTime(Date.now() + 1000); // two intervals of 500 ms
       s.node.predecessorPinged(0, ref(s.node, 157), undefined); // 157 lives on
       await deliver(s.node, pingOf(153, 0));
-      expect(s.sent.map((x) => `${x.to} ${reasonOf(x)} ${x.req.content._peer ?? ''}`)).toEqual([`153 update:successor-rejoined ${refText(157)}`]);
+      expect(s.sent.map((x) => `${x.to} ${reasonOf(x)} ${x.req.content._peer ?? ''}`)).toEqual([
+        `153 update:successor-rejoined ${refText(157)}`,
+      ]);
 
       // 153 takes 157 as its first successor with the course's lines, and tells its own predecessor.
       const stale = recorded(config(153, [189, 198]));

@@ -50,7 +50,12 @@ interface Answers {
  * (`_sync`) with `have`, lookups with the owner 14 (the only owner these
  * tests look up).
  */
-function peer(id: number, successors: readonly number[], over: ConfigOptions = {}, answers: Answers = {}): RecordedNode & { transfers: TransferLog } {
+function peer(
+  id: number,
+  successors: readonly number[],
+  over: ConfigOptions = {},
+  answers: Answers = {},
+): RecordedNode & { transfers: TransferLog } {
   const transfers = recordingTransfers();
   const holder: { node?: PeerNode } = {};
   const t = recorded(
@@ -83,7 +88,17 @@ function offerFrom(from: number, to: number, filename: string, extra: Content = 
     source: from,
     destination: to,
     stamp: `${from}-o${filename}`,
-    content: { filename, _sync: 'replica', _final: '1', _nodeID: String(from), _origin: refText(from), _dir: '/elsewhere', _ext: '.txt', _size: '6', ...extra },
+    content: {
+      filename,
+      _sync: 'replica',
+      _final: '1',
+      _nodeID: String(from),
+      _origin: refText(from),
+      _dir: '/elsewhere',
+      _ext: '.txt',
+      _size: '6',
+      ...extra,
+    },
   };
 }
 
@@ -96,7 +111,14 @@ describe('an owner replicates', () => {
     const { node, sent, events } = peer(8, [9, 14, 19], { successors: 3 });
     await replicate(node, '0007');
     expect(offers(sent)).toEqual(['9 replica 0007', '14 replica 0007']);
-    expect(sent[0]?.req.content).toMatchObject({ _final: '1', _nodeID: '8', _origin: refText(8), _dir: path.resolve(DIR), _ext: '.txt', _size: '6' });
+    expect(sent[0]?.req.content).toMatchObject({
+      _final: '1',
+      _nodeID: '8',
+      _origin: refText(8),
+      _dir: path.resolve(DIR),
+      _ext: '.txt',
+      _size: '6',
+    });
     expect(events.filter((e) => e.kind === 'replica-offered').map((e) => e.fields)).toEqual([
       { filename: '0007', to: 9, outcome: 'have' },
       { filename: '0007', to: 14, outcome: 'have' },

@@ -14,7 +14,18 @@ import { predecessorOf, successorList } from '../../src/routing/ring.js';
 import { randomMembership } from '../../src/routing/simulator.js';
 import { fixFingers, newFingerSchedule, stabilize } from '../../src/upkeep/stabilize.js';
 import type { PeerNode } from '../../src/node/peer-node.js';
-import { config, deliver, knowPredecessors, printed, recorded, refText, sentSummary, succText, testNode, update } from '../fixtures/peer-node.js';
+import {
+  config,
+  deliver,
+  knowPredecessors,
+  printed,
+  recorded,
+  refText,
+  sentSummary,
+  succText,
+  testNode,
+  update,
+} from '../fixtures/peer-node.js';
 import { createPrng, testSeed } from '../fixtures/prng.js';
 
 const SEED = testSeed(20261126);
@@ -80,10 +91,16 @@ describe('fix-fingers', () => {
       quiet.push(...keys);
     }
     // Every finger that needs a lookup gets one, in turn.
-    expect(quiet.slice(0, d).sort((a, b) => a - b), why).toEqual([...starts].sort((a, b) => a - b));
+    expect(
+      quiet.slice(0, d).sort((a, b) => a - b),
+      why,
+    ).toEqual([...starts].sort((a, b) => a - b));
     expect(quiet.slice(d, 2 * d), why).toEqual(quiet.slice(0, d));
     const changes = t.events.filter((e) => e.kind === 'fingers-changed');
-    expect(changes.map((e) => e.fields.fingers), why).toEqual([buildFingers(IDS, SELF, M)]);
+    expect(
+      changes.map((e) => e.fields.fingers),
+      why,
+    ).toEqual([buildFingers(IDS, SELF, M)]);
   });
 
   it('finds a peer that joined far away within one cycle, then sweeps until settled', async () => {
@@ -100,9 +117,7 @@ describe('fix-fingers', () => {
     const newcomer = fingerStarts(SELF, M)[k] as number;
     t.world.ring = [...IDS, newcomer].sort((a, b) => a - b);
     expect(await t.settle(d + 1), `newcomer ${newcomer}; ${why}`).toBeLessThanOrEqual(d + 1);
-    expect(t.events.filter((e) => e.kind === 'fingers-changed').at(-1)?.fields.fingers, why).toEqual(
-      buildFingers(t.world.ring, SELF, M),
-    );
+    expect(t.events.filter((e) => e.kind === 'fingers-changed').at(-1)?.fields.fingers, why).toEqual(buildFingers(t.world.ring, SELF, M));
     expect(await t.round(), why).toHaveLength(lookedUp(t.world.ring).length); // one more sweep, which changes nothing
     expect(await t.round(), why).toHaveLength(1);
   });

@@ -112,3 +112,6 @@ export const TRANSFER_STALL_MS = 30_000;
 
 /** Senders whose baseline is kept (the least recently heard is forgotten first). */
 export const HOP_MAX_SENDERS = 4_096;
+
+/** A quitter offers each file to its successor at most this many times before leaving without it. */
+export const HANDOVER_TRIES = 3;

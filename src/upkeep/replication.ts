@@ -19,7 +19,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { RECONCILE_EVERY_INTERVALS, RECONCILE_PARALLEL, SYNC_TIMEOUT_MS } from '../constants.js';
+import { HANDOVER_TRIES, RECONCILE_EVERY_INTERVALS, RECONCILE_PARALLEL, SYNC_TIMEOUT_MS } from '../constants.js';
 import { isP2PError } from '../errors.js';
 import type { PeerRef } from '../protocol/peer-ref.js';
 import type { RequestOf } from '../protocol/types.js';
@@ -257,6 +257,18 @@ async function answer(node: PeerNode, to: PeerRef, stamp: string, filename: stri
 }
 
 /**
+ * Offers one file to the quitter's successor, again after a failure (a
+ * successor too busy to read the offer in time): the quitter leaves for
+ * good, and its copy with it. An offer read twice is answered twice,
+ * harmlessly ('have' the second time).
+ */
+async function handOver(node: PeerNode, filename: string, file: LocalFile, to: PeerRef): Promise<OfferOutcome> {
+  let outcome: OfferOutcome = 'failed';
+  for (let tries = 0; tries < HANDOVER_TRIES && outcome === 'failed'; tries++) outcome = await offer(node, filename, file, to, 'handover');
+  return outcome;
+}
+
+/**
  * Before a graceful departure: hand every file we hold to our first
  * successor, the replicas we keep for the peers before us as well as the
  * files we own. The successor owns our keys once we are gone; and if the
@@ -270,7 +282,7 @@ export async function handOverAll(node: PeerNode): Promise<number> {
   const files = await localFiles(node);
   for (let i = 0; i < files.length; i += RECONCILE_PARALLEL) {
     const outcomes = await Promise.all(
-      files.slice(i, i + RECONCILE_PARALLEL).map(({ filename, file }) => offer(node, filename, file, first, 'handover')),
+      files.slice(i, i + RECONCILE_PARALLEL).map(({ filename, file }) => handOver(node, filename, file, first)),
     );
     moved += outcomes.filter((o) => o !== 'failed').length;
   }

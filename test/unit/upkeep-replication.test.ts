@@ -12,6 +12,7 @@ import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { PeerNode } from '../../src/node/peer-node.js';
 import type { Content, Request, RequestOf } from '../../src/protocol/types.js';
+import { HANDOVER_TRIES } from '../../src/constants.js';
 import { handOverAll, offer, onBytesStored, reconcile, replicate, startReplication, type OfferOutcome } from '../../src/upkeep/replication.js';
 import {
   config,
@@ -245,7 +246,21 @@ describe('a quitting peer hands over all it holds', () => {
     const { node, sent } = peer(8, [9, 14], {}, { offer: (_to, req) => (req.content.filename === '0012' ? 'failed' : 'have') });
     knowPredecessors(node, 5, 4);
     expect(await handOverAll(node)).toBe(2);
-    expect(offers(sent).sort()).toEqual(['9 handover 0005', '9 handover 0007', '9 handover 0012']);
+    // 0012 is offered HANDOVER_TRIES times: the quitter leaves for good, with its copy.
+    expect(offers(sent).sort()).toEqual(['9 handover 0005', '9 handover 0007', ...Array<string>(HANDOVER_TRIES).fill('9 handover 0012')]);
+  });
+
+  it('offers a file again when its successor failed to take it in time', async () => {
+    let failures = HANDOVER_TRIES - 1;
+    const { node, sent } = peer(
+      8,
+      [9, 14],
+      {},
+      { offer: (_to, req) => (req.content.filename === '0012' && failures-- > 0 ? 'failed' : 'have') },
+    );
+    knowPredecessors(node, 5, 4);
+    expect(await handOverAll(node)).toBe(3);
+    expect(offers(sent).filter((o) => o.endsWith('0012'))).toHaveLength(HANDOVER_TRIES);
   });
 
   it('nothing without a successor', async () => {

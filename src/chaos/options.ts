@@ -5,7 +5,7 @@
  * option.
  */
 import { DEFAULT_PORT_BASE, MAX_SUCCESSORS } from '../constants.js';
-import { ROUTING_MODES, type RoutingMode } from '../routing/types.js';
+import { isRoutingMode, ROUTING_MODES, type RoutingMode } from '../routing/types.js';
 import { DEFAULT_SEED, MIN_LIVE_PEERS } from './constants.js';
 
 /** Everything that decides a run; the same options and seed draw the same faults in the same order. */
@@ -88,7 +88,7 @@ export function parseChaosArgs(argv: readonly string[]): ChaosOptions {
     if (value === undefined) throw new TypeError(`${flag} needs a value`);
     i += 1;
     if (flag === '--routing') {
-      if (!(ROUTING_MODES as readonly string[]).includes(value)) {
+      if (!isRoutingMode(value)) {
         throw new RangeError(`--routing must be one of ${ROUTING_MODES.join(', ')}, got "${value}"`);
       }
       out.routing = value as RoutingMode;

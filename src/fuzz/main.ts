@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ROUTING_MODES, type RoutingMode } from '../routing/types.js';
+import { isRoutingMode, ROUTING_MODES, type RoutingMode } from '../routing/types.js';
 import { generateScenario } from '../model/generate.js';
 import { runLive, type LiveRunResult } from './live-runner.js';
 import type { Scenario } from '../model/scenario.js';
@@ -61,7 +61,7 @@ export function parseFuzzArgs(argv: readonly string[]): FuzzOptions {
     return n;
   };
   const routing = values.routing ?? 'ring';
-  if (!(ROUTING_MODES as readonly string[]).includes(routing)) {
+  if (!isRoutingMode(routing)) {
     throw new RangeError(`--routing must be one of ${ROUTING_MODES.join(', ')}, got "${routing}"`);
   }
   if (values.seed !== undefined && (values.seeds !== undefined || values.from !== undefined)) {

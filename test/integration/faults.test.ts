@@ -13,7 +13,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RoutingMode } from '../../src/routing/types.js';
+import { ROUTING_MODES } from '../../src/routing/types.js';
 import { createPrng, testSeed } from '../fixtures/prng.js';
 import {
   courseLines,
@@ -30,7 +30,6 @@ import { newSucc } from '../fixtures/lines.js';
 
 // This file's ports: 12300..13199 (ring 12300, ring-list 12600, Chord 12900).
 const PORT_BASE = 12300;
-const ROUTING_MODES: readonly RoutingMode[] = ['ring', 'ring-list', 'chord'];
 const SEED = testSeed(0x0fa0_17);
 const PING_S = 0.5;
 

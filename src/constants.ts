@@ -115,3 +115,6 @@ export const HOP_MAX_SENDERS = 4_096;
 
 /** A quitter offers each file to its successor at most this many times before leaving without it. */
 export const HANDOVER_TRIES = 3;
+
+/** Acceptances an acceptor remembers, to answer a newcomer's retry the same way: a retry comes within seconds of the first answer. */
+export const REMEMBERED_ACCEPTANCES = 16;

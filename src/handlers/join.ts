@@ -4,7 +4,7 @@
  * accepts it, tells its first predecessor, and hands the newcomer its new
  * successors.
  */
-import { JOIN_TRIES } from '../constants.js';
+import { JOIN_TRIES, REMEMBERED_ACCEPTANCES } from '../constants.js';
 import { P2PError, type ErrorCode } from '../errors.js';
 import { formatPeerRef, parsePeerRef, type PeerRef } from '../protocol/peer-ref.js';
 import type { RequestOf } from '../protocol/types.js';
@@ -189,11 +189,9 @@ function accepting(node: PeerNode): Set<number> {
 
 /** Newcomers accepted lately, by acceptor: our list before each cut it short (for an answer sent again). */
 const acceptedLists = new WeakMap<PeerNode, Map<number, readonly PeerRef[]>>();
-/** Acceptances remembered per acceptor: a retry comes within seconds of the first answer. */
-const REMEMBERED_ACCEPTANCES = 16;
 function acceptedBefore(node: PeerNode): Map<number, readonly PeerRef[]> {
   let map = acceptedLists.get(node);
-  if (map === undefined) acceptedLists.set(node, (map = new Map()));
+  if (map === undefined) acceptedLists.set(node, (map = new Map<number, readonly PeerRef[]>()));
   return map;
 }
 function rememberAcceptance(node: PeerNode, newcomer: number, old: readonly PeerRef[]): void {

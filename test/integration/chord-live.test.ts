@@ -15,6 +15,8 @@ import { randomMembership } from '../../src/routing/simulator.js';
 
 // This file's ports: 19000..19299.
 const PORT_BASE = 19000;
+/** A join is accepted, and a founder is up, within this long (generous: other test files load the same two cores). */
+const JOIN_WITHIN_MS = 45_000;
 const PING_S = 0.5;
 /** Stabilization must finish within this many ping intervals. */
 const STABLE_WITHIN_INTERVALS = 60;
@@ -59,9 +61,12 @@ describe('a live Chord network of 16 peers', () => {
     live.init(a, b, c);
     live.init(b, c, a);
     live.init(c, a, b);
+    // The founders must be up before anyone joins through them: a join to a
+    // port nobody listens on ends the newcomer (as the course specifies).
+    await Promise.all([a, b, c].map((id) => live.get(id).waitForKind('ping-request', JOIN_WITHIN_MS)));
     for (const id of rest) {
       const peer = live.join(id, a);
-      await peer.waitForKind('join-accepted', 20_000);
+      await peer.waitForKind('join-accepted', JOIN_WITHIN_MS);
     }
     const started = Date.now();
     await live.settleFingers(STABLE_WITHIN_INTERVALS * PING_S * 1000);

@@ -110,6 +110,9 @@ for (const routing of ['chord', 'ring-list', 'ring'] as const)
       live.init(a, b, c);
       live.init(b, c, a);
       live.init(c, a, b);
+      // The founders must be up before anyone joins through them: a join to a
+      // port nobody listens on ends the newcomer (as the course specifies).
+      await Promise.all([a, b, c].map((id) => live.get(id).waitForKind('ping-request', JOIN_WITHIN_MS)));
       for (const id of rest) {
         await live
           .join(id, a)

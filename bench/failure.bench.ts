@@ -16,6 +16,7 @@ import { PING_MISSES_DEAD } from '../src/constants.js';
 import { detectionMs, pingTimeoutFor, pingTiming } from '../src/timing.js';
 import { createPrng } from '../src/routing/prng.js';
 import { fmt, Invariants, isEntryPoint, machineInfo, median, Progress, runAsMain, type BenchResult } from './common.js';
+import { writeReport } from './report.js';
 import { delay, LiveRing } from './live-network.js';
 
 /** Options of the failure benchmark. */
@@ -205,5 +206,5 @@ export function formatFailure(result: FailureBenchResult): string {
 }
 
 if (isEntryPoint(import.meta.url)) {
-  void runAsMain('failure', () => runFailureBench(DEFAULT_FAILURE_OPTIONS), formatFailure);
+  void runAsMain('failure', () => runFailureBench(DEFAULT_FAILURE_OPTIONS), formatFailure, writeReport);
 }

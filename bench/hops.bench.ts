@@ -17,6 +17,7 @@
  */
 import { runLookups } from '../src/routing/simulator.js';
 import { fmt, Invariants, isEntryPoint, machineInfo, mean, percentile, Progress, runAsMain, type BenchResult } from './common.js';
+import { writeReport } from './report.js';
 import { ROUTINGS, routingLabel, runLiveLookups, type LiveLookupOptions, type LiveNetworkRun, type RoutingSpec } from './live-lookups.js';
 
 /** Options of the hop benchmark. */
@@ -178,5 +179,5 @@ export function formatHops(result: HopsBenchResult): string {
 }
 
 if (isEntryPoint(import.meta.url)) {
-  void runAsMain('hops', () => runHopsBench(DEFAULT_HOPS_OPTIONS), formatHops);
+  void runAsMain('hops', () => runHopsBench(DEFAULT_HOPS_OPTIONS), formatHops, writeReport);
 }

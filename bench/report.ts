@@ -217,7 +217,14 @@ function sections(inputs: ReportInputs): { id: string; title: string; machine: s
       failures: failure.invariantFailures,
     });
   if (queue !== undefined)
-    out.push({ id: 'queue', title: 'Queue', machine: machineLine(queue), tables: queueTables(queue), chart: queueChart(queue), failures: [] });
+    out.push({
+      id: 'queue',
+      title: 'Queue',
+      machine: machineLine(queue),
+      tables: queueTables(queue),
+      chart: queueChart(queue),
+      failures: queue.invariantFailures,
+    });
   return out;
 }
 

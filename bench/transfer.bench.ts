@@ -21,6 +21,7 @@ import { Worker } from 'node:worker_threads';
 import { PeerNetwork } from '../src/testnet/network.js';
 import { createPrng } from '../src/routing/prng.js';
 import { formatBytes, fmt, Invariants, isEntryPoint, machineInfo, median, Progress, runAsMain, type BenchResult } from './common.js';
+import { writeReport } from './report.js';
 import type { RawPipeCommand, RawPipeReport, RawPipeRole } from './raw-pipe-worker.js';
 
 /** Compiled worker script; from the TS source (the smoke test) use the build. */
@@ -304,5 +305,5 @@ export function formatTransfer(result: TransferBenchResult): string {
 }
 
 if (isEntryPoint(import.meta.url)) {
-  void runAsMain('transfer', () => runTransferBench(DEFAULT_TRANSFER_OPTIONS), formatTransfer);
+  void runAsMain('transfer', () => runTransferBench(DEFAULT_TRANSFER_OPTIONS), formatTransfer, writeReport);
 }

@@ -106,7 +106,7 @@ export const DEFAULT_TRANSFER_OPTIONS: TransferBenchOptions = {
   runs: 7,
   runsLarge: 5,
   largeFrom: 256 * MIB,
-  portBase: 24700,
+  portBase: 23000,
   pingSeconds: 2,
   seed: 7,
 };

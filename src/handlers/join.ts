@@ -193,7 +193,7 @@ const acceptedLists = new WeakMap<PeerNode, Map<number, readonly PeerRef[]>>();
 const REMEMBERED_ACCEPTANCES = 16;
 function acceptedBefore(node: PeerNode): Map<number, readonly PeerRef[]> {
   let map = acceptedLists.get(node);
-  if (map === undefined) acceptedLists.set(node, (map = new Map()));
+  if (map === undefined) acceptedLists.set(node, (map = new Map<number, readonly PeerRef[]>()));
   return map;
 }
 function rememberAcceptance(node: PeerNode, newcomer: number, old: readonly PeerRef[]): void {

@@ -153,19 +153,27 @@ export class Progress {
 
 /**
  * Entry-point runner of one benchmark: runs `fn`, writes `<name>.json` in
- * bench/results, prints `format(result)`, and exits non-zero when an
- * invariant broke or the run failed.
+ * bench/results, prints `format(result)`, rewrites the report from every
+ * result there (`report`: report.ts's writeReport, passed in so that this
+ * file does not import the report, which imports it), and exits non-zero
+ * when an invariant broke or the run failed.
  */
 export async function runAsMain<P, R>(
   name: string,
   fn: () => Promise<BenchResult<P, R>>,
   format: (result: BenchResult<P, R>) => string,
+  report?: (dir: string) => { html: string; markdown: string },
 ): Promise<void> {
   try {
     const result = await fn();
-    const file = writeResult(defaultResultsDir(), name, result);
+    const dir = defaultResultsDir();
+    const file = writeResult(dir, name, result);
     console.log(format(result));
     console.log(`\nwrote ${file}`);
+    if (report !== undefined) {
+      const files = report(dir);
+      console.log(`wrote ${files.html}\nwrote ${files.markdown}`);
+    }
     if (result.invariantFailures.length > 0) {
       console.error(`\n${result.invariantFailures.length} invariant(s) broke:\n  ${result.invariantFailures.join('\n  ')}`);
       process.exitCode = 1;

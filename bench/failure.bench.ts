@@ -16,6 +16,7 @@ import { PING_MISSES_DEAD } from '../src/constants.js';
 import { detectionMs, pingTimeoutFor, pingTiming } from '../src/timing.js';
 import { createPrng } from '../src/routing/prng.js';
 import { fmt, Invariants, isEntryPoint, machineInfo, median, Progress, runAsMain, type BenchResult } from './common.js';
+import { writeReport } from './report.js';
 import { delay, LiveRing } from './live-network.js';
 
 /** Options of the failure benchmark. */
@@ -69,7 +70,7 @@ const PEERS = [20, 60, 100, 140, 180, 220];
 const VICTIM = 100;
 
 /** The defaults of `npm run bench:failure`. */
-export const DEFAULT_FAILURE_OPTIONS: FailureBenchOptions = { intervals: [0.5, 1, 2], runs: 5, portBase: 24400, seed: 11, deadlineMs: 120_000 };
+export const DEFAULT_FAILURE_OPTIONS: FailureBenchOptions = { intervals: [0.5, 1, 2], runs: 5, portBase: 22700, seed: 11, deadlineMs: 120_000 };
 
 /** The ping timeout the CLI derives from an interval. */
 export function pingTimeoutMs(intervalS: number): number {
@@ -103,8 +104,10 @@ async function oneRun(
     // Both predecessors must have heard the victim answer: a successor that
     // never answered gets a start-up grace period instead of the bound.
     const live = ring;
-    await Promise.all(preds.map((id) => live.net.get(id).waitForKind('ping-response', options.deadlineMs, 0, { from: VICTIM })));
-    await delay(phaseMs);
+    await live.exits.race(
+      Promise.all(preds.map((id) => live.net.get(id).waitForKind('ping-response', options.deadlineMs, 0, { from: VICTIM }))),
+    );
+    await live.exits.race(delay(phaseMs));
     const expected = [
       [PEERS[i + 1] as number, PEERS[i + 2] as number],
       [PEERS[i - 1] as number, PEERS[i + 1] as number],
@@ -114,9 +117,9 @@ async function oneRun(
     const waits = preds.map(async (id, k) => {
       const peer = live.net.get(id);
       const since = marks.get(id) ?? 0;
-      await peer.waitForKind('peer-dead', options.deadlineMs, since, { peer: VICTIM });
+      await live.exits.race(peer.waitForKind('peer-dead', options.deadlineMs, since, { peer: VICTIM }));
       const detect = performance.now() - t0;
-      await peer.waitForKind('successor', options.deadlineMs, since, { position: 2 });
+      await live.exits.race(peer.waitForKind('successor', options.deadlineMs, since, { position: 2 }));
       const repair = performance.now() - t0;
       const lines = peer.events
         .slice(since)
@@ -129,7 +132,7 @@ async function oneRun(
       return { detect, repair };
     });
     t0 = performance.now();
-    live.net.get(VICTIM).kill('SIGKILL');
+    live.kill(VICTIM);
     const [a, b] = await Promise.all(waits);
     if (a === undefined || b === undefined) throw new Error('no result from one of the two predecessors');
     return { detectMs: [a.detect, b.detect], repairMs: [a.repair, b.repair], bothMs: Math.max(a.repair, b.repair), phaseMs };
@@ -205,5 +208,5 @@ export function formatFailure(result: FailureBenchResult): string {
 }
 
 if (isEntryPoint(import.meta.url)) {
-  void runAsMain('failure', () => runFailureBench(DEFAULT_FAILURE_OPTIONS), formatFailure);
+  void runAsMain('failure', () => runFailureBench(DEFAULT_FAILURE_OPTIONS), formatFailure, writeReport);
 }

@@ -17,6 +17,7 @@
  */
 import { runLookups } from '../src/routing/simulator.js';
 import { fmt, Invariants, isEntryPoint, machineInfo, mean, percentile, Progress, runAsMain, type BenchResult } from './common.js';
+import { writeReport } from './report.js';
 import { ROUTINGS, routingLabel, runLiveLookups, type LiveLookupOptions, type LiveNetworkRun, type RoutingSpec } from './live-lookups.js';
 
 /** Options of the hop benchmark. */
@@ -69,7 +70,7 @@ export interface HopsResults {
 /** The result file of the hop benchmark. */
 export type HopsBenchResult = BenchResult<HopsBenchOptions, HopsResults>;
 
-/** The live rings of `npm run bench:hops` and `bench:latency`: 8 to 64 peers, every routing, ping every 2 s, ports 24000-24255. */
+/** The live rings of `npm run bench:hops` and `bench:latency`: 8 to 64 peers, every routing, ping every 2 s, ports 22400..22655 (below the ephemeral range, outside every test file's). */
 export const DEFAULT_LIVE: LiveLookupOptions = {
   sizes: [8, 16, 32, 64],
   routings: ROUTINGS,
@@ -78,7 +79,7 @@ export const DEFAULT_LIVE: LiveLookupOptions = {
   seed: 2026,
   idBits: 8,
   pingSeconds: 2,
-  portBase: 24000,
+  portBase: 22400,
   deadlineMs: 240_000,
 };
 
@@ -178,5 +179,5 @@ export function formatHops(result: HopsBenchResult): string {
 }
 
 if (isEntryPoint(import.meta.url)) {
-  void runAsMain('hops', () => runHopsBench(DEFAULT_HOPS_OPTIONS), formatHops);
+  void runAsMain('hops', () => runHopsBench(DEFAULT_HOPS_OPTIONS), formatHops, writeReport);
 }

@@ -23,6 +23,7 @@ import {
   type BenchResult,
   type MachineInfo,
 } from './common.js';
+import { writeReport } from './report.js';
 import { DEFAULT_LIVE } from './hops.bench.js';
 import { runLiveLookups, type LiveLookupOptions, type LiveNetworkRun } from './live-lookups.js';
 
@@ -137,5 +138,5 @@ export function formatLatency(result: LatencyBenchResult): string {
 }
 
 if (isEntryPoint(import.meta.url)) {
-  void runAsMain('latency', () => runLatencyBench({ live: DEFAULT_LIVE }), formatLatency);
+  void runAsMain('latency', () => runLatencyBench({ live: DEFAULT_LIVE }), formatLatency, writeReport);
 }

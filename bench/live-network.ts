@@ -82,8 +82,60 @@ function latest(peer: ChildPeer, kind: string, test: (f: Record<string, unknown>
 
 const sameList = (a: unknown, b: readonly number[]): boolean => Array.isArray(a) && a.length === b.length && a.every((x, i) => x === b[i]);
 
+/**
+ * Turns a peer's exit into an error at once: a wait raced against `alarm`
+ * rejects, naming the peer, its exit code and its last lines, instead of
+ * running to its deadline. Exits asked for (`expect`, or every exit after
+ * `stop`) are not errors.
+ */
+export class ExitWatch {
+  /** Rejects at the first unexpected exit; never resolves. */
+  readonly alarm: Promise<never>;
+  private fail: (err: Error) => void = () => undefined;
+  private readonly expected = new Set<number>();
+  private stopped = false;
+
+  constructor() {
+    this.alarm = new Promise<never>((_, reject) => {
+      this.fail = reject;
+    });
+    this.alarm.catch(() => undefined); // nobody may be racing it when it fires
+  }
+
+  /** Watches `peer` from now on; returns it. */
+  watch(peer: ChildPeer): ChildPeer {
+    void peer.exited.then((code) => {
+      if (this.stopped || this.expected.has(peer.id)) return;
+      const tail = peer.transcript
+        .slice(-4)
+        .map((l) => l.text)
+        .join(' | ');
+      this.fail(new Error(`peer ${peer.id} exited (code ${String(code)}) during the benchmark; last lines: ${tail === '' ? '(none)' : tail}`));
+    });
+    return peer;
+  }
+
+  /** The exit of peer `id` is wanted (it is about to be killed). */
+  expect(id: number): void {
+    this.expected.add(id);
+  }
+
+  /** Every exit from now on is wanted (the harness is stopping the peers). */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  /** `wait`, or the first unexpected exit, whichever comes first. */
+  race<T>(wait: Promise<T>): Promise<T> {
+    return Promise.race([wait, this.alarm]);
+  }
+}
+
 /** A ring of child peers in the simulator's perfect state. */
 export class LiveRing {
+  /** Peers' exits: any but a `kill` stops the harness's waits at once. */
+  readonly exits = new ExitWatch();
+
   private constructor(
     readonly net: PeerNetwork,
     readonly opts: LiveRingOptions,
@@ -109,6 +161,7 @@ export class LiveRing {
       ring.setup.startupDeaths = [...net.peers.values()].reduce((k, p) => k + p.events.filter((e) => e.kind === 'peer-dead').length, 0);
       return ring;
     } catch (err) {
+      ring.exits.stop();
       await net.stopAll();
       throw err;
     }
@@ -126,7 +179,7 @@ export class LiveRing {
     const t0 = performance.now();
     const pending = peer.waitForKind('lookup', this.opts.deadlineMs, since, { key });
     peer.type(`lookup ${key}`);
-    const e = await pending;
+    const e = await this.exits.race(pending);
     const ms = performance.now() - t0;
     return { owner: Number(e.fields?.['owner']), hops: e.hops ?? -1, path: [...(e.path ?? [])], ms };
   }
@@ -144,7 +197,7 @@ export class LiveRing {
    * then until every view is perfect again.
    */
   async resettle(): Promise<void> {
-    await delay(5 * this.opts.pingSeconds * 1000);
+    await this.exits.race(delay(5 * this.opts.pingSeconds * 1000));
     await this.settle();
   }
 
@@ -159,8 +212,15 @@ export class LiveRing {
     return counts;
   }
 
+  /** Kills peer `id` on purpose: its exit is not an error. */
+  kill(id: number, signal: NodeJS.Signals = 'SIGKILL'): void {
+    this.exits.expect(id);
+    this.net.get(id).kill(signal);
+  }
+
   /** Stops every peer. */
   async stop(): Promise<void> {
+    this.exits.stop();
     await this.net.stopAll();
   }
 
@@ -171,20 +231,21 @@ export class LiveRing {
     const t0 = performance.now();
     const up = (id: number): Promise<unknown> => {
       const peer = this.net.get(id);
-      return peer.waitForKind('ping-sent', this.opts.deadlineMs).catch((err: unknown) => {
+      const booted = peer.waitForKind('ping-sent', this.opts.deadlineMs).catch((err: unknown) => {
         const tail = peer.transcript
           .slice(-4)
           .map((l) => l.text)
           .join(' | ');
         throw new Error(`${err instanceof Error ? err.message : String(err)} (running: ${String(peer.running)}; last lines: ${tail})`);
       });
+      return this.exits.race(booted);
     };
     for (let i = 0; i < n; i++) {
       const behind = ids[i - window];
       if (behind !== undefined) await up(behind);
       this.opts.onNote?.(`booting peer ${i + 1}/${n}`);
       const id = ids[i] as number;
-      this.net.init(id, ids[(i + 1) % n] as number, ids[(i + 2) % n] as number);
+      this.exits.watch(this.net.init(id, ids[(i + 1) % n] as number, ids[(i + 2) % n] as number));
     }
     await Promise.all(ids.map(up));
     this.setup.bootMs = performance.now() - t0;
@@ -220,7 +281,7 @@ export class LiveRing {
         lastInstall = Date.now();
       }
       this.opts.onNote?.(`waiting for ${notYet.length} peer views`);
-      await delay(100);
+      await this.exits.race(delay(100));
     }
   }
 

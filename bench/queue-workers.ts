@@ -2,16 +2,30 @@
  * Worker side of bench/queue.bench.ts (compiled to dist/bench/queue-workers.js).
  * One script, four roles chosen by workerData.role. Every worker posts 'ready'
  * once set up; producers start on 'go'; the consumer posts 'done' when it has
- * received every record. Producers and consumers touch identical records.
+ * received every record.
+ *
+ * Every contender moves the same records (real encoded requests, about 64
+ * bytes each) and every consumer does the same work per record as the peer's
+ * consumer: decodeQueueRecord on a view of the bytes (src/handlers/dispatch.ts).
+ *
+ * Batched postMessage packs its records into one buffer, laid out like the
+ * ring's DATA: per record a 4-byte little-endian Int32 header holding the
+ * payload length + 1, then the payload, padded to 4 bytes. It is posted
+ * either copied (one ArrayBuffer cloned, the producer reusing its buffer) or
+ * transferred (a fresh buffer per batch, in the transfer list).
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { decodeQueueRecord, encodeRequest } from '../src/protocol/codec.js';
 import { PushResult, RingQueue } from '../src/queue/ring-queue.js';
 
-/** What the bench hands each worker. */
+/** How batched postMessage hands its packed buffer over. */
+export type PortBatchMode = 'copy' | 'transfer';
+
+/** What the bench hands each worker. `batch` 1 means one record per push or message. */
 export type QueueBenchJob =
-  | { role: 'ring-producer'; sab: SharedArrayBuffer; count: number; batch: number; recordBytes: number }
+  | { role: 'ring-producer'; sab: SharedArrayBuffer; count: number; batch: number; seed: number }
   | { role: 'ring-consumer'; sab: SharedArrayBuffer; expected: number }
-  | { role: 'port-producer'; port: MessagePort; count: number; batch: number; recordBytes: number }
+  | { role: 'port-producer'; port: MessagePort; count: number; batch: number; mode: PortBatchMode; seed: number }
   | { role: 'port-consumer'; ports: MessagePort[]; expected: number; batched: boolean };
 
 /** This worker's port to the main thread (parentPort, checked once where the role is chosen). */
@@ -20,15 +34,74 @@ type WorkerPort = NonNullable<typeof parentPort>;
 /** Messages a bench worker posts to the main thread. */
 export type QueueBenchReport = { type: 'ready' } | { type: 'done'; received: number; checksum: number };
 
-/** A request-frame-like record; distinct objects so no contender can share one clone. */
-export function benchRecord(recordBytes: number, seed: number): Uint8Array {
-  const r = new Uint8Array(recordBytes);
-  for (let i = 0; i < recordBytes; i++) r[i] = (seed * 31 + i) & 0xff;
-  return r;
+/** Distinct records a producer cycles through (one batch's worth). */
+export const BENCH_RECORDS = 64;
+
+/**
+ * The `i`-th record of producer `seed`: a forwarded `request` as the wire and
+ * the queue carry it (encodeRequest), 63 bytes. Distinct stamps and
+ * filenames, so no contender can reuse one clone.
+ */
+export function benchRecord(seed: number, i: number): Uint8Array {
+  return encodeRequest({
+    type: 'request',
+    source: 100,
+    destination: 200,
+    stamp: `${seed}-${String(100_000 + i)}`,
+    content: { filename: String(150 + i).padStart(4, '0'), _nodeID: String(seed), _hops: '1' },
+  });
 }
 
-/** The per-record work every consumer does: read a byte and the length. */
-const touch = (sum: number, record: Uint8Array): number => (sum + record[0]! + record.length) | 0;
+/** A producer's records: BENCH_RECORDS distinct ones. */
+export function benchRecords(seed: number): Uint8Array[] {
+  return Array.from({ length: BENCH_RECORDS }, (_, i) => benchRecord(seed, i));
+}
+
+/** Bytes a packed record takes: the ring's 4-byte header, the payload, padding to 4. */
+const packedBytes = (len: number): number => 4 + ((len + 3) & ~3);
+
+/** Packs `records` into `into` (length-prefixed, like the ring's DATA); returns the bytes used. */
+export function packRecords(records: readonly Uint8Array[], into: ArrayBuffer): number {
+  const u8 = new Uint8Array(into);
+  const i32 = new Int32Array(into);
+  let at = 0;
+  for (const r of records) {
+    i32[at >> 2] = r.length + 1;
+    u8.set(r, at + 4);
+    at += packedBytes(r.length);
+  }
+  return at;
+}
+
+/** Bytes packRecords needs for `records`. */
+export function packedSize(records: readonly Uint8Array[]): number {
+  return records.reduce((n, r) => n + packedBytes(r.length), 0);
+}
+
+/** Calls `handler` on a view of every record packed in `buf`; returns how many. */
+export function unpackRecords(buf: ArrayBuffer, handler: (view: Uint8Array) => void): number {
+  const i32 = new Int32Array(buf);
+  let at = 0;
+  let count = 0;
+  while (at < buf.byteLength) {
+    const header = i32[at >> 2]!;
+    if (header <= 0) break;
+    const len = header - 1;
+    handler(new Uint8Array(buf, at + 4, len));
+    at += packedBytes(len);
+    count++;
+  }
+  return count;
+}
+
+/**
+ * The per-record work of every consumer, the peer's own: decode the record.
+ * The checksum keeps the decode from being optimised away.
+ */
+function consume(sum: number, view: Uint8Array): number {
+  const record = decodeQueueRecord(view);
+  return record.kind === 'request' ? (sum + record.request.source + record.request.stamp.length) | 0 : (sum + 1) | 0;
+}
 
 function onGo(port: WorkerPort, start: () => void): void {
   port.once('message', start);
@@ -36,18 +109,20 @@ function onGo(port: WorkerPort, start: () => void): void {
 
 function ringProducer(port: WorkerPort, job: Extract<QueueBenchJob, { role: 'ring-producer' }>): void {
   const q = new RingQueue(job.sab);
-  const batch = Array.from({ length: job.batch }, (_, i) => benchRecord(job.recordBytes, i));
+  const records = benchRecords(job.seed);
   onGo(port, () => {
     let left = job.count;
     if (job.batch === 1) {
-      const record = batch[0]!;
-      for (; left > 0; left--) if (q.pushBlocking(record) !== PushResult.OK) throw new Error('ring push failed');
-    } else {
-      for (; left >= job.batch; left -= job.batch) {
-        if (q.pushBatchBlocking(batch) !== job.batch) throw new Error('ring batch push failed');
+      for (let i = 0; left > 0; left--, i = (i + 1) % BENCH_RECORDS) {
+        if (q.pushBlocking(records[i]!) !== PushResult.OK) throw new Error('ring push failed');
       }
-      if (left > 0 && q.pushBatchBlocking(batch.slice(0, left)) !== left) throw new Error('ring batch push failed');
+      return;
     }
+    const batch = records.slice(0, job.batch);
+    for (; left >= job.batch; left -= job.batch) {
+      if (q.pushBatchBlocking(batch) !== job.batch) throw new Error('ring batch push failed');
+    }
+    if (left > 0 && q.pushBatchBlocking(batch.slice(0, left)) !== left) throw new Error('ring batch push failed');
   });
 }
 
@@ -56,7 +131,7 @@ function ringConsumer(port: WorkerPort, job: Extract<QueueBenchJob, { role: 'rin
   let received = 0;
   let checksum = 0;
   const handler = (view: Uint8Array): void => {
-    checksum = touch(checksum, view);
+    checksum = consume(checksum, view);
   };
   // A pending Atomics.waitAsync does not keep a worker alive on Node 20: this
   // listener on parentPort does, until the main thread terminates us.
@@ -71,37 +146,54 @@ function ringConsumer(port: WorkerPort, job: Extract<QueueBenchJob, { role: 'rin
 }
 
 function portProducer(port: WorkerPort, job: Extract<QueueBenchJob, { role: 'port-producer' }>): void {
-  const batch = Array.from({ length: job.batch }, (_, i) => benchRecord(job.recordBytes, i));
+  const records = benchRecords(job.seed);
   onGo(port, () => {
     let left = job.count;
     if (job.batch === 1) {
-      const record = batch[0]!;
-      for (; left > 0; left--) job.port.postMessage(record);
-    } else {
-      for (; left >= job.batch; left -= job.batch) job.port.postMessage(batch);
-      if (left > 0) job.port.postMessage(batch.slice(0, left));
+      // One structured clone of one small Uint8Array per record.
+      for (let i = 0; left > 0; left--, i = (i + 1) % BENCH_RECORDS) job.port.postMessage(records[i]!);
+      return;
     }
+    const batch = records.slice(0, job.batch);
+    // Copied: one buffer, packed again for every batch (the ring producer copies every
+    // record too), cloned by postMessage. Transferred: a fresh buffer per batch, since
+    // transferring detaches it.
+    const copyBuffer = new ArrayBuffer(packedSize(batch));
+    const post = (part: readonly Uint8Array[]): void => {
+      if (job.mode === 'copy') {
+        const used = packRecords(part, copyBuffer);
+        job.port.postMessage(used === copyBuffer.byteLength ? copyBuffer : copyBuffer.slice(0, used));
+      } else {
+        const buf = new ArrayBuffer(packedSize(part));
+        packRecords(part, buf);
+        job.port.postMessage(buf, [buf]);
+      }
+    };
+    for (; left >= job.batch; left -= job.batch) post(batch);
+    if (left > 0) post(batch.slice(0, left));
   });
 }
 
 function portConsumer(port: WorkerPort, job: Extract<QueueBenchJob, { role: 'port-consumer' }>): void {
   let received = 0;
   let checksum = 0;
+  const handler = (view: Uint8Array): void => {
+    checksum = consume(checksum, view);
+  };
   const finish = (): void => {
     if (received === job.expected) {
       port.postMessage({ type: 'done', received, checksum } satisfies QueueBenchReport);
     }
   };
-  for (const port of job.ports) {
+  for (const p of job.ports) {
     if (job.batched) {
-      port.on('message', (records: Uint8Array[]) => {
-        for (const r of records) checksum = touch(checksum, r);
-        received += records.length;
+      p.on('message', (buf: ArrayBuffer) => {
+        received += unpackRecords(buf, handler);
         finish();
       });
     } else {
-      port.on('message', (record: Uint8Array) => {
-        checksum = touch(checksum, record);
+      p.on('message', (record: Uint8Array) => {
+        handler(record);
         received++;
         finish();
       });

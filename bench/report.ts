@@ -114,10 +114,10 @@ function transferChart(r: TransferBenchResult): string {
     color: c,
     marker: 'filled',
     points: rows.map((x) => [x.bytes, x[pick].mibPerSecond] as const),
-    ranges: rows.map((x) => [x.bytes, mibps(x.bytes, x[pick].msMax), mibps(x.bytes, x[pick].msMin)] as const),
+    ranges: rows.map((x) => [x.bytes, mibps(x.bytes, x[pick].transferMaxMs), mibps(x.bytes, x[pick].transferMinMs)] as const),
   });
   return xyChart({
-    title: 'Transfer throughput against file size (median, range of runs)',
+    title: 'Transfer throughput, first byte to last, against file size (median, range of runs)',
     xLabel: 'file size',
     yLabel: 'MiB/s',
     xLog: true,
@@ -217,7 +217,14 @@ function sections(inputs: ReportInputs): { id: string; title: string; machine: s
       failures: failure.invariantFailures,
     });
   if (queue !== undefined)
-    out.push({ id: 'queue', title: 'Queue', machine: machineLine(queue), tables: queueTables(queue), chart: queueChart(queue), failures: [] });
+    out.push({
+      id: 'queue',
+      title: 'Queue',
+      machine: machineLine(queue),
+      tables: queueTables(queue),
+      chart: queueChart(queue),
+      failures: queue.invariantFailures,
+    });
   return out;
 }
 

@@ -6,12 +6,11 @@
  * invariant broke or a benchmark failed; the report still shows the rest.
  */
 import { readFileSync } from 'node:fs';
-import os from 'node:os';
 import { defaultResultsDir, isEntryPoint, writeResult } from './common.js';
 import { DEFAULT_FAILURE_OPTIONS, formatFailure, runFailureBench, type FailureBenchOptions } from './failure.bench.js';
 import { DEFAULT_HOPS_OPTIONS, formatHops, runHopsBench, type HopsBenchOptions } from './hops.bench.js';
 import { formatLatency, runLatencyBench } from './latency.bench.js';
-import { formatQueueBench, runQueueBench, type QueueBenchOptions } from './queue.bench.js';
+import { DEFAULT_QUEUE_OPTIONS, formatQueueBench, runQueueBench, type QueueBenchOptions } from './queue.bench.js';
 import { writeReport } from './report.js';
 import { DEFAULT_TRANSFER_OPTIONS, formatTransfer, runTransferBench, type TransferBenchOptions } from './transfer.bench.js';
 
@@ -33,7 +32,7 @@ export const DEFAULT_RUN_ALL: RunAllOptions = {
   hops: DEFAULT_HOPS_OPTIONS,
   transfer: DEFAULT_TRANSFER_OPTIONS,
   failure: DEFAULT_FAILURE_OPTIONS,
-  queue: { records: 1_000_000, runs: 5 },
+  queue: DEFAULT_QUEUE_OPTIONS,
 };
 
 /** What a full run produced. */
@@ -75,16 +74,7 @@ export async function runAll(options: RunAllOptions): Promise<RunAllOutcome> {
   }
   await step('transfer', () => runTransferBench(options.transfer), formatTransfer);
   await step('failure', () => runFailureBench(options.failure), formatFailure);
-  await step(
-    'queue',
-    async () => {
-      const t0 = performance.now();
-      const r = await runQueueBench(options.queue);
-      const cpuModel = os.cpus()[0]?.model.trim() ?? 'unknown';
-      return { ...r, cpuModel, loadAvg: os.loadavg(), invariantFailures: [] as string[], seconds: (performance.now() - t0) / 1000 };
-    },
-    formatQueueBench,
-  );
+  await step('queue', () => runQueueBench(options.queue), formatQueueBench);
   const report = writeReport(options.dir);
   files.push(report.html, report.markdown);
   return { failures, files, summary: readFileSync(report.markdown, 'utf8') };

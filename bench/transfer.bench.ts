@@ -1,15 +1,30 @@
 /**
- * Transfer throughput, end to end: `Request NNNN` typed at a peer until its
- * 'file-received' event, for sizes from 1 KiB to 1 GiB, beside a raw Node
- * loopback pipe (socket into fs.createWriteStream, in two threads, with the
- * peer's buffer sizes) of the same file in the same run. Contenders alternate run by run; the median,
- * the range and the time to first byte are reported, and the ratio of the
- * medians. Every received file is hashed and compared with its source.
+ * Transfer throughput: a file fetched by a peer (`Request NNNN` typed at it)
+ * beside a raw Node loopback pipe (socket into fs.createWriteStream, in two
+ * threads, with the peer's buffer sizes) of the same file in the same run,
+ * for sizes from 1 KiB to 1 GiB. Contenders alternate run by run. Every
+ * received file is hashed and compared with its source.
+ *
+ * Three spans per copy, each the median of the runs:
+ * - time to first byte (TTFB): from the ask until the receiving side has its
+ *   first bytes. Peer: typing `Request` until the requester's 'file-receiving'
+ *   event (the transfer header reached it, after two routing hops and the
+ *   owner's connection). Raw: the send command until the receiver's first
+ *   'data'.
+ * - transfer: from those first bytes until the receiving side is done. Peer:
+ *   'file-receiving' to 'file-received' (the file closed); raw: first 'data'
+ *   to the write stream's close. Throughput and the peer/raw ratio are
+ *   computed from this span alone, so the peer's fixed costs (typing, the
+ *   request's hops) do not count against its throughput.
+ * - end to end: the two together, in its own column.
+ * Both points of both contenders are taken in this thread, as the receiving
+ * side's report arrives (the peer's two events cross the same pipe, so its
+ * delay cancels out of the transfer span).
  *
  * The ring: peers 10, 100 and 200 (ring routing); files keyed 150 + i, owned
  * by 200, requested at 10, so the request takes two hops and the owner then
- * connects straight to the requester. Time to first byte: until the
- * 'file-receiving' event (the transfer header reached the requester).
+ * connects straight to the requester. A peer that exits stops the benchmark
+ * at once, saying which and why (ExitWatch).
  *
  * Run: npm run bench:transfer (writes bench/results/transfer.json).
  */
@@ -17,10 +32,13 @@ import { createHash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { PeerNetwork } from '../src/testnet/network.js';
 import { createPrng } from '../src/routing/prng.js';
+import { ExitWatch } from './live-network.js';
 import { formatBytes, fmt, Invariants, isEntryPoint, machineInfo, median, Progress, runAsMain, type BenchResult } from './common.js';
+import { writeReport } from './report.js';
 import type { RawPipeCommand, RawPipeReport, RawPipeRole } from './raw-pipe-worker.js';
 
 /** Compiled worker script; from the TS source (the smoke test) use the build. */
@@ -53,12 +71,19 @@ export interface TransferSide {
   ms: number[];
   /** Time to first byte, every run. */
   ttfbMs: number[];
-  /** bytes / median ms, in MiB/s. */
+  /** From the receiving side's first bytes to its completion, every run. */
+  transferMs: number[];
+  /** bytes / median transferMs, in MiB/s: the throughput. */
   mibPerSecond: number;
+  /** bytes / median ms (end to end), in MiB/s. */
+  endToEndMibPerSecond: number;
   msMedian: number;
   msMin: number;
   msMax: number;
   ttfbMedianMs: number;
+  transferMedianMs: number;
+  transferMinMs: number;
+  transferMaxMs: number;
 }
 
 /** Both contenders at one size. */
@@ -66,8 +91,10 @@ export interface TransferRow {
   bytes: number;
   peer: TransferSide;
   raw: TransferSide;
-  /** peer throughput / raw throughput (medians). */
+  /** peer throughput / raw throughput (medians of the first-to-last-byte spans). */
   ratio: number;
+  /** peer / raw end-to-end throughput (medians), fixed costs included. */
+  endToEndRatio: number;
 }
 
 /** The result file of the transfer benchmark. */
@@ -79,7 +106,7 @@ export const DEFAULT_TRANSFER_OPTIONS: TransferBenchOptions = {
   runs: 7,
   runsLarge: 5,
   largeFrom: 256 * MIB,
-  portBase: 24700,
+  portBase: 23000,
   pingSeconds: 2,
   seed: 7,
 };
@@ -118,16 +145,33 @@ export async function hashFile(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
-function side(bytes: number, ms: number[], ttfbMs: number[]): TransferSide {
+/** The spans of one copy, in ms. */
+interface CopyTimes {
+  /** End to end. */
+  ms: number;
+  /** To the receiving side's first bytes. */
+  ttfbMs: number;
+}
+
+function side(bytes: number, runs: readonly CopyTimes[]): TransferSide {
+  const ms = runs.map((r) => r.ms);
+  const ttfbMs = runs.map((r) => r.ttfbMs);
+  const transferMs = runs.map((r) => r.ms - r.ttfbMs);
   const msMedian = median(ms);
+  const transferMedianMs = median(transferMs);
   return {
     ms,
     ttfbMs,
-    mibPerSecond: bytes / MIB / (msMedian / 1000),
+    transferMs,
+    mibPerSecond: bytes / MIB / (transferMedianMs / 1000),
+    endToEndMibPerSecond: bytes / MIB / (msMedian / 1000),
     msMedian,
     msMin: Math.min(...ms),
     msMax: Math.max(...ms),
     ttfbMedianMs: median(ttfbMs),
+    transferMedianMs,
+    transferMinMs: Math.min(...transferMs),
+    transferMaxMs: Math.max(...transferMs),
   };
 }
 
@@ -166,7 +210,7 @@ class RawPipe {
     await this.up;
   }
 
-  /** Copies `from` to `to` over loopback TCP; returns ms end to end and to the first byte. */
+  /** Copies `from` to `to` over loopback TCP; returns ms end to end and to the receiver's first byte. */
   async copy(from: string, to: string): Promise<{ ms: number; ttfbMs: number; bytes: number }> {
     const listening = RawPipe.next(this.receiver, 'listening');
     this.receiver.postMessage({ type: 'listen', path: to } satisfies RawPipeCommand);
@@ -187,23 +231,41 @@ class RawPipe {
   }
 }
 
-/** Requests `filename` at the requester; returns ms end to end, to the first byte, and the bytes it reported. */
+/**
+ * Requests `filename` at the requester; returns ms end to end and to the
+ * first bytes (its 'file-receiving' and 'file-received' events, timed as
+ * they arrive here), and the bytes and path it reported.
+ */
 async function peerCopy(
   net: PeerNetwork,
+  watch: ExitWatch,
   filename: string,
   deadlineMs: number,
-): Promise<{ ms: number; ttfbMs: number; bytes: number; path: string }> {
+): Promise<CopyTimes & { bytes: number; path: string }> {
   const peer = net.get(REQUESTER);
   const since = peer.mark();
-  const receiving = peer.waitForKind('file-receiving', deadlineMs, since, { filename });
-  const received = peer.waitForKind('file-received', deadlineMs, since, { filename });
-  received.catch(() => undefined); // awaited below, after `receiving`
-  const t0 = performance.now();
-  peer.type(`Request ${filename}`);
-  await receiving;
-  const ttfbMs = performance.now() - t0;
-  const e = await received;
-  return { ms: performance.now() - t0, ttfbMs, bytes: Number(e.fields?.['bytes']), path: String(e.fields?.['path'] ?? '') };
+  const at = { receiving: Number.NaN, received: Number.NaN };
+  const stop = peer.onEvent((e) => {
+    if (e.fields?.['filename'] !== filename) return;
+    if (e.kind === 'file-receiving') at.receiving = performance.now();
+    else if (e.kind === 'file-received') at.received = performance.now();
+  });
+  try {
+    const receiving = peer.waitForKind('file-receiving', deadlineMs, since, { filename });
+    const received = peer.waitForKind('file-received', deadlineMs, since, { filename });
+    receiving.catch(() => undefined); // awaited below, with `received`
+    const t0 = performance.now();
+    peer.type(`Request ${filename}`);
+    const [, e] = await watch.race(Promise.all([receiving, received]));
+    return {
+      ms: at.received - t0,
+      ttfbMs: at.receiving - t0,
+      bytes: Number(e.fields?.['bytes']),
+      path: String(e.fields?.['path'] ?? ''),
+    };
+  } finally {
+    stop();
+  }
 }
 
 /** Measures every size, peer and raw pipe alternating, and checks every copy. */
@@ -218,16 +280,17 @@ export async function runTransferBench(options: TransferBenchOptions): Promise<T
   );
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'p2p-bench-transfer-'));
   const net = new PeerNetwork({ dir, portBase: options.portBase, pingSeconds: options.pingSeconds });
+  const watch = new ExitWatch();
   const raw = new RawPipe();
   const rows: TransferRow[] = [];
   const skipped: { bytes: number; reason: string }[] = [];
   try {
-    RING.forEach((id, i) => net.init(id, RING[(i + 1) % 3] as number, RING[(i + 2) % 3] as number));
-    await net.settlePings(new Map(), 60_000);
+    RING.forEach((id, i) => watch.watch(net.init(id, RING[(i + 1) % 3] as number, RING[(i + 2) % 3] as number)));
+    await watch.race(net.settlePings(new Map(), 60_000));
     await raw.ready();
     // Warm-up: the pools' first transfer, not measured.
     await writeTestFile(path.join(dir, '0149.bin'), KIB, options.seed);
-    await peerCopy(net, '0149', 60_000);
+    await peerCopy(net, watch, '0149', 60_000);
     for (const [i, bytes] of options.sizes.entries()) {
       const free = await fs.statfs(dir).then((s) => s.bavail * s.bsize);
       if (free < 3 * bytes + GIB) {
@@ -240,8 +303,8 @@ export async function runTransferBench(options: TransferBenchOptions): Promise<T
       const rawTarget = path.join(dir, `raw_${filename}.bin`);
       const sourceHash = await writeTestFile(source, bytes, options.seed + i);
       const deadlineMs = 60_000 + (bytes / (5 * MIB)) * 1000; // ≥ 5 MiB/s, or the run fails
-      const peer = { ms: [] as number[], ttfb: [] as number[] };
-      const pipe = { ms: [] as number[], ttfb: [] as number[] };
+      const peer: CopyTimes[] = [];
+      const pipe: CopyTimes[] = [];
       const check = async (who: string, file: string, got: number): Promise<void> => {
         const same = got === bytes && (await hashFile(file)) === sourceHash;
         invariants.check(same, () => `transfer ${formatBytes(bytes)} (${who}): received ${got} bytes that differ from the source`);
@@ -252,26 +315,31 @@ export async function runTransferBench(options: TransferBenchOptions): Promise<T
         for (const who of run % 2 === 0 ? (['peer', 'raw'] as const) : (['raw', 'peer'] as const)) {
           progress.note(`${formatBytes(bytes)} run ${run + 1} ${who}`);
           if (who === 'peer') {
-            const r = await peerCopy(net, filename, deadlineMs);
-            peer.ms.push(r.ms);
-            peer.ttfb.push(r.ttfbMs);
+            const r = await peerCopy(net, watch, filename, deadlineMs);
+            peer.push(r);
             await check('peer', r.path === '' ? received : r.path, r.bytes);
           } else {
             const r = await raw.copy(source, rawTarget);
-            pipe.ms.push(r.ms);
-            pipe.ttfb.push(r.ttfbMs);
+            pipe.push(r);
             await check('raw pipe', rawTarget, r.bytes);
           }
           progress.tick();
         }
       }
       await fs.rm(source, { force: true });
-      const p = side(bytes, peer.ms, peer.ttfb);
-      const q = side(bytes, pipe.ms, pipe.ttfb);
-      rows.push({ bytes, peer: p, raw: q, ratio: p.mibPerSecond / q.mibPerSecond });
+      const p = side(bytes, peer);
+      const q = side(bytes, pipe);
+      rows.push({
+        bytes,
+        peer: p,
+        raw: q,
+        ratio: p.mibPerSecond / q.mibPerSecond,
+        endToEndRatio: p.endToEndMibPerSecond / q.endToEndMibPerSecond,
+      });
     }
   } finally {
     progress.end();
+    watch.stop();
     await raw.close();
     await net.stopAll();
     await fs.rm(dir, { recursive: true, force: true });
@@ -288,21 +356,38 @@ export async function runTransferBench(options: TransferBenchOptions): Promise<T
 /** The console table. */
 export function formatTransfer(result: TransferBenchResult): string {
   const lines = [
-    'transfer throughput, end to end (median of runs; range of ms in brackets)',
-    `${'size'.padStart(9)}${'peer MiB/s'.padStart(12)}${'peer ms [min–max]'.padStart(26)}${'TTFB ms'.padStart(9)}` +
-      `${'raw MiB/s'.padStart(11)}${'raw ms'.padStart(9)}${'raw TTFB'.padStart(10)}${'peer/raw'.padStart(10)}`,
+    'transfer: throughput from the first byte to the last (MiB/s), time to first byte and end to end (ms); medians of runs',
+    `${'size'.padStart(9)}${'peer MiB/s'.padStart(12)}${'raw MiB/s'.padStart(11)}${'peer/raw'.padStart(10)}` +
+      `${'peer TTFB'.padStart(11)}${'raw TTFB'.padStart(10)}${'peer e2e ms [min–max]'.padStart(28)}${'raw e2e ms'.padStart(12)}${'e2e peer/raw'.padStart(14)}`,
   ];
   for (const r of result.results.rows) {
     lines.push(
-      `${formatBytes(r.bytes).padStart(9)}${fmt(r.peer.mibPerSecond).padStart(12)}` +
-        `${`${fmt(r.peer.msMedian)} [${fmt(r.peer.msMin)}–${fmt(r.peer.msMax)}]`.padStart(26)}${fmt(r.peer.ttfbMedianMs).padStart(9)}` +
-        `${fmt(r.raw.mibPerSecond).padStart(11)}${fmt(r.raw.msMedian).padStart(9)}${fmt(r.raw.ttfbMedianMs, 2).padStart(10)}${fmt(r.ratio, 2).padStart(10)}`,
+      `${formatBytes(r.bytes).padStart(9)}${fmt(r.peer.mibPerSecond).padStart(12)}${fmt(r.raw.mibPerSecond).padStart(11)}${fmt(r.ratio, 2).padStart(10)}` +
+        `${fmt(r.peer.ttfbMedianMs).padStart(11)}${fmt(r.raw.ttfbMedianMs, 2).padStart(10)}` +
+        `${`${fmt(r.peer.msMedian)} [${fmt(r.peer.msMin)}–${fmt(r.peer.msMax)}]`.padStart(28)}${fmt(r.raw.msMedian).padStart(12)}` +
+        fmt(r.endToEndRatio, 2).padStart(14),
     );
   }
   for (const s of result.results.skipped) lines.push(`skipped ${formatBytes(s.bytes)}: ${s.reason}`);
   return lines.join('\n');
 }
 
+/** `--max-mib N` (sizes up to N MiB), `--runs K`, `--runs-large K` over the defaults. */
+function optionsFromArgs(args: readonly string[]): TransferBenchOptions {
+  const { values } = parseArgs({
+    args: [...args],
+    options: { 'max-mib': { type: 'string' }, runs: { type: 'string' }, 'runs-large': { type: 'string' } },
+  });
+  const d = DEFAULT_TRANSFER_OPTIONS;
+  const maxBytes = values['max-mib'] === undefined ? Infinity : Number(values['max-mib']) * MIB;
+  return {
+    ...d,
+    sizes: d.sizes.filter((b) => b <= maxBytes),
+    runs: values.runs === undefined ? d.runs : Number(values.runs),
+    runsLarge: values['runs-large'] === undefined ? d.runsLarge : Number(values['runs-large']),
+  };
+}
+
 if (isEntryPoint(import.meta.url)) {
-  void runAsMain('transfer', () => runTransferBench(DEFAULT_TRANSFER_OPTIONS), formatTransfer);
+  void runAsMain('transfer', () => runTransferBench(optionsFromArgs(process.argv.slice(2))), formatTransfer, writeReport);
 }

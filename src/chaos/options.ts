@@ -91,7 +91,7 @@ export function parseChaosArgs(argv: readonly string[]): ChaosOptions {
       if (!isRoutingMode(value)) {
         throw new RangeError(`--routing must be one of ${ROUTING_MODES.join(', ')}, got "${value}"`);
       }
-      out.routing = value as RoutingMode;
+      out.routing = value;
       continue;
     }
     if (flag === '--out') {

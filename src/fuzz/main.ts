@@ -81,7 +81,7 @@ export function parseFuzzArgs(argv: readonly string[]): FuzzOptions {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   return {
     seeds,
-    routing: routing as RoutingMode,
+    routing,
     portBase: int('port-base', values['port-base'], FUZZ_PORT_BASE, 1024, 65535 - 255),
     pingSeconds,
     out: path.resolve(values.out ?? path.join(os.tmpdir(), `p2p-fuzz-live-${stamp}`)),

@@ -3,11 +3,17 @@
  * integration test file that starts peers declares its ranges in a
  * "This file's ports: A..B" comment, its port bases lie inside them, and no
  * two files' ranges overlap. (Two files once shared 19400..19699 unnoticed.) Bases are written
- * `PORT_BASE = N` or `PORT_BASES = { ring: N, chord: M, ... }`.
+ * `PORT_BASE = N` or `PORT_BASES = { ring: N, chord: M, ... }`. The
+ * benchmarks' default ports (peer ID i on base + i, IDs below 256) lie below
+ * the ephemeral range too, apart from each other and from every test file's,
+ * so a benchmark can run beside the tests.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_FAILURE_OPTIONS } from '../../bench/failure.bench.js';
+import { DEFAULT_LIVE } from '../../bench/hops.bench.js';
+import { DEFAULT_TRANSFER_OPTIONS } from '../../bench/transfer.bench.js';
 import { packageRoot } from '../../src/runtime/worker-path.js';
 
 const DIR = path.join(packageRoot(), 'test', 'integration');
@@ -66,6 +72,22 @@ describe('the port plan of the integration tests', () => {
     ranges.forEach((a, i) => {
       for (const b of ranges.slice(i + 1)) {
         if (a.file !== b.file && a.from <= b.to && b.from <= a.to) clashes.push(`${a.file} ${a.from}..${a.to} / ${b.file} ${b.from}..${b.to}`);
+      }
+    });
+    expect(clashes).toEqual([]);
+  });
+
+  it("the benchmarks' default ports lie below the ephemeral range, apart from each other and from the tests'", () => {
+    const benches = [
+      { file: 'bench:hops / bench:latency', from: DEFAULT_LIVE.portBase, to: DEFAULT_LIVE.portBase + 2 ** DEFAULT_LIVE.idBits - 1 },
+      { file: 'bench:failure', from: DEFAULT_FAILURE_OPTIONS.portBase, to: DEFAULT_FAILURE_OPTIONS.portBase + 255 },
+      { file: 'bench:transfer', from: DEFAULT_TRANSFER_OPTIONS.portBase, to: DEFAULT_TRANSFER_OPTIONS.portBase + 255 },
+    ];
+    const clashes: string[] = [];
+    benches.forEach((a, i) => {
+      expect(a.to, a.file).toBeLessThan(32768);
+      for (const b of [...benches.slice(i + 1), ...ranges]) {
+        if (a.from <= b.to && b.from <= a.to) clashes.push(`${a.file} ${a.from}..${a.to} / ${b.file} ${b.from}..${b.to}`);
       }
     });
     expect(clashes).toEqual([]);

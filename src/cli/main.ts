@@ -24,10 +24,12 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 2;
     }
     const cmd = parsePeerCommand(sub, rest);
-    const peer = await startPeer({ config: cmd.config, eventsFile: cmd.eventsFile, stdin: process.stdin });
-    // Ctrl-C (and SIGTERM) is the course's abrupt departure: tell nobody, end now.
+    // Ctrl-C (and SIGTERM) is the course's abrupt departure: tell nobody, end
+    // now. Set before the peer starts: its threads answer typed commands
+    // before startPeer returns, and a Ctrl-C then must not find Node's default.
     process.once('SIGINT', () => process.exit(130));
     process.once('SIGTERM', () => process.exit(143));
+    const peer = await startPeer({ config: cmd.config, eventsFile: cmd.eventsFile, stdin: process.stdin });
     const exit = await peer.exited;
     return exit.code;
   } catch (err) {

@@ -14,6 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_FAILURE_OPTIONS } from '../../bench/failure.bench.js';
 import { DEFAULT_LIVE } from '../../bench/hops.bench.js';
 import { DEFAULT_TRANSFER_OPTIONS } from '../../bench/transfer.bench.js';
+import { FUZZ_PORT_BASE } from '../../src/fuzz/main.js';
 import { packageRoot } from '../../src/runtime/worker-path.js';
 
 const DIR = path.join(packageRoot(), 'test', 'integration');
@@ -82,6 +83,7 @@ describe('the port plan of the integration tests', () => {
       { file: 'bench:hops / bench:latency', from: DEFAULT_LIVE.portBase, to: DEFAULT_LIVE.portBase + 2 ** DEFAULT_LIVE.idBits - 1 },
       { file: 'bench:failure', from: DEFAULT_FAILURE_OPTIONS.portBase, to: DEFAULT_FAILURE_OPTIONS.portBase + 255 },
       { file: 'bench:transfer', from: DEFAULT_TRANSFER_OPTIONS.portBase, to: DEFAULT_TRANSFER_OPTIONS.portBase + 255 },
+      { file: 'fuzz:live', from: FUZZ_PORT_BASE, to: FUZZ_PORT_BASE + 255 },
     ];
     const clashes: string[] = [];
     benches.forEach((a, i) => {

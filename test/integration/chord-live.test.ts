@@ -12,6 +12,7 @@ import { PeerNetwork } from '../../src/testnet/network.js';
 import { ownerOf } from '../../src/routing/ids.js';
 import { createPrng } from '../../src/routing/prng.js';
 import { randomMembership } from '../../src/routing/simulator.js';
+import { growRing } from '../fixtures/network.js';
 
 // This file's ports: 19000..19299.
 const PORT_BASE = 19000;
@@ -57,17 +58,7 @@ describe('a live Chord network of 16 peers', () => {
     const ids = randomMembership(createPrng(SEED), 16, 8);
     const live = new PeerNetwork({ dir, portBase: PORT_BASE, pingSeconds: PING_S, extraArgs: ['--routing', 'chord'] });
     net = live; // for afterAll to stop, should this test fail
-    const [a, b, c, ...rest] = ids as [number, number, number, ...number[]];
-    live.init(a, b, c);
-    live.init(b, c, a);
-    live.init(c, a, b);
-    // The founders must be up before anyone joins through them: a join to a
-    // port nobody listens on ends the newcomer (as the course specifies).
-    await Promise.all([a, b, c].map((id) => live.get(id).waitForKind('ping-request', JOIN_WITHIN_MS)));
-    for (const id of rest) {
-      const peer = live.join(id, a);
-      await peer.waitForKind('join-accepted', JOIN_WITHIN_MS);
-    }
+    await growRing(live, ids, JOIN_WITHIN_MS);
     const started = Date.now();
     await live.settleFingers(STABLE_WITHIN_INTERVALS * PING_S * 1000);
     expect(Date.now() - started).toBeLessThan(STABLE_WITHIN_INTERVALS * PING_S * 1000);

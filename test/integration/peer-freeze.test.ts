@@ -21,7 +21,7 @@ import { createPrng } from '../../src/routing/prng.js';
 import { predecessorOf } from '../../src/routing/ring.js';
 import { randomMembership } from '../../src/routing/simulator.js';
 import { detectionMs, GONE_INTERVALS, pingTiming } from '../../src/timing.js';
-import { describeNetwork, settleMembership } from '../fixtures/network.js';
+import { growRing, settleMembership } from '../fixtures/network.js';
 import type { PeerEvent } from '../../src/runtime/events.js';
 
 // This file's ports: 30500..30799 (Chord), 31400..31699 (ring-list) and 31700..31999 (ring).
@@ -106,21 +106,7 @@ for (const routing of ['chord', 'ring-list', 'ring'] as const)
       const args = routing === 'ring' ? [] : routing === 'chord' ? ['--routing', 'chord'] : ['--routing', 'ring-list', '--successors', '3'];
       const live = new PeerNetwork({ dir, portBase: PORT_BASES[routing], pingSeconds: PING_S, extraArgs: args });
       net = live; // for afterEach to stop, should this test fail
-      const [a, b, c, ...rest] = ids as [number, number, number, ...number[]];
-      live.init(a, b, c);
-      live.init(b, c, a);
-      live.init(c, a, b);
-      // The founders must be up before anyone joins through them: a join to a
-      // port nobody listens on ends the newcomer (as the course specifies).
-      await Promise.all([a, b, c].map((id) => live.get(id).waitForKind('ping-request', JOIN_WITHIN_MS)));
-      for (const id of rest) {
-        await live
-          .join(id, a)
-          .waitForKind('join-accepted', JOIN_WITHIN_MS)
-          .catch((err: unknown) => {
-            throw new Error(`${err instanceof Error ? err.message : String(err)}\n${describeNetwork(live)}`, { cause: err });
-          });
-      }
+      await growRing(live, ids, JOIN_WITHIN_MS);
       if (routing === 'chord') await live.settleFingers(STABLE_WITHIN_INTERVALS * PING_MS);
       else await settleMembership(live, routing === 'ring' ? 2 : 3, false, STABLE_WITHIN_INTERVALS * PING_MS);
 

@@ -70,6 +70,7 @@ export const EVENT_KINDS = [
   'predecessors-untold',
   'quit-ignored',
   'quit-notify-failed',
+  'quit-pulls-unfinished',
   'quit-start',
   'quit-waiting',
   'reconcile-failed',

@@ -27,7 +27,7 @@ import { inOpenClosed, keyOf } from '../routing/ids.js';
 import { findLocalFile, type LocalFile } from '../node/files.js';
 import { lookup } from './lookup.js';
 import type { PeerNode } from '../node/peer-node.js';
-import { pullBytes } from '../transfer/pull.js';
+import { pullBytes, pullEnded, pullsSettled } from '../transfer/pull.js';
 
 /** The outcome of an offer. */
 export type OfferOutcome = 'have' | 'pulled' | 'failed';
@@ -238,6 +238,7 @@ export async function onSyncOffer(node: PeerNode, req: RequestOf<'store'>, filen
 
 /** Bytes pulled for `filename` were written here: answer offers, or replicate a new Store. */
 export async function onBytesStored(node: PeerNode, filename: string, ok: boolean): Promise<void> {
+  pullEnded(node, filename);
   const waiting = pendingPulls.get(node)?.get(filename);
   if (waiting !== undefined) {
     pendingPulls.get(node)?.delete(filename);
@@ -278,6 +279,8 @@ async function handOver(node: PeerNode, filename: string, file: LocalFile, to: P
 export async function handOverAll(node: PeerNode): Promise<number> {
   const first = node.successors[0];
   if (first === undefined) return 0;
+  // A file on its way here (a replica, a Store's bytes) is ours to hand over too.
+  if (!(await pullsSettled(node, SYNC_TIMEOUT_MS))) node.note('quit-pulls-unfinished', { fields: { to: first.id } });
   let moved = 0;
   const files = await localFiles(node);
   for (let i = 0; i < files.length; i += RECONCILE_PARALLEL) {

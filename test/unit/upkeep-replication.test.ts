@@ -13,6 +13,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { PeerNode } from '../../src/node/peer-node.js';
 import type { Content, Request, RequestOf } from '../../src/protocol/types.js';
 import { HANDOVER_TRIES } from '../../src/constants.js';
+import { pullBytes } from '../../src/transfer/pull.js';
 import { handOverAll, offer, onBytesStored, reconcile, replicate, startReplication, type OfferOutcome } from '../../src/upkeep/replication.js';
 import {
   config,
@@ -261,6 +262,26 @@ describe('a quitting peer hands over all it holds', () => {
     knowPredecessors(node, 5, 4);
     expect(await handOverAll(node)).toBe(3);
     expect(offers(sent).filter((o) => o.endsWith('0012'))).toHaveLength(HANDOVER_TRIES);
+  });
+
+  it('waits for a file still on its way here, and hands it over too', async () => {
+    const dir = scratchDir('p2p-unit-replication-quit-');
+    await fs.writeFile(path.join(dir, '0007.txt'), 'seven\n');
+    const { node, sent } = peer(8, [9, 14], { dataDir: dir }, { offer: () => 'have' });
+    knowPredecessors(node, 5, 4);
+    // A replica of 0006 is being pulled from Peer 5 when the Quit comes.
+    expect(await pullBytes(node, { _origin: refText(5), _nodeID: '5' }, '0006')).toBe(true);
+    const quitting = handOverAll(node);
+    await turns();
+    expect(offers(sent).filter((o) => o.includes('handover'))).toEqual([]); // not listed yet: 0006 is not here
+    await fs.writeFile(path.join(dir, '0006.txt'), 'six\n');
+    await onBytesStored(node, '0006', true);
+    expect(await quitting).toBe(2);
+    expect(
+      offers(sent)
+        .filter((o) => o.includes('handover'))
+        .sort(),
+    ).toEqual(['9 handover 0006', '9 handover 0007']);
   });
 
   it('nothing without a successor', async () => {

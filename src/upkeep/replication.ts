@@ -85,7 +85,9 @@ export function startReplication(node: PeerNode): { stop(): void } {
       running = false;
     }
   };
+  let stopped = false;
   const soon = (): void => {
+    if (stopped) return; // the membership listener outlives stop(): it must do nothing then
     handedOver.get(node)?.clear();
     clearTimeout(debounce);
     debounce = setTimeout(() => node.detach('reconcile', run), node.config.pingIntervalMs);
@@ -94,6 +96,7 @@ export function startReplication(node: PeerNode): { stop(): void } {
   const every = setInterval(() => node.detach('reconcile', run), RECONCILE_EVERY_INTERVALS * node.config.pingIntervalMs);
   return {
     stop: () => {
+      stopped = true;
       clearTimeout(debounce);
       clearInterval(every);
     },

@@ -20,6 +20,7 @@ import type { PeerRef } from '../protocol/peer-ref.js';
 import type { RequestOf } from '../protocol/types.js';
 import { tellPredecessors } from '../upkeep/membership.js';
 import type { PeerNode } from '../node/peer-node.js';
+import { distance } from '../routing/ids.js';
 import { keepsLongList, pullFromLastLive } from '../upkeep/successor-list.js';
 import { repairTellMs } from '../timing.js';
 
@@ -122,7 +123,14 @@ export async function completeRepair(node: PeerNode, req: RequestOf<'update'>): 
     return;
   }
   const base = node.successors.slice(0, upTo + 1);
-  const next = [...new Map([...base, ...theirs].map((r) => [r.id, r])).values()];
+  // An answer can come late, after our list upkeep has already repaired
+  // past it: what we hold beyond it stays (never a shorter list from an
+  // older answer), all in ring order from us.
+  const tail = node.successors.slice(upTo + 1).filter((r) => r.id !== dead && !node.recentlyGone(r.id));
+  const bits = node.config.idBits;
+  const next = [...new Map([...base, ...theirs, ...tail].map((r) => [r.id, r])).values()].sort(
+    (x, y) => distance(node.id, x.id, bits) - distance(node.id, y.id, bits),
+  );
   // Our first two successors learn where we stand, in place of the dead,
   // before we print our new successors (a Quit typed at the second one right
   // after those lines must reach us): quietly, and the same again is

@@ -4,22 +4,14 @@
  * terminal only) and the "run me when I am the entry point" guard.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { packageRoot } from '../src/runtime/worker-path.js';
+import { machineInfo, type MachineInfo } from '../src/runtime/machine.js';
+
+export { machineInfo, type MachineInfo };
 
 /** The machine and the moment a result was measured on. */
-export interface MachineInfo {
-  /** process.version. */
-  node: string;
-  cpus: number;
-  cpuModel: string;
-  /** ISO-8601. */
-  date: string;
-  /** os.loadavg() when the benchmark started: other work on the machine skews every timing. */
-  loadAvg: number[];
-}
 
 /** One benchmark's result file: the machine, the exact parameters, what was measured. */
 export interface BenchResult<P, R> extends MachineInfo {
@@ -29,18 +21,6 @@ export interface BenchResult<P, R> extends MachineInfo {
   invariantFailures: string[];
   /** Wall-clock seconds the benchmark took. */
   seconds: number;
-}
-
-/** The machine now. */
-export function machineInfo(): MachineInfo {
-  const cpus = os.cpus();
-  return {
-    node: process.version,
-    cpus: cpus.length,
-    cpuModel: cpus[0]?.model.trim() ?? 'unknown',
-    date: new Date().toISOString(),
-    loadAvg: os.loadavg().map((x) => Math.round(x * 100) / 100),
-  };
 }
 
 /** bench/results of the source tree, whether this runs compiled (dist/bench) or as TypeScript. */

@@ -5,13 +5,13 @@
  * settle, deaths declared of peers that were up, stderr lines by error
  * code, counts of notable events).
  */
-import os from 'node:os';
 import type { Crash, Incarnation } from './peers.js';
 import type { WrongLookup } from './checks.js';
 import type { DownSpan, FaultRecord } from './faults.js';
 import type { ChaosOptions } from './options.js';
 import type { Fetch } from './probes.js';
 import type { TrafficStats } from './traffic.js';
+import type { MachineInfo } from '../runtime/machine.js';
 
 /** Events worth counting: repairs, reroutes, refusals, failures. Pings and the course's lines are left out. */
 export const NOTABLE_KINDS = [
@@ -58,7 +58,7 @@ export interface StderrTally {
 
 /** The whole result of a run (written as result.json). */
 export interface ChaosResult {
-  readonly machine: { node: string; cpus: number; cpuModel: string; date: string; loadAvg: number[] };
+  readonly machine: MachineInfo;
   readonly options: ChaosOptions;
   /** The command that runs it again. */
   readonly replay: string;
@@ -82,18 +82,6 @@ export interface ChaosResult {
   stderr: Record<string, StderrTally>;
   events: Record<string, number>;
   falseDeaths: FalseDeath[];
-}
-
-/** The machine and the moment. */
-export function machineInfo(): ChaosResult['machine'] {
-  const cpus = os.cpus();
-  return {
-    node: process.version,
-    cpus: cpus.length,
-    cpuModel: cpus[0]?.model.trim() ?? 'unknown',
-    date: new Date().toISOString(),
-    loadAvg: os.loadavg().map((x) => Math.round(x * 100) / 100),
-  };
 }
 
 /** Every stderr line of every incarnation, by the error code it names ("uncoded" when none). */

@@ -40,6 +40,14 @@ export const PING_FIRST_DELAY_MS = 50;
 
 /** A TCP connection that sends nothing for this long is closed. */
 export const TCP_IDLE_TIMEOUT_MS = 30_000;
+/**
+ * A kept connection to a peer (net/link-pool.ts) idle this long is closed by
+ * its sender: well before TCP_IDLE_TIMEOUT_MS, so that the sender, not the
+ * receiver, closes an idle link.
+ */
+export const LINK_IDLE_MS = 10_000;
+/** Most idle kept connections a peer holds; past this the least recently used is closed. */
+export const MAX_KEPT_LINKS = 64;
 /** Connecting to a peer gives up after this long. */
 export const TCP_CONNECT_TIMEOUT_MS = 5_000;
 /** A requester waits this long for an owner to connect with the file. */

@@ -1,12 +1,11 @@
 /**
- * TCP helpers: one request per connection, framed by its length (the
- * report's `fulfill()`, without its `sleep(3)`).
+ * TCP helpers: requests framed by their length (the report's `fulfill()`,
+ * without its `sleep(3)`), each answered by one byte (net/link-pool.ts).
  */
 import net from 'node:net';
 import { TCP_CONNECT_TIMEOUT_MS } from '../constants.js';
 import { P2PError } from '../errors.js';
-import { encodeRequest } from '../protocol/codec.js';
-import { stampHop } from './hop-deadline.js';
+import { LinkPool } from './link-pool.js';
 import type { Request } from '../protocol/types.js';
 
 /** Where to connect. */
@@ -16,42 +15,27 @@ export interface Endpoint {
 }
 
 /**
- * Sends one request and resolves once the receiver has read it and closed
- * its side (so "they have been told" holds when this resolves). Rejects with
- * ERR_UNREACHABLE when nobody listens or the connection fails.
+ * Sends one request on a connection of its own, and resolves once the
+ * receiver has queued it (its answer byte, net/link-pool.ts). Rejects with
+ * ERR_UNREACHABLE when nobody listens, the connection fails or no answer
+ * comes in time. Peers keep their connections in a LinkPool instead; this
+ * is for tools and tests that send one request.
  */
-export function sendRequest(to: Endpoint, req: Request, timeoutMs = TCP_CONNECT_TIMEOUT_MS): Promise<void> {
-  // Stamped with when it is sent and how long we wait: a receiver that
-  // reads it after we gave up drops it (hop-deadline.ts).
-  const frame = encodeRequest(stampHop(req, timeoutMs));
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: to.host, port: to.port });
-    let settled = false;
-    const fail = (err: unknown): void => {
-      if (settled) return;
-      settled = true;
-      socket.destroy();
-      const reason = err instanceof Error ? err.message : String(err);
-      reject(new P2PError('ERR_UNREACHABLE', `cannot deliver ${req.type} to ${to.host}:${to.port}: ${reason}`, { cause: err }));
-    };
-    socket.setTimeout(timeoutMs, () => fail(new Error(`no answer within ${timeoutMs} ms`)));
-    socket.on('error', fail); // `on`: a second 'error' with no listener would be an uncaught exception
-    socket.once('connect', () => socket.end(frame));
-    // The receiver closes after reading the frame; our 'close' follows its FIN.
-    socket.resume();
-    socket.once('close', (hadError) => {
-      if (hadError) return; // 'error' already rejected
-      if (settled) return;
-      settled = true;
-      resolve();
-    });
-  });
+export async function sendRequest(to: Endpoint, req: Request, timeoutMs = TCP_CONNECT_TIMEOUT_MS): Promise<void> {
+  const pool = new LinkPool(1);
+  try {
+    await pool.send(to, req, timeoutMs);
+  } finally {
+    pool.close();
+  }
 }
 
 /** Starts a TCP server; rejects with ERR_PORT_IN_USE or ERR_BAD_ARGUMENT when it cannot bind. */
 export function listenTcp(host: string, port: number, onConnection: (socket: net.Socket) => void): Promise<net.Server> {
   return new Promise((resolve, reject) => {
-    const server = net.createServer(onConnection);
+    // Half-open allowed: a sender that ends after its frames still gets
+    // their answers; the receiver ends its side once they are written.
+    const server = net.createServer({ allowHalfOpen: true }, onConnection);
     server.once('error', (err: NodeJS.ErrnoException) => reject(bindError('TCP', host, port, err)));
     server.listen({ host, port, exclusive: true }, () => resolve(server));
   });

@@ -8,7 +8,7 @@ import type { MessagePort } from 'node:worker_threads';
 import * as Comlink from 'comlink/dist/esm/comlink.mjs';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import '../runtime/comlink-errors.js';
-import { sendRequest } from '../net/tcp.js';
+import { LinkPool } from '../net/link-pool.js';
 import type { RingQueue } from '../queue/ring-queue.js';
 import type { RoleContext, RunningRole } from './role-host.js';
 import { dispatchRecord, runCommand, type DispatchContext } from '../handlers/dispatch.js';
@@ -54,10 +54,12 @@ export function startConsumer(ctx: RoleContext): RunningRole {
     self: config.self.id,
     queueBuffer: ctx.data.queueBuffer,
   });
+  // Connections to the peers this one talks to stay open (net/link-pool.ts).
+  const links = new LinkPool();
   const node = new PeerNode(config, {
     emit: ctx.emit,
     state: ctx.state,
-    send: sendRequest,
+    send: (to, req) => links.send(to, req),
     transfers,
     requestExit: (code, reason) => ctx.post({ kind: 'exit', code, reason }),
     fault: ctx.fault,
@@ -103,6 +105,7 @@ export function startConsumer(ctx: RoleContext): RunningRole {
       replication?.stop();
       ctx.queue.close();
       await running;
+      links.close();
       controlPort?.close();
       await transfers.close();
     },

@@ -19,8 +19,13 @@
  *   peer of the ring, which completes its frame in milliseconds, still gets
  *   through. (`server.maxConnections` would refuse the newcomer instead:
  *   a flood would lock the ring out until the flood's connections expire.)
+ * A connection carries any number of frames (peers keep them open,
+ * net/link-pool.ts), and each frame is answered by one byte once it is in
+ * the queue (FRAME_ACK). Between frames a connection may stay idle for
+ * TCP_IDLE_TIMEOUT_MS, then it is closed quietly; once a frame's first byte
+ * arrives, the whole frame must follow within TCP_FRAME_DEADLINE_MS.
  * A frame read after its sender gave up on it (this peer was frozen or
- * starved) is dropped and the connection reset (net/hop-deadline.ts).
+ * starved) is dropped and answered FRAME_NAK (net/hop-deadline.ts).
  * A connection whose frame waits for room in the queue is never timed out
  * or evicted: that wait is this peer's, not the sender's. When every slot
  * is such a connection, a newcomer is refused (and logged) instead.
@@ -33,6 +38,7 @@ import { contentError } from '../protocol/content.js';
 import { FrameReader } from '../protocol/frame-reader.js';
 import type { RingQueue } from '../queue/ring-queue.js';
 import { HopClock } from '../net/hop-deadline.js';
+import { FRAME_ACK, FRAME_NAK } from '../net/link-pool.js';
 import { listenTcp } from '../net/tcp.js';
 import type { Emit, EventKind } from '../runtime/events.js';
 import { detach, type Fault } from '../runtime/faults.js';
@@ -57,14 +63,21 @@ export interface SocketProducer {
   close(): Promise<void>;
 }
 
+/** The answers to a frame, allocated once (a Buffer written is never modified). */
+const ACK = Buffer.from([FRAME_ACK]);
+const NAK = Buffer.from([FRAME_NAK]);
+
 /** One accepted connection and its frame deadline. */
 interface Connection {
   readonly socket: net.Socket;
   readonly reader: FrameReader;
   readonly from: string;
-  /** When the wait for the current frame began (ms since epoch). */
+  /** When the wait for the current frame began, or the connection went idle (ms since epoch). */
   since: number;
+  /** The frame deadline; undefined while idle between frames. */
   timer: NodeJS.Timeout | undefined;
+  /** Frames read whole so far. */
+  frames: number;
   /** A decoded frame waits for room in the queue: not the sender's fault. */
   queueing: boolean;
 }
@@ -149,12 +162,13 @@ function serveConnection(socket: net.Socket, opts: SocketProducerOptions, hops: 
     from: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`,
     since: Date.now(),
     timer: undefined,
+    frames: 0,
     queueing: false,
   };
   const { reader } = conn;
   const reject = (err: unknown): void => close(conn, opts, 'frame-error', err);
 
-  // (Re)starts the wait for the next frame.
+  // (Re)starts the wait for the next frame: from the accept, or from its first byte.
   const arm = (): void => {
     clearTimeout(conn.timer);
     conn.since = Date.now();
@@ -169,14 +183,28 @@ function serveConnection(socket: net.Socket, opts: SocketProducerOptions, hops: 
     conn.timer.unref();
   };
   arm();
+  // Between frames, a connection that has sent some waits without a deadline
+  // (the idle limit below still holds).
+  const rest = (): void => {
+    clearTimeout(conn.timer);
+    conn.timer = undefined;
+    conn.since = Date.now();
+  };
 
   // Frames are drained by one promise chain, so that a burst of segments and
   // the final 'end' never interleave two drains of the same reader.
   let drained: Promise<void> = Promise.resolve();
-  // Backstop for a frame that waits on a full queue (the frame deadline is off then).
-  socket.setTimeout(TCP_IDLE_TIMEOUT_MS, () =>
-    close(conn, opts, 'connection-idle', new P2PError('ERR_TIMEOUT', `idle for ${TCP_IDLE_TIMEOUT_MS} ms`)),
-  );
+  // A kept connection idle between frames is closed quietly: its sender
+  // closes its idle links well before this, and reconnects when it needs to.
+  // Otherwise a backstop for a frame that waits on a full queue (the frame
+  // deadline is off then).
+  socket.setTimeout(TCP_IDLE_TIMEOUT_MS, () => {
+    if (conn.frames > 0 && conn.timer === undefined && !conn.queueing && reader.buffered === 0) {
+      socket.end();
+      return;
+    }
+    close(conn, opts, 'connection-idle', new P2PError('ERR_TIMEOUT', `idle for ${TCP_IDLE_TIMEOUT_MS} ms`));
+  });
   socket.on('error', () => socket.destroy());
 
   // Decodes, checks and queues every whole frame buffered so far. When the
@@ -191,17 +219,19 @@ function serveConnection(socket: net.Socket, opts: SocketProducerOptions, hops: 
         if (req === undefined) break;
         const bad = contentError(req, 'tcp');
         if (bad !== undefined) throw bad;
-        arm(); // a whole frame came: the wait for the next one starts now
+        conn.frames++;
+        // A whole frame came: the next one's deadline runs from its first byte.
+        if (reader.buffered > 0) arm();
+        else rest();
         const late = hops.lateBy(req);
         if (late > 0) {
           // Its sender gave up on it and went another way (hop-deadline.ts).
-          // Reset, not closed: a sender that is itself slow, and has not
-          // yet timed out, must see a failure, not a delivery.
+          // Answered, not ignored: a sender that is itself slow, and has
+          // not yet timed out, must see a failure, not a delivery.
           opts.state.count('socket-producer', 'errors');
           opts.emit('late-hop-dropped', undefined, { fields: { type: req.type, from: req.source, stamp: req.stamp, lateMs: late } });
-          clearTimeout(conn.timer);
-          socket.resetAndDestroy();
-          return;
+          socket.write(NAK);
+          continue;
         }
         const record = encodeRequest(req);
         if (opts.queue.tryPush(record) !== 1) {
@@ -212,8 +242,11 @@ function serveConnection(socket: net.Socket, opts: SocketProducerOptions, hops: 
           conn.queueing = false;
           socket.resume();
           if (result !== 1) return; // queue closed: the peer is stopping
-          arm();
+          if (reader.buffered > 0) arm();
+          else rest();
         }
+        // In the queue: the sender may count it delivered.
+        socket.write(ACK);
         opts.state.count('socket-producer');
       }
     } catch (err) {
@@ -229,6 +262,7 @@ function serveConnection(socket: net.Socket, opts: SocketProducerOptions, hops: 
     }));
 
   socket.on('data', (chunk: Buffer) => {
+    if (conn.timer === undefined) arm(); // a frame begins after an idle spell
     try {
       reader.push(chunk);
     } catch (err) {
@@ -237,7 +271,7 @@ function serveConnection(socket: net.Socket, opts: SocketProducerOptions, hops: 
     }
     detach(pump, (err) => opts.fault(err, 'reading a connection'));
   });
-  // One request per connection is the usual pattern: the sender ends, we close.
+  // The sender ended: answer what is left, then close.
   socket.on('end', () => {
     detach(
       () =>

@@ -151,8 +151,8 @@ export class Peer {
         });
         worker.on('message', (msg: RoleMessage) => {
           switch (msg.kind) {
-            case 'event':
-              this.emit(msg.event);
+            case 'events':
+              for (const event of msg.events) this.emit(event);
               return;
             case 'ready':
               if (++ready === ROLES.length) {

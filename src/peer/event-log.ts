@@ -30,8 +30,20 @@ export function openEventLog(target: string): EventLog {
       );
     }
     stream.on('error', () => undefined); // the reader went away: events are best effort from here
+    // The events of one tick (a role posts its events in batches) go out in
+    // one write: corked on the first, uncorked on the next tick.
+    let corked = false;
+    const uncork = (): void => {
+      corked = false;
+      stream.uncork();
+    };
     return {
       write: (event) => {
+        if (!corked) {
+          corked = true;
+          stream.cork();
+          process.nextTick(uncork);
+        }
         stream.write(`${JSON.stringify(event)}\n`);
       },
       close: () => new Promise<void>((resolve) => stream.end(() => resolve())),

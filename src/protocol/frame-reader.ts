@@ -49,6 +49,7 @@ export class FrameReader {
   private frameBytes: number | undefined;
   private failure: P2PError | undefined;
   private rawMode = false;
+  private frame: Uint8Array = EMPTY;
   private readonly prefix = new Uint8Array(LENGTH_PREFIX_BYTES);
 
   /**
@@ -103,13 +104,24 @@ export class FrameReader {
     try {
       const total = this.frontLength();
       if (total === undefined || this.held < total) return undefined;
-      const request = decodeRequest(this.take(total), this.maxFrameBytes);
+      this.frame = this.take(total);
+      const request = decodeRequest(this.frame, this.maxFrameBytes);
       this.frameBytes = undefined;
       if (request.type === 'transfer') this.rawMode = true;
       return request;
     } catch (err) {
       throw this.fail(err);
     }
+  }
+
+  /**
+   * The bytes (length prefix included) of the frame next() returned last: a
+   * view of the pushed chunk when the frame lay within one, so valid as long
+   * as that chunk is left unmodified. A receiver that passes the frame on
+   * unchanged hands these on instead of encoding the request again.
+   */
+  get lastFrame(): Uint8Array {
+    return this.frame;
   }
 
   /**

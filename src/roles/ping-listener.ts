@@ -65,7 +65,8 @@ function onDatagram(socket: dgram.Socket, msg: Buffer, rinfo: dgram.RemoteInfo, 
   // printed line). The reply above never waits on the queue; when the queue is
   // full this push waits without blocking the event loop, so later pings are
   // still answered.
-  const record = encodeRequest(req);
+  // The datagram is the queue's record as it is (same codec): no re-encoding.
+  const record = msg;
   if (opts.queue.tryPush(record) === 1) {
     opts.state.count('ping-listener');
     return;

@@ -11,7 +11,7 @@ import { serializeError } from '../errors.js';
 import { RingQueue } from '../queue/ring-queue.js';
 import type { PeerConfig } from '../node/config.js';
 import { detach, FaultReporter, installFaultGuard, type Fault } from '../runtime/faults.js';
-import { createEmitter, type CoordinatorMessage, type Emit, type RoleMessage } from '../runtime/events.js';
+import { createEmitter, type CoordinatorMessage, type Emit, type PeerEvent, type RoleMessage } from '../runtime/events.js';
 import { PeerState, type Role } from '../runtime/peer-state.js';
 
 /** The workerData of every role worker. */
@@ -56,8 +56,29 @@ export function hostRole(start: (ctx: RoleContext) => Promise<RunningRole> | Run
   const port = parentPort;
   if (port === null) throw new Error('a role must run in a worker thread');
   const data = workerData as RoleWorkerData;
-  const post = (message: RoleMessage): void => port.postMessage(message);
-  const emit = createEmitter(data.config.self.id, data.role, (event) => post({ kind: 'event', event }));
+  // Events go to the coordinator in one message per event-loop turn, not one
+  // each: a forwarded request emits several, and each postMessage costs a
+  // structured clone and a wake-up of the main thread. Any other message
+  // first flushes the events before it, so the coordinator sees them in order.
+  let pending: PeerEvent[] = [];
+  let flushing = false;
+  const flush = (): void => {
+    flushing = false;
+    if (pending.length === 0) return;
+    const events = pending;
+    pending = [];
+    port.postMessage({ kind: 'events', events } satisfies RoleMessage);
+  };
+  const post = (message: RoleMessage): void => {
+    flush();
+    port.postMessage(message);
+  };
+  const emit = createEmitter(data.config.self.id, data.role, (event) => {
+    pending.push(event);
+    if (flushing) return;
+    flushing = true;
+    setImmediate(flush);
+  });
   const state = new PeerState(data.stateBuffer);
   const faults = new FaultReporter({
     peer: data.config.self.id,
@@ -91,6 +112,7 @@ export function hostRole(start: (ctx: RoleContext) => Promise<RunningRole> | Run
       .catch((err: unknown) => faults.report(err, 'close'))
       .finally(() => {
         faults.close();
+        flush();
         port.close();
       });
   });

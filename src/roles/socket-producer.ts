@@ -33,7 +33,6 @@
 import type net from 'node:net';
 import { MAX_TCP_CONNECTIONS, TCP_FRAME_DEADLINE_MS, TCP_IDLE_TIMEOUT_MS } from '../constants.js';
 import { isP2PError, P2PError } from '../errors.js';
-import { encodeRequest } from '../protocol/codec.js';
 import { contentError } from '../protocol/content.js';
 import { FrameReader } from '../protocol/frame-reader.js';
 import type { RingQueue } from '../queue/ring-queue.js';
@@ -63,9 +62,6 @@ export interface SocketProducer {
   close(): Promise<void>;
 }
 
-/** The answers to a frame, allocated once (a Buffer written is never modified). */
-const ACK = Buffer.from([FRAME_ACK]);
-const NAK = Buffer.from([FRAME_NAK]);
 
 /** One accepted connection and its frame deadline. */
 interface Connection {
@@ -211,6 +207,14 @@ function serveConnection(socket: net.Socket, opts: SocketProducerOptions, hops: 
   // queue is full the socket is paused until the consumer makes room
   // (backpressure reaches the sender through TCP flow control; nothing is
   // dropped).
+  // Answers are written once per drain, not once per frame: a burst of
+  // frames read together costs one write (one system call) for its answers.
+  const answers: number[] = [];
+  const answer = (): void => {
+    if (answers.length === 0 || socket.destroyed) return;
+    socket.write(Buffer.from(answers));
+    answers.length = 0;
+  };
   const drain = async (): Promise<void> => {
     if (socket.destroyed) return;
     try {
@@ -230,11 +234,14 @@ function serveConnection(socket: net.Socket, opts: SocketProducerOptions, hops: 
           // not yet timed out, must see a failure, not a delivery.
           opts.state.count('socket-producer', 'errors');
           opts.emit('late-hop-dropped', undefined, { fields: { type: req.type, from: req.source, stamp: req.stamp, lateMs: late } });
-          socket.write(NAK);
+          answers.push(FRAME_NAK);
           continue;
         }
-        const record = encodeRequest(req);
+        // The frame is the queue's record as it is (same codec): no re-encoding.
+        const record = reader.lastFrame;
         if (opts.queue.tryPush(record) !== 1) {
+          // Answer what is queued before waiting for room.
+          answer();
           socket.pause();
           clearTimeout(conn.timer);
           conn.queueing = true;
@@ -246,10 +253,13 @@ function serveConnection(socket: net.Socket, opts: SocketProducerOptions, hops: 
           else rest();
         }
         // In the queue: the sender may count it delivered.
-        socket.write(ACK);
+        answers.push(FRAME_ACK);
         opts.state.count('socket-producer');
       }
+      answer();
     } catch (err) {
+      // Frames before the bad one were queued: they are answered before the close.
+      answer();
       reject(err);
     }
   };

@@ -144,7 +144,8 @@ export interface PeerEvent {
 
 /** Messages a role worker posts to the coordinator. */
 export type RoleMessage =
-  | { readonly kind: 'event'; readonly event: PeerEvent }
+  /** Events in the order they were emitted: a role posts those of one event-loop turn together. */
+  | { readonly kind: 'events'; readonly events: readonly PeerEvent[] }
   | { readonly kind: 'ready'; readonly role: Role }
   | { readonly kind: 'fatal'; readonly role: Role; readonly error: SerializedError }
   | { readonly kind: 'exit'; readonly code: number; readonly reason: string };

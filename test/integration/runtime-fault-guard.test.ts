@@ -50,9 +50,9 @@ describe('a role thread with an unhandled rejection and an uncaught exception', 
       const timer = setTimeout(() => reject(new Error(`no still-serving event within ${WAIT_MS} ms`)), WAIT_MS);
       w.on('message', (msg: RoleMessage) => {
         if (msg.kind === 'ready') w.postMessage({ kind: 'go' });
-        if (msg.kind !== 'event') return;
-        events.push(msg.event);
-        if (msg.event.kind === 'still-serving') {
+        if (msg.kind !== 'events') return;
+        events.push(...msg.events);
+        if (msg.events.some((e) => e.kind === 'still-serving')) {
           clearTimeout(timer);
           resolve();
         }

@@ -91,6 +91,20 @@ describe('FrameReader', () => {
     expect(reader.buffered).toBe(0);
   });
 
+  it('keeps the bytes of the last frame it yielded, whole or split over chunks, for a receiver to pass on', () => {
+    const a = encodeRequest(join(1));
+    const b = encodeRequest(join(2));
+    const reader = new FrameReader();
+    const glued = concat(a, b);
+    // a in one chunk with b's first 3 bytes; b's rest in 1-byte chunks.
+    reader.push(glued.subarray(0, a.length + 3));
+    expect(reader.next()).toEqual(join(1));
+    expect(reader.lastFrame).toEqual(a);
+    for (let i = a.length + 3; i < glued.length; i++) reader.push(glued.subarray(i, i + 1));
+    expect(reader.next()).toEqual(join(2));
+    expect(reader.lastFrame).toEqual(b);
+  });
+
   it('yields a transfer, then hands out exactly the file bytes that shared its chunk', () => {
     const file = Uint8Array.from({ length: 300 }, (_, i) => (i * 7) & 0xff);
     // A file may well contain bytes that look like a frame: they must not be parsed.

@@ -16,8 +16,8 @@ import { RingQueue } from '../../src/queue/ring-queue.js';
 import { startSocketProducer, type SocketProducer } from '../../src/roles/socket-producer.js';
 import { PeerState } from '../../src/runtime/peer-state.js';
 
-// This file's ports: 27600..27699.
-const PORT_BASE = 27600;
+// This file's ports: 28900..28999.
+const PORT_BASE = 28900;
 const HOST = '127.0.0.1';
 /** Generous: these wait for events on loopback, on a machine that may be loaded. */
 const DEADLINE_MS = 10_000;

@@ -48,8 +48,16 @@ export interface CostsBenchOptions {
   /** Peers of the idle ring (at least 3). */
   readonly idlePeers: number;
   readonly idleRoutings: readonly RoutingMode[];
-  /** Seconds between the ring's views being perfect and the window's start. */
+  /** Seconds between the ring's views being perfect and the window's start, at least. */
   readonly idleWarmupSeconds: number;
+  /**
+   * Age in seconds every process (peer or floor) reaches before the window
+   * opens: a fresh Node process is not idle yet. V8's memory reducer runs a
+   * few garbage collections, seconds apart, after start (measured on a floor
+   * process: a burst of 50-150 ms of CPU 6-10 s in, a smaller one 15-18 s
+   * in, then nothing).
+   */
+  readonly idleSettleSeconds: number;
   /** Seconds of the idle window. */
   readonly idleWindowSeconds: number;
   /** Peers started at once for the start-up time. */
@@ -74,6 +82,7 @@ export const DEFAULT_COSTS_OPTIONS: CostsBenchOptions = {
   idlePeers: 4,
   idleRoutings: ['ring', 'chord'],
   idleWarmupSeconds: 5,
+  idleSettleSeconds: 30,
   idleWindowSeconds: 20,
   startupPeers: 64,
   startupRuns: 1,
@@ -103,7 +112,7 @@ export interface IdleRow {
   routing: RoutingMode;
   peers: number;
   windowSeconds: number;
-  /** Seconds from the ring's views being perfect to the window's start (at least idleWarmupSeconds, and every process IDLE_SETTLE_SECONDS old). */
+  /** Seconds from the ring's views being perfect to the window's start (at least idleWarmupSeconds, and every process idleSettleSeconds old). */
   warmupSeconds: number;
   /** Where CPU time was read (schedstat: ns, exact; stat: 10 ms ticks). */
   cpuSource: CpuSample['source'];
@@ -191,14 +200,6 @@ async function cpuOverWindow(
   return { percent, source: before[0]?.source ?? 'stat' };
 }
 
-/**
- * Seconds a fresh Node process (a peer or a floor) needs before it idles:
- * V8's memory reducer and lazy compilation run once, several seconds after
- * start (measured here: one burst of 50-150 ms of CPU about 8-10 s in, then
- * nothing). No idle window starts before every process is this old.
- */
-export const IDLE_SETTLE_SECONDS = 15;
-
 async function measureIdle(o: CostsBenchOptions, routing: RoutingMode, dir: string, progress: Progress): Promise<IdleRow> {
   const ids = spreadIds(o.idlePeers);
   progress.note(`idle ${routing}: starting ${ids.length} peers and ${ids.length} floor processes`);
@@ -223,7 +224,7 @@ async function measureIdle(o: CostsBenchOptions, routing: RoutingMode, dir: stri
     const live = ring;
     floors = (await live.exits.race(floorsUp)).procs;
     const ageSeconds = (performance.now() - started) / 1000;
-    const warmup = Math.max(o.idleWarmupSeconds, IDLE_SETTLE_SECONDS - ageSeconds);
+    const warmup = Math.max(o.idleWarmupSeconds, o.idleSettleSeconds - ageSeconds);
     progress.note(`idle ${routing}: warm-up ${warmup.toFixed(1)} s`);
     await live.exits.race(delay(warmup * 1000));
     const peers = ids.map((id) => live.net.get(id));

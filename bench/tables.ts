@@ -167,7 +167,8 @@ function hopFloorTables(result: LatencyBenchResult): Table[] {
         `one at a time, ${f.options.roundTrips} after ${f.options.warmup} not counted, timed in the client. ` +
         'Framed: a length-prefixed frame over one TCP connection kept open, answered by a 1-byte ack (the floor of a forwarded request). ' +
         'dht-rpc: a request to the bootstrap node of a testnet of two, answered with 1 byte. ' +
-        "hop ÷ floor: the per-hop slope over the floor's median. Targets of issue 13: a hop under 0.5 ms, within 2× of dht-rpc.",
+        "hop ÷ floor: the per-hop slope over the floor's median. Targets of issue 13: a hop under 0.5 ms, within 2× of dht-rpc. " +
+        `Floor measured ${f.measuredAt.date}, load average ${f.measuredAt.loadAvg.map((x) => x.toFixed(1)).join(' / ')}.`,
       head: ['contender', 'median ms', 'p90 ms', 'min ms', 'round trips', 'hop ÷ floor', 'target', 'verdict'],
       rows,
     },
@@ -184,7 +185,8 @@ export function costsTables(result: CostsBenchResult): Table[] {
       title: 'What a peer costs, beside its floor',
       note:
         `Every floor measured in the same run. Idle: ${idle?.peers ?? p.idlePeers} peers per ring, ping every ${p.pingSeconds} s, ` +
-        `CPU of every thread over ${p.idleWindowSeconds} s (${idle?.cpuSource ?? '?'}) starting ${p.idleWarmupSeconds} s after every view was perfect; ` +
+        `CPU of every thread over ${p.idleWindowSeconds} s (${idle?.cpuSource ?? '?'}), opened ${fmt(idle?.warmupSeconds ?? p.idleWarmupSeconds, 0)} s after every view was perfect ` +
+        `(once every process, peer or floor, was ${p.idleSettleSeconds} s old: a fresh Node process runs a few garbage collections in its first 20 s); ` +
         'floor: as many bare Node processes, each with 5 idle worker threads, over the same window; medians over processes. ' +
         `RSS at the window's end. Start-up: processes started at once (${p.startupRuns} run${p.startupRuns > 1 ? 's' : ''}), until every peer sent its first pings; ` +
         'floor: until every floor process had its 5 threads online. ' +

@@ -53,6 +53,7 @@ describe('the benchmark harness at a tiny size', () => {
         idlePeers: 3,
         idleRoutings: ['chord'],
         idleWarmupSeconds: 0,
+        idleSettleSeconds: 0,
         idleWindowSeconds: 1,
         startupPeers: 3,
         startupRuns: 1,

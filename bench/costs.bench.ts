@@ -110,6 +110,8 @@ const SMALL_FILE_KEY = '0150';
 /** Idle costs under one routing. */
 export interface IdleRow {
   routing: RoutingMode;
+  /** os.loadavg() as the window opened. */
+  loadAvg: number[];
   peers: number;
   windowSeconds: number;
   /** Seconds from the ring's views being perfect to the window's start (at least idleWarmupSeconds, and every process idleSettleSeconds old). */
@@ -133,6 +135,8 @@ export interface IdleRow {
 /** Start-up of N processes at once. */
 export interface StartupRow {
   peers: number;
+  /** os.loadavg() before the first start-up. */
+  loadAvg: number[];
   /** Seconds from the first spawn to the last peer's first 'ping-sent', each run. */
   peerSeconds: number[];
   /** Seconds from the first spawn to the last floor process ready, each run. */
@@ -145,6 +149,8 @@ export interface StartupRow {
 
 /** The small file: a two-hop Request beside a fresh-connection fetch. */
 export interface SmallFileRow {
+  /** os.loadavg() before the first request. */
+  loadAvg: number[];
   bytes: number;
   hops: number;
   /** Typing `Request` to 'file-received', ms, each request. */
@@ -165,6 +171,8 @@ export interface SmallFileRow {
 
 /** What the costs benchmark measured. */
 export interface CostsResults {
+  /** os.loadavg() when the benchmark ended (the machine record has it at the start). */
+  loadAvgAtEnd?: number[] | undefined;
   idle: IdleRow[];
   startup?: StartupRow | undefined;
   smallFile?: SmallFileRow | undefined;
@@ -180,6 +188,7 @@ export function spreadIds(count: number): number[] {
 }
 
 const MIB = 1024;
+const loadNow = (): number[] => os.loadavg().map((x) => Math.round(x * 100) / 100);
 const toMiB = (kib: number | undefined): number => (kib === undefined ? Number.NaN : kib / MIB);
 
 /** CPU of every process over one window; throws when a process went away. */
@@ -230,6 +239,7 @@ async function measureIdle(o: CostsBenchOptions, routing: RoutingMode, dir: stri
     const peers = ids.map((id) => live.net.get(id));
     const pids = [...peers.map((p) => p.pid ?? -1), ...floors.map((f) => f.pid)];
     const marks = live.net.marks();
+    const loadAvg = loadNow();
     progress.note(`idle ${routing}: window ${o.idleWindowSeconds} s`);
     const { percent, source } = await cpuOverWindow(pids, o.idleWindowSeconds, (p) => live.exits.race(p));
     const dead = floors.find((f) => f.diedEarly);
@@ -242,6 +252,7 @@ async function measureIdle(o: CostsBenchOptions, routing: RoutingMode, dir: stri
     const events = peers.reduce((k, p) => k + p.events.length - (marks.get(p.id) ?? 0), 0);
     return {
       routing,
+      loadAvg,
       peers: ids.length,
       windowSeconds: o.idleWindowSeconds,
       warmupSeconds: warmup,
@@ -280,6 +291,7 @@ async function startPeersAtOnce(o: CostsBenchOptions, dir: string): Promise<numb
 }
 
 async function measureStartup(o: CostsBenchOptions, dir: string, progress: Progress): Promise<StartupRow> {
+  const loadAvg = loadNow();
   const peerSeconds: number[] = [];
   const floorSeconds: number[] = [];
   let peerFirstPingSeconds: number[] = [];
@@ -298,6 +310,7 @@ async function measureStartup(o: CostsBenchOptions, dir: string, progress: Progr
   }
   return {
     peers: o.startupPeers,
+    loadAvg,
     peerSeconds,
     floorSeconds,
     peerFirstPingSeconds,
@@ -314,6 +327,7 @@ async function measureSmallFile(o: CostsBenchOptions, dir: string, invariants: I
   const peerTtfbMs: number[] = [];
   const floorMs: number[] = [];
   const floorInnerMs: number[] = [];
+  let loadAvg: number[] | undefined;
   try {
     progress.note('small file: starting the ring 10 → 100 → 200');
     SMALL_FILE_RING.forEach((id, i) =>
@@ -344,6 +358,7 @@ async function measureSmallFile(o: CostsBenchOptions, dir: string, invariants: I
     // Warm-up, not measured: the transfer pools' first task, the client's first connection.
     await fs.rm((await request()).file, { force: true });
     await watch.race(fileFloor.fetch(o.deadlineMs));
+    loadAvg = loadNow();
     for (let i = 0; i < o.requests; i++) {
       progress.note(`small file: request ${i + 1}/${o.requests}`);
       for (const who of i % 2 === 0 ? (['peer', 'floor'] as const) : (['floor', 'peer'] as const)) {
@@ -369,6 +384,7 @@ async function measureSmallFile(o: CostsBenchOptions, dir: string, invariants: I
   const peer = summarize(peerMs);
   const fl = summarize(floorMs);
   return {
+    loadAvg,
     bytes: o.fileBytes,
     hops: 2,
     peerMs,
@@ -400,6 +416,7 @@ export async function runCostsBench(options: CostsBenchOptions): Promise<CostsBe
     progress.tick();
     results.smallFile = await measureSmallFile(options, await fs.mkdtemp(path.join(dir, 'small-file-')), invariants, progress);
     progress.tick();
+    results.loadAvgAtEnd = loadNow();
   } finally {
     progress.end();
     await fs.rm(dir, { recursive: true, force: true });
@@ -417,13 +434,13 @@ export async function runCostsBench(options: CostsBenchOptions): Promise<CostsBe
 export function formatCosts(result: CostsBenchResult): string {
   const lines = [
     `costs beside their floors (floor: ${PEER_WORKER_THREADS} idle worker threads in a bare process; a fresh-connection fetch for the file)`,
-    `${'metric'.padEnd(52)}${'ours'.padStart(10)}${'floor'.padStart(10)}${'× floor'.padStart(9)}${'target'.padStart(9)}  verdict`,
+    `${'metric'.padEnd(52)}${'ours'.padStart(10)}${'floor'.padStart(10)}${'× floor'.padStart(9)}${'target'.padStart(9)}  ${'verdict'.padEnd(9)}load`,
     ...costLines(result.results).map(
       (l) =>
         `${`${l.metric} (${l.unit})`.padEnd(52)}${fmt(l.c.value, l.digits).padStart(10)}${fmt(l.c.floor, l.digits).padStart(10)}` +
-        `${fmt(l.c.ratio, 1).padStart(9)}${(l.c.target === undefined ? '—' : String(l.c.target)).padStart(9)}  ${verdict(l.c)}`,
+        `${fmt(l.c.ratio, 1).padStart(9)}${(l.c.target === undefined ? '—' : String(l.c.target)).padStart(9)}  ${verdict(l.c).padEnd(9)}${fmt(l.load, 1)}`,
     ),
-    `load average at start: ${result.loadAvg.join(' / ')}`,
+    `load average (1/5/15 min) at start: ${result.loadAvg.join(' / ')}; at the end: ${(result.results.loadAvgAtEnd ?? []).join(' / ')}`,
   ];
   return lines.join('\n');
 }

@@ -120,19 +120,25 @@ export interface CostLine {
   unit: string;
   c: FloorComparison;
   digits: number;
+  /** The 1-minute load average as that measurement began (NaN in results written before it was recorded). */
+  load: number;
 }
 
 /** Every comparison of a costs result, in the order of its table. */
 export function costLines(r: CostsResults): CostLine[] {
   const lines: CostLine[] = [];
-  for (const x of r.idle) lines.push({ metric: `idle CPU per peer, ${x.routing}, ${x.peers} peers`, unit: '% of a core', c: x.cpu, digits: 3 });
-  for (const x of r.idle) lines.push({ metric: `RSS per peer, ${x.routing}`, unit: 'MiB', c: x.rss, digits: 1 });
-  if (r.startup !== undefined)
-    lines.push({ metric: `start-up, ${r.startup.peers} peers at once until all pinged`, unit: 's', c: r.startup.startup, digits: 2 });
+  const load = (x: { loadAvg?: readonly number[] }): number => x.loadAvg?.[0] ?? Number.NaN;
+  for (const x of r.idle)
+    lines.push({ metric: `idle CPU per peer, ${x.routing}, ${x.peers} peers`, unit: '% of a core', c: x.cpu, digits: 3, load: load(x) });
+  for (const x of r.idle) lines.push({ metric: `RSS per peer, ${x.routing}`, unit: 'MiB', c: x.rss, digits: 1, load: load(x) });
+  if (r.startup !== undefined) {
+    const s = r.startup;
+    lines.push({ metric: `start-up, ${s.peers} peers at once until all pinged`, unit: 's', c: s.startup, digits: 2, load: load(s) });
+  }
   if (r.smallFile !== undefined) {
     const s = r.smallFile;
-    lines.push({ metric: `Request of a ${s.bytes} B file, ${s.hops} hops, median`, unit: 'ms', c: s.median, digits: 2 });
-    lines.push({ metric: `Request of a ${s.bytes} B file, ${s.hops} hops, p90`, unit: 'ms', c: s.p90, digits: 2 });
+    lines.push({ metric: `Request of a ${s.bytes} B file, ${s.hops} hops, median`, unit: 'ms', c: s.median, digits: 2, load: load(s) });
+    lines.push({ metric: `Request of a ${s.bytes} B file, ${s.hops} hops, p90`, unit: 'ms', c: s.p90, digits: 2, load: load(s) });
   }
   return lines;
 }

@@ -193,7 +193,7 @@ export function costsTables(result: CostsBenchResult): Table[] {
         `Small file: typing \`Request\` of a ${formatBytes(p.fileBytes)} file two hops away until the requester's 'file-received' event, ${p.requests} requests; ` +
         `floor: fetching ${formatBytes(p.fileBytes)} over a fresh TCP connection (connect, ask, read) in a client process, timed the same way. ` +
         `Targets of issue 13: idle ≤ ${ISSUE_13_TARGETS.idleCpuPercent}% of a core, start-up ≤ ${ISSUE_13_TARGETS.startupSeconds} s, small file < ${ISSUE_13_TARGETS.smallFileMs} ms.`,
-      head: ['metric', 'unit', 'ours', 'floor', '× floor', 'target', 'verdict'],
+      head: ['metric', 'unit', 'ours', 'floor', '× floor', 'target', 'verdict', 'load (1 min)'],
       rows: costLines(r).map((l) => [
         l.metric,
         l.unit,
@@ -202,6 +202,7 @@ export function costsTables(result: CostsBenchResult): Table[] {
         fmt(l.c.ratio, 1),
         l.c.target === undefined ? '—' : String(l.c.target),
         verdict(l.c),
+        fmt(l.load, 1),
       ]),
     },
   ];

@@ -36,7 +36,7 @@ import { parseArgs } from 'node:util';
 import { PeerNetwork } from '../src/testnet/network.js';
 import type { RoutingMode } from '../src/routing/types.js';
 import { fmt, Invariants, isEntryPoint, machineInfo, median, Progress, runAsMain, type BenchResult } from './common.js';
-import { compareToFloor, costLines, ISSUE_13_TARGETS, summarize, verdict, type FloorComparison, type Summary } from './floor-math.js';
+import { compareToFloor, costLines, ISSUE_13_TARGETS, ratioText, summarize, verdict, type FloorComparison, type Summary } from './floor-math.js';
 import { FileFloor, PEER_WORKER_THREADS, startIdleFloors, stopAll, type FloorProcess } from './floors.js';
 import { delay, ExitWatch, LiveRing } from './live-network.js';
 import { cpuPercentOfCore, sampleCpu, sampleRssKiB, type CpuSample } from './proc-sample.js';
@@ -438,7 +438,7 @@ export function formatCosts(result: CostsBenchResult): string {
     ...costLines(result.results).map(
       (l) =>
         `${`${l.metric} (${l.unit})`.padEnd(52)}${fmt(l.c.value, l.digits).padStart(10)}${fmt(l.c.floor, l.digits).padStart(10)}` +
-        `${fmt(l.c.ratio, 1).padStart(9)}${(l.c.target === undefined ? '—' : String(l.c.target)).padStart(9)}  ${verdict(l.c).padEnd(9)}${fmt(l.load, 1)}`,
+        `${ratioText(l.c).padStart(9)}${(l.c.target === undefined ? '—' : String(l.c.target)).padStart(9)}  ${verdict(l.c).padEnd(9)}${fmt(l.load, 1)}`,
     ),
     `load average (1/5/15 min) at start: ${result.loadAvg.join(' / ')}; at the end: ${(result.results.loadAvgAtEnd ?? []).join(' / ')}`,
   ];

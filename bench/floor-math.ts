@@ -41,6 +41,12 @@ export function compareToFloor(value: number, floor: number, target?: number): F
   return { value, floor, ratio, ...(target === undefined ? {} : { target, met }) };
 }
 
+/** The ratio as a table shows it: two digits, '∞' over a floor that used nothing at all, '—' when there is none. */
+export function ratioText(c: Pick<FloorComparison, 'value' | 'floor' | 'ratio'>, digits = 1): string {
+  if (c.floor === 0 && Number.isFinite(c.value) && c.value > 0) return '∞ (floor 0)';
+  return Number.isFinite(c.ratio) ? c.ratio.toFixed(digits) : '—';
+}
+
 /** "met", "not met" or "—" (no target, or nothing measured). */
 export function verdict(c: Pick<FloorComparison, 'met'>): string {
   return c.met === undefined ? '—' : c.met ? 'met' : 'not met';

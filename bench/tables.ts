@@ -5,7 +5,7 @@
 import type { QueueBenchResult } from './queue.bench.js';
 import { fmt, formatBytes, markdownTable } from './common.js';
 import type { CostsBenchResult } from './costs.bench.js';
-import { costLines, ISSUE_13_TARGETS, verdict } from './floor-math.js';
+import { costLines, ISSUE_13_TARGETS, ratioText, verdict } from './floor-math.js';
 import type { FailureBenchResult } from './failure.bench.js';
 import type { HopsBenchResult, HopsRow } from './hops.bench.js';
 import type { LatencyBenchResult } from './latency.bench.js';
@@ -199,7 +199,7 @@ export function costsTables(result: CostsBenchResult): Table[] {
         l.unit,
         fmt(l.c.value, l.digits),
         fmt(l.c.floor, l.digits),
-        fmt(l.c.ratio, 1),
+        ratioText(l.c),
         l.c.target === undefined ? '—' : String(l.c.target),
         verdict(l.c),
         fmt(l.load, 1),

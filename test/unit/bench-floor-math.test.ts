@@ -6,7 +6,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { CostsResults } from '../../bench/costs.bench.js';
-import { compareToFloor, costLines, encodeFrame, FrameCounter, ISSUE_13_TARGETS, summarize, verdict } from '../../bench/floor-math.js';
+import {
+  compareToFloor,
+  costLines,
+  encodeFrame,
+  FrameCounter,
+  ISSUE_13_TARGETS,
+  ratioText,
+  summarize,
+  verdict,
+} from '../../bench/floor-math.js';
 
 describe('compareToFloor', () => {
   it('gives the ratio to the floor and whether the target is met', () => {
@@ -21,6 +30,12 @@ describe('compareToFloor', () => {
     expect(c.met).toBeUndefined();
     expect(verdict(c)).toBe('—');
     expect(compareToFloor(Number.NaN, 1, 3).met).toBeUndefined();
+  });
+
+  it('shows a ratio over a floor of nothing as infinite, and none as a dash', () => {
+    expect(ratioText(compareToFloor(0.4, 0))).toBe('∞ (floor 0)');
+    expect(ratioText(compareToFloor(0, 0))).toBe('—');
+    expect(ratioText(compareToFloor(3, 2))).toBe('1.5');
   });
 
   it('says met or not met', () => {

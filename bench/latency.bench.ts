@@ -5,10 +5,20 @@
  * least-squares line ms = fixed + perHop·hops says what one forwarding hop
  * costs (a TCP connection, a frame, the ring queue, the consumer).
  *
- * Run: npm run bench:latency (writes bench/results/latency.json). `npm run
+ * Beside it, measured in the same run once the lookups are done, the floor
+ * of a hop (bench/floors.ts): one framed round trip between two separate Node
+ * processes over a TCP connection kept open (a 200-byte length-prefixed
+ * frame answered by a 1-byte ack), and, when dht-rpc is installed, one
+ * dht-rpc request between two processes of a testnet of two on 127.0.0.1
+ * (the issue's yardstick). The per-hop cost is reported as a ratio to each.
+ * Targets (issue 13): a hop under 0.5 ms, and within 2× of dht-rpc.
+ *
+ * Run: npm run bench:latency [-- --sizes 8,16 --lookups K --repeats K --round-trips K]
+ * (writes bench/results/latency.json). `npm run
  * bench` reuses the lookups of the hop benchmark instead of starting the
  * rings again.
  */
+import { parseArgs } from 'node:util';
 import {
   fmt,
   Invariants,
@@ -23,6 +33,8 @@ import {
   type BenchResult,
   type MachineInfo,
 } from './common.js';
+import { compareToFloor, ISSUE_13_TARGETS, verdict, type FloorComparison, type Summary } from './floor-math.js';
+import { HOP_FRAME_BYTES, measureHopFloor, type HopFloorOptions } from './floors.js';
 import { writeReport } from './report.js';
 import { DEFAULT_LIVE } from './hops.bench.js';
 import { runLiveLookups, type LiveLookupOptions, type LiveNetworkRun } from './live-lookups.js';
@@ -34,6 +46,27 @@ export interface LatencyBenchOptions {
   readonly fromRuns?: readonly LiveNetworkRun[] | undefined;
   /** The machine record of the reused runs (their date and load). */
   readonly fromMachine?: MachineInfo | undefined;
+  /** The hop floor (default DEFAULT_HOP_FLOOR). */
+  readonly floor?: HopFloorOptions | undefined;
+}
+
+/** The hop floor of `npm run bench:latency`: ports 28200..28202 (below the ephemeral range, outside every test file's), 1000 round trips after 200. */
+export const DEFAULT_HOP_FLOOR: HopFloorOptions = { port: 28200, roundTrips: 1000, warmup: 200, timeoutMs: 60_000 };
+
+/** The floor of a hop, measured after the lookups, and the per-hop cost against it. */
+export interface LatencyFloor {
+  options: HopFloorOptions;
+  frameBytes: number;
+  /** One framed round trip over a kept-open TCP connection between two processes, ms. */
+  framed: Summary;
+  /** One dht-rpc round trip between two processes, ms; or why it was not measured. */
+  dhtRpc: Summary | { error: string };
+  /** The machine when the floor was measured (with the hop benchmark's runs reused, later than theirs). */
+  measuredAt: MachineInfo;
+  /** The overall per-hop slope against the framed round trip's median (target: under ISSUE_13_TARGETS.hopMs). */
+  perHopVsFramed: FloorComparison;
+  /** The overall per-hop slope against dht-rpc's median (ratio target: ISSUE_13_TARGETS.hopOverDhtRpc). */
+  perHopVsDhtRpc?: FloorComparison | undefined;
 }
 
 /** Latency of one routing at one size, over every repeat of every lookup. */
@@ -67,10 +100,12 @@ export interface LatencyResults {
   fit: { fixedMs: number; msPerHop: number };
   /** True when the samples came from the hop benchmark's rings. */
   reusedHopsRun: boolean;
+  /** The hop's floor (absent in results written before it was measured). */
+  floor?: LatencyFloor | undefined;
 }
 
 /** The result file of the latency benchmark. */
-export type LatencyBenchResult = BenchResult<{ live: LiveLookupOptions }, LatencyResults>;
+export type LatencyBenchResult = BenchResult<{ live: LiveLookupOptions; floor?: HopFloorOptions }, LatencyResults>;
 
 /** Measures (or reuses) live lookups and relates their time to their hops. */
 export async function runLatencyBench(options: LatencyBenchOptions): Promise<LatencyBenchResult> {
@@ -112,10 +147,25 @@ export async function runLatencyBench(options: LatencyBenchOptions): Promise<Lat
     all.map((s) => s.hops),
     all.map((s) => s.ms),
   );
+  const floorOptions = options.floor ?? DEFAULT_HOP_FLOOR;
+  const measuredAt = machineInfo();
+  const measured = await measureHopFloor(floorOptions);
+  const strip = ({ n, median: m, p90, min, max }: Summary): Summary => ({ n, median: m, p90, min, max });
+  const dhtRpc = 'error' in measured.dhtRpc ? measured.dhtRpc : strip(measured.dhtRpc);
+  const floor: LatencyFloor = {
+    options: floorOptions,
+    frameBytes: HOP_FRAME_BYTES,
+    measuredAt,
+    framed: strip(measured.framed),
+    dhtRpc,
+    perHopVsFramed: compareToFloor(fit.slope, measured.framed.median, ISSUE_13_TARGETS.hopMs),
+    perHopVsDhtRpc: 'error' in dhtRpc ? undefined : compareToFloor(fit.slope, dhtRpc.median),
+  };
+  if (floor.perHopVsDhtRpc !== undefined) floor.perHopVsDhtRpc.met = floor.perHopVsDhtRpc.ratio <= ISSUE_13_TARGETS.hopOverDhtRpc;
   return {
     ...machine,
-    parameters: { live: options.live },
-    results: { rows, byHops, fit: { fixedMs: fit.intercept, msPerHop: fit.slope }, reusedHopsRun: options.fromRuns !== undefined },
+    parameters: { live: options.live, floor: floorOptions },
+    results: { rows, byHops, fit: { fixedMs: fit.intercept, msPerHop: fit.slope }, reusedHopsRun: options.fromRuns !== undefined, floor },
     invariantFailures: invariants.failures,
     seconds: (performance.now() - t0) / 1000,
   };
@@ -134,9 +184,45 @@ export function formatLatency(result: LatencyBenchResult): string {
     ),
     `overall: ms ≈ ${fmt(r.fit.fixedMs, 2)} + ${fmt(r.fit.msPerHop, 2)} × hops`,
   ];
+  const f = r.floor;
+  if (f !== undefined) {
+    lines.push(
+      `floor of a hop: framed round trip (${f.frameBytes} B + 1 B ack, connection kept open) p50 ${fmt(f.framed.median, 3)} ms, p90 ${fmt(f.framed.p90, 3)} ms` +
+        ` → per hop ${fmt(f.perHopVsFramed.ratio, 1)}× the floor (target < ${ISSUE_13_TARGETS.hopMs} ms: ${verdict(f.perHopVsFramed)})`,
+      'error' in f.dhtRpc
+        ? `dht-rpc round trip: not measured (${f.dhtRpc.error})`
+        : `dht-rpc round trip p50 ${fmt(f.dhtRpc.median, 3)} ms, p90 ${fmt(f.dhtRpc.p90, 3)} ms → per hop ${fmt(f.perHopVsDhtRpc?.ratio ?? Number.NaN, 1)}× (target ≤ ${ISSUE_13_TARGETS.hopOverDhtRpc}×: ${verdict(f.perHopVsDhtRpc ?? {})})`,
+    );
+  }
   return lines.join('\n');
 }
 
+/** `--sizes 8,16`, `--lookups K`, `--repeats K`, `--round-trips K` (the floor's) over the defaults. */
+export function latencyOptionsFromArgs(args: readonly string[]): LatencyBenchOptions {
+  const { values } = parseArgs({
+    args: [...args],
+    options: { sizes: { type: 'string' }, lookups: { type: 'string' }, repeats: { type: 'string' }, 'round-trips': { type: 'string' } },
+  });
+  const whole = (name: string, v: string, min: number, max: number): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) throw new RangeError(`--${name} must be whole numbers in ${min}..${max}, got ${v}`);
+    return n;
+  };
+  const d = DEFAULT_LIVE;
+  return {
+    live: {
+      ...d,
+      sizes: values.sizes === undefined ? d.sizes : values.sizes.split(',').map((x) => whole('sizes', x, 3, 2 ** d.idBits)),
+      lookups: values.lookups === undefined ? d.lookups : whole('lookups', values.lookups, 1, 10_000),
+      repeats: values.repeats === undefined ? d.repeats : whole('repeats', values.repeats, 1, 100),
+    },
+    floor: {
+      ...DEFAULT_HOP_FLOOR,
+      roundTrips: values['round-trips'] === undefined ? DEFAULT_HOP_FLOOR.roundTrips : whole('round-trips', values['round-trips'], 1, 1_000_000),
+    },
+  };
+}
+
 if (isEntryPoint(import.meta.url)) {
-  void runAsMain('latency', () => runLatencyBench({ live: DEFAULT_LIVE }), formatLatency, writeReport);
+  void runAsMain('latency', () => runLatencyBench(latencyOptionsFromArgs(process.argv.slice(2))), formatLatency, writeReport);
 }

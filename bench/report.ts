@@ -9,12 +9,24 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { defaultResultsDir, formatBytes, isEntryPoint, type MachineInfo } from './common.js';
+import type { CostsBenchResult } from './costs.bench.js';
+import { costLines } from './floor-math.js';
 import type { FailureBenchResult } from './failure.bench.js';
 import type { HopsBenchResult } from './hops.bench.js';
 import type { LatencyBenchResult } from './latency.bench.js';
 import type { QueueBenchResult } from './queue.bench.js';
 import { barChart, xyChart, type Series } from './svg.js';
-import { failureTables, hopsTables, latencyTables, queueTables, tableToHtml, tableToMarkdown, transferTables, type Table } from './tables.js';
+import {
+  costsTables,
+  failureTables,
+  hopsTables,
+  latencyTables,
+  queueTables,
+  tableToHtml,
+  tableToMarkdown,
+  transferTables,
+  type Table,
+} from './tables.js';
 import type { TransferBenchResult } from './transfer.bench.js';
 
 /** Every result the report can show; each is optional. */
@@ -24,6 +36,7 @@ export interface ReportInputs {
   transfer?: TransferBenchResult | undefined;
   failure?: FailureBenchResult | undefined;
   queue?: QueueBenchResult | undefined;
+  costs?: CostsBenchResult | undefined;
 }
 
 const COLORS: Record<string, string> = { ring: '#d62728', 'ring-list r=2': '#ff7f0e', 'ring-list r=4': '#2ca02c', chord: '#1f77b4' };
@@ -41,6 +54,7 @@ export function loadResults(dir: string): ReportInputs {
     transfer: read('transfer') as ReportInputs['transfer'],
     failure: read('failure') as ReportInputs['failure'],
     queue: read('queue') as ReportInputs['queue'],
+    costs: read('costs') as ReportInputs['costs'],
   };
 }
 
@@ -171,6 +185,17 @@ function queueChart(r: QueueBenchResult): string {
   });
 }
 
+function costsChart(r: CostsBenchResult): string {
+  return barChart({
+    title: 'What a peer costs, as a multiple of its floor (same run)',
+    xLabel: '× floor (1 = as cheap as the floor)',
+    bars: costLines(r.results)
+      .filter((l) => Number.isFinite(l.c.ratio))
+      .map((l) => ({ label: l.metric.replace(/, \d+ peers.*$/, ''), value: l.c.ratio, color: l.c.met === false ? '#d62728' : '#1f77b4' })),
+    format: (v) => `${v.toFixed(1)}×`,
+  });
+}
+
 function machineLine(m: Partial<MachineInfo> & { node: string; cpus: number; date: string }): string {
   const load = m.loadAvg === undefined ? '' : `, load average at start ${m.loadAvg.map((x) => x.toFixed(1)).join(' / ')} (1/5/15 min)`;
   return `Node ${m.node}, ${m.cpus} CPUs${m.cpuModel === undefined ? '' : ` (${m.cpuModel})`}, ${m.date}${load}`;
@@ -179,7 +204,7 @@ function machineLine(m: Partial<MachineInfo> & { node: string; cpus: number; dat
 /** The report's sections, in order: a title, the run's machine, tables, a chart. */
 function sections(inputs: ReportInputs): { id: string; title: string; machine: string; tables: Table[]; chart: string; failures: string[] }[] {
   const out = [];
-  const { hops, latency, transfer, failure, queue } = inputs;
+  const { hops, latency, transfer, failure, queue, costs } = inputs;
   if (hops !== undefined)
     out.push({
       id: 'hops',
@@ -216,6 +241,15 @@ function sections(inputs: ReportInputs): { id: string; title: string; machine: s
       chart: failureChart(failure),
       failures: failure.invariantFailures,
     });
+  if (costs !== undefined)
+    out.push({
+      id: 'costs',
+      title: 'Costs beside their floors',
+      machine: machineLine(costs),
+      tables: costsTables(costs),
+      chart: costsChart(costs),
+      failures: costs.invariantFailures,
+    });
   if (queue !== undefined)
     out.push({
       id: 'queue',
@@ -243,7 +277,7 @@ export function renderReport(inputs: ReportInputs): { html: string; markdown: st
     '<html lang="en"><head><meta charset="utf-8"><title>p2p-dht benchmarks</title>',
     `<style>${STYLE}</style></head><body>`,
     '<h1>p2p-dht benchmarks</h1>',
-    '<p>Reproduce with <code>npm run bench</code> (or <code>npm run bench:hops</code>, <code>bench:latency</code>, <code>bench:transfer</code>, <code>bench:failure</code>, <code>bench:queue</code>). Raw numbers: the JSON files beside this page.</p>',
+    '<p>Reproduce with <code>npm run bench</code> (or <code>npm run bench:hops</code>, <code>bench:latency</code>, <code>bench:transfer</code>, <code>bench:failure</code>, <code>bench:queue</code>, <code>bench:costs</code>). Raw numbers: the JSON files beside this page.</p>',
     failures.length === 0
       ? '<p>Every invariant held (lookups at their owners, live hops equal to simulated hops, received files identical).</p>'
       : `<div class="fail"><b>Invariants broken:</b><ul>${failures.map((f) => `<li>${esc(f)}</li>`).join('')}</ul></div>`,

@@ -2,14 +2,17 @@
  * `npm run bench`: every benchmark in turn, each writing
  * bench/results/<name>.json, then report.html and summary.md. The latency
  * benchmark reuses the hop benchmark's live lookups (each lookup is timed
- * there) instead of starting the rings again. Exits non-zero when an
+ * there) instead of starting the rings again, and measures the floor of a
+ * hop beside them. Exits non-zero when an
  * invariant broke or a benchmark failed; the report still shows the rest.
  */
 import { readFileSync } from 'node:fs';
 import { defaultResultsDir, isEntryPoint, writeResult } from './common.js';
 import { DEFAULT_FAILURE_OPTIONS, formatFailure, runFailureBench, type FailureBenchOptions } from './failure.bench.js';
 import { DEFAULT_HOPS_OPTIONS, formatHops, runHopsBench, type HopsBenchOptions } from './hops.bench.js';
-import { formatLatency, runLatencyBench } from './latency.bench.js';
+import { DEFAULT_COSTS_OPTIONS, formatCosts, runCostsBench, type CostsBenchOptions } from './costs.bench.js';
+import type { HopFloorOptions } from './floors.js';
+import { DEFAULT_HOP_FLOOR, formatLatency, runLatencyBench } from './latency.bench.js';
 import { DEFAULT_QUEUE_OPTIONS, formatQueueBench, runQueueBench, type QueueBenchOptions } from './queue.bench.js';
 import { writeReport } from './report.js';
 import { DEFAULT_TRANSFER_OPTIONS, formatTransfer, runTransferBench, type TransferBenchOptions } from './transfer.bench.js';
@@ -22,6 +25,9 @@ export interface RunAllOptions {
   readonly transfer: TransferBenchOptions;
   readonly failure: FailureBenchOptions;
   readonly queue: QueueBenchOptions;
+  /** The floor of a hop, measured by the latency step. */
+  readonly hopFloor: HopFloorOptions;
+  readonly costs: CostsBenchOptions;
   /** Prints each benchmark's table as it ends (default console.log). */
   readonly log?: (text: string) => void;
 }
@@ -33,6 +39,8 @@ export const DEFAULT_RUN_ALL: RunAllOptions = {
   transfer: DEFAULT_TRANSFER_OPTIONS,
   failure: DEFAULT_FAILURE_OPTIONS,
   queue: DEFAULT_QUEUE_OPTIONS,
+  hopFloor: DEFAULT_HOP_FLOOR,
+  costs: DEFAULT_COSTS_OPTIONS,
 };
 
 /** What a full run produced. */
@@ -70,10 +78,15 @@ export async function runAll(options: RunAllOptions): Promise<RunAllOutcome> {
   if (live !== undefined) {
     const machine =
       hops === undefined ? undefined : { node: hops.node, cpus: hops.cpus, cpuModel: hops.cpuModel, date: hops.date, loadAvg: hops.loadAvg };
-    await step('latency', () => runLatencyBench({ live, fromRuns: hops?.results.liveRuns, fromMachine: machine }), formatLatency);
+    await step(
+      'latency',
+      () => runLatencyBench({ live, fromRuns: hops?.results.liveRuns, fromMachine: machine, floor: options.hopFloor }),
+      formatLatency,
+    );
   }
   await step('transfer', () => runTransferBench(options.transfer), formatTransfer);
   await step('failure', () => runFailureBench(options.failure), formatFailure);
+  await step('costs', () => runCostsBench(options.costs), formatCosts);
   await step('queue', () => runQueueBench(options.queue), formatQueueBench);
   const report = writeReport(options.dir);
   files.push(report.html, report.markdown);

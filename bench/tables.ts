@@ -4,6 +4,8 @@
  */
 import type { QueueBenchResult } from './queue.bench.js';
 import { fmt, formatBytes, markdownTable } from './common.js';
+import type { CostsBenchResult } from './costs.bench.js';
+import { costLines, ISSUE_13_TARGETS, ratioText, verdict } from './floor-math.js';
 import type { FailureBenchResult } from './failure.bench.js';
 import type { HopsBenchResult, HopsRow } from './hops.bench.js';
 import type { LatencyBenchResult } from './latency.bench.js';
@@ -112,6 +114,95 @@ export function latencyTables(result: LatencyBenchResult): Table[] {
         fmt(x.msP50),
         fmt(x.msP99),
         fmt(x.msPerHop, 2),
+      ]),
+    },
+    ...hopFloorTables(result),
+  ];
+}
+
+/** The per-hop cost beside the floor of a hop (framed round trip; dht-rpc when measured), as ratios. */
+function hopFloorTables(result: LatencyBenchResult): Table[] {
+  const f = result.results.floor;
+  if (f === undefined) return [];
+  const rows: string[][] = [
+    [
+      'one hop (least-squares slope over every live lookup)',
+      fmt(result.results.fit.msPerHop, 3),
+      '—',
+      '—',
+      '—',
+      '—',
+      `< ${ISSUE_13_TARGETS.hopMs} ms`,
+      verdict(f.perHopVsFramed),
+    ],
+    [
+      `framed round trip, ${f.frameBytes} B + 1 B ack, TCP kept open`,
+      fmt(f.framed.median, 3),
+      fmt(f.framed.p90, 3),
+      fmt(f.framed.min, 3),
+      String(f.framed.n),
+      fmt(f.perHopVsFramed.ratio, 1),
+      '—',
+      '—',
+    ],
+  ];
+  if ('error' in f.dhtRpc)
+    rows.push(['dht-rpc round trip', 'not measured', '—', '—', '—', '—', `≤ ${ISSUE_13_TARGETS.hopOverDhtRpc}×`, f.dhtRpc.error]);
+  else
+    rows.push([
+      `dht-rpc request, ${f.frameBytes} B + 1 B reply, UDP`,
+      fmt(f.dhtRpc.median, 3),
+      fmt(f.dhtRpc.p90, 3),
+      fmt(f.dhtRpc.min, 3),
+      String(f.dhtRpc.n),
+      fmt(f.perHopVsDhtRpc?.ratio ?? Number.NaN, 1),
+      `hop ≤ ${ISSUE_13_TARGETS.hopOverDhtRpc}×`,
+      verdict(f.perHopVsDhtRpc ?? {}),
+    ]);
+  return [
+    {
+      title: 'One hop beside its floor',
+      note:
+        'Measured in the same run, after the live lookups: round trips between two separate Node processes on 127.0.0.1, ' +
+        `one at a time, ${f.options.roundTrips} after ${f.options.warmup} not counted, timed in the client. ` +
+        'Framed: a length-prefixed frame over one TCP connection kept open, answered by a 1-byte ack (the floor of a forwarded request). ' +
+        'dht-rpc: a request to the bootstrap node of a testnet of two, answered with 1 byte. ' +
+        "hop ÷ floor: the per-hop slope over the floor's median. Targets of issue 13: a hop under 0.5 ms, within 2× of dht-rpc. " +
+        `Floor measured ${f.measuredAt.date}, load average ${f.measuredAt.loadAvg.map((x) => x.toFixed(1)).join(' / ')}.`,
+      head: ['contender', 'median ms', 'p90 ms', 'min ms', 'round trips', 'hop ÷ floor', 'target', 'verdict'],
+      rows,
+    },
+  ];
+}
+
+/** Idle CPU, memory, start-up and the small file, each beside its floor and its target. */
+export function costsTables(result: CostsBenchResult): Table[] {
+  const r = result.results;
+  const p = result.parameters;
+  const idle = r.idle[0];
+  return [
+    {
+      title: 'What a peer costs, beside its floor',
+      note:
+        `Every floor measured in the same run. Idle: ${idle?.peers ?? p.idlePeers} peers per ring, ping every ${p.pingSeconds} s, ` +
+        `CPU of every thread over ${p.idleWindowSeconds} s (${idle?.cpuSource ?? '?'}), opened ${fmt(idle?.warmupSeconds ?? p.idleWarmupSeconds, 0)} s after every view was perfect ` +
+        `(once every process, peer or floor, was ${p.idleSettleSeconds} s old: a fresh Node process runs a few garbage collections in its first 20 s); ` +
+        'floor: as many bare Node processes, each with 5 idle worker threads, over the same window; medians over processes. ' +
+        `RSS at the window's end. Start-up: processes started at once (${p.startupRuns} run${p.startupRuns > 1 ? 's' : ''}), until every peer sent its first pings; ` +
+        'floor: until every floor process had its 5 threads online. ' +
+        `Small file: typing \`Request\` of a ${formatBytes(p.fileBytes)} file two hops away until the requester's 'file-received' event, ${p.requests} requests; ` +
+        `floor: fetching ${formatBytes(p.fileBytes)} over a fresh TCP connection (connect, ask, read) in a client process, timed the same way. ` +
+        `Targets of issue 13: idle ≤ ${ISSUE_13_TARGETS.idleCpuPercent}% of a core, start-up ≤ ${ISSUE_13_TARGETS.startupSeconds} s, small file < ${ISSUE_13_TARGETS.smallFileMs} ms.`,
+      head: ['metric', 'unit', 'ours', 'floor', '× floor', 'target', 'verdict', 'load (1 min)'],
+      rows: costLines(r).map((l) => [
+        l.metric,
+        l.unit,
+        fmt(l.c.value, l.digits),
+        fmt(l.c.floor, l.digits),
+        ratioText(l.c),
+        l.c.target === undefined ? '—' : String(l.c.target),
+        verdict(l.c),
+        fmt(l.load, 1),
       ]),
     },
   ];

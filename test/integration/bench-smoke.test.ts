@@ -8,8 +8,10 @@ import { existsSync, promises as fs, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { CostsBenchResult } from '../../bench/costs.bench.js';
 import type { FailureBenchResult } from '../../bench/failure.bench.js';
 import type { HopsBenchResult } from '../../bench/hops.bench.js';
+import type { LatencyBenchResult } from '../../bench/latency.bench.js';
 import { ROUTINGS } from '../../bench/live-lookups.js';
 import { runAll } from '../../bench/run-all.js';
 import type { TransferBenchResult } from '../../bench/transfer.bench.js';
@@ -23,7 +25,7 @@ describe('the benchmark harness at a tiny size', () => {
     if (dir !== '') await fs.rm(dir, { recursive: true, force: true });
   });
 
-  it('runs hops (simulated and live), latency, transfer, failure and queue, and writes the report', async () => {
+  it('runs hops (simulated and live), latency with its floor, transfer, failure, costs and queue, and writes the report', async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'p2p-bench-smoke-'));
     const printed: string[] = [];
     const outcome = await runAll({
@@ -46,10 +48,27 @@ describe('the benchmark harness at a tiny size', () => {
       transfer: { sizes: [1024], runs: 1, runsLarge: 1, largeFrom: 2 ** 30, portBase: PORT_BASE, pingSeconds: 0.5, seed: 1 },
       failure: { intervals: [0.5], runs: 1, portBase: PORT_BASE, seed: 1, deadlineMs: 30_000 },
       queue: { records: 10_000, runs: 1 },
+      hopFloor: { port: PORT_BASE + 290, roundTrips: 20, warmup: 5, timeoutMs: 30_000 },
+      costs: {
+        idlePeers: 3,
+        idleRoutings: ['chord'],
+        idleWarmupSeconds: 0,
+        idleSettleSeconds: 0,
+        idleWindowSeconds: 1,
+        startupPeers: 3,
+        startupRuns: 1,
+        requests: 1,
+        fileBytes: 1024,
+        pingSeconds: 0.5,
+        portBase: PORT_BASE,
+        startupPortBase: PORT_BASE,
+        floorPort: PORT_BASE + 295,
+        deadlineMs: 30_000,
+      },
       log: (text) => printed.push(text),
     });
     expect(outcome.failures).toEqual([]);
-    for (const name of ['hops', 'latency', 'transfer', 'failure', 'queue']) {
+    for (const name of ['hops', 'latency', 'transfer', 'failure', 'costs', 'queue']) {
       expect(existsSync(path.join(dir, `${name}.json`)), name).toBe(true);
     }
 
@@ -68,12 +87,25 @@ describe('the benchmark harness at a tiny size', () => {
     const failure = JSON.parse(readFileSync(path.join(dir, 'failure.json'), 'utf8')) as FailureBenchResult;
     expect(failure.results.rows[0]?.runs).toHaveLength(1);
 
+    const latency = JSON.parse(readFileSync(path.join(dir, 'latency.json'), 'utf8')) as LatencyBenchResult;
+    expect(latency.results.floor?.framed.n).toBe(20);
+
+    const costs = JSON.parse(readFileSync(path.join(dir, 'costs.json'), 'utf8')) as CostsBenchResult;
+    expect(costs.results.idle.map((r) => r.peerCpuPercent.length)).toEqual([3]);
+    expect(costs.results.idle[0]?.floorCpuPercent).toHaveLength(3);
+    expect(costs.results.startup?.peerFirstPingSeconds).toHaveLength(3);
+    expect(costs.results.smallFile?.peerMs).toHaveLength(1);
+    expect(costs.results.smallFile?.floorMs).toHaveLength(1);
+    expect(costs.loadAvg).toHaveLength(3);
+
     const html = readFileSync(path.join(dir, 'report.html'), 'utf8');
     expect(html).toContain('<svg');
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
     const summary = readFileSync(path.join(dir, 'summary.md'), 'utf8');
     expect(summary).toContain('### Lookup hops, simulated: mean against theory');
     expect(summary).toContain('### Transfer throughput');
-    expect(printed.length).toBe(5);
+    expect(summary).toContain('### One hop beside its floor');
+    expect(summary).toContain('### What a peer costs, beside its floor');
+    expect(printed.length).toBe(6);
   }, 120_000);
 });

@@ -11,8 +11,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_COSTS_OPTIONS } from '../../bench/costs.bench.js';
 import { DEFAULT_FAILURE_OPTIONS } from '../../bench/failure.bench.js';
 import { DEFAULT_LIVE } from '../../bench/hops.bench.js';
+import { DEFAULT_HOP_FLOOR } from '../../bench/latency.bench.js';
 import { DEFAULT_TRANSFER_OPTIONS } from '../../bench/transfer.bench.js';
 import { FUZZ_PORT_BASE } from '../../src/fuzz/main.js';
 import { packageRoot } from '../../src/runtime/worker-path.js';
@@ -84,6 +86,10 @@ describe('the port plan of the integration tests', () => {
       { file: 'bench:failure', from: DEFAULT_FAILURE_OPTIONS.portBase, to: DEFAULT_FAILURE_OPTIONS.portBase + 255 },
       { file: 'bench:transfer', from: DEFAULT_TRANSFER_OPTIONS.portBase, to: DEFAULT_TRANSFER_OPTIONS.portBase + 255 },
       { file: 'fuzz:live', from: FUZZ_PORT_BASE, to: FUZZ_PORT_BASE + 255 },
+      { file: 'bench:latency (hop floor)', from: DEFAULT_HOP_FLOOR.port, to: DEFAULT_HOP_FLOOR.port + 2 },
+      { file: 'bench:costs (rings)', from: DEFAULT_COSTS_OPTIONS.portBase, to: DEFAULT_COSTS_OPTIONS.portBase + 255 },
+      { file: 'bench:costs (start-up)', from: DEFAULT_COSTS_OPTIONS.startupPortBase, to: DEFAULT_COSTS_OPTIONS.startupPortBase + 255 },
+      { file: 'bench:costs (file floor)', from: DEFAULT_COSTS_OPTIONS.floorPort, to: DEFAULT_COSTS_OPTIONS.floorPort },
     ];
     const clashes: string[] = [];
     benches.forEach((a, i) => {

@@ -163,6 +163,10 @@ function serveConnection(socket: net.Socket, opts: SocketProducerOptions, hops: 
   };
   const { reader } = conn;
   const reject = (err: unknown): void => close(conn, opts, 'frame-error', err);
+  // Answers are one byte each: without this, Nagle's algorithm would hold an
+  // answer while the previous one is unacknowledged, and the sender's delayed
+  // ACK (up to 40 ms on Linux) would stall a kept connection.
+  socket.setNoDelay(true);
 
   // (Re)starts the wait for the next frame: from the accept, or from its first byte.
   const arm = (): void => {

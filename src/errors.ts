@@ -113,3 +113,29 @@ export const missingField = (type: string, field: string): P2PError =>
 
 /** A command-line argument is wrong. */
 export const badArgument = (message: string): P2PError => new P2PError('ERR_BAD_ARGUMENT', message);
+
+/**
+ * The one format of every error line a `p2p` process prints:
+ * `p2p: <what happened> (<CODE>)`, the code once, at the end. `text` may
+ * already start with `p2p: ` or end with `(CODE)` (a message passed along
+ * from a child process): neither is repeated.
+ */
+export function errorLine(text: string, code: string): string {
+  let body = text.trim();
+  if (body.startsWith('p2p: ')) body = body.slice('p2p: '.length);
+  const suffix = ` (${code})`;
+  while (body.endsWith(suffix)) body = body.slice(0, -suffix.length);
+  return `p2p: ${body}${suffix}`;
+}
+
+/** The code of any thrown value: a P2PError's, a Node system error's (`EACCES`...), or ERR_UNKNOWN. */
+export function codeOf(err: unknown): string {
+  const code = (err as { code?: unknown } | null | undefined)?.code;
+  return typeof code === 'string' && /^[A-Z][A-Z0-9_]*$/.test(code) ? code : 'ERR_UNKNOWN';
+}
+
+/** `errorLine` of a thrown value: its message and its code. */
+export function errorLineOf(err: unknown, context?: string): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return errorLine(context === undefined ? message : `${context}: ${message}`, codeOf(err));
+}

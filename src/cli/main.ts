@@ -2,8 +2,9 @@
  * `p2p`: starts one peer (`init`, `join`) or the course's example network
  * (`example`). Bad arguments end with a one-line error and exit code 2; a
  * peer that cannot start (port taken, known peer unreachable) with code 1.
+ * Every error line has one format: `p2p: <what happened> (<CODE>)`.
  */
-import { isP2PError } from '../errors.js';
+import { errorLine, errorLineOf, isP2PError } from '../errors.js';
 import { startPeer } from '../peer/coordinator.js';
 import { parsePeerCommand, USAGE } from './args.js';
 
@@ -20,7 +21,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return await runExample(rest);
     }
     if (sub !== 'init' && sub !== 'join') {
-      process.stderr.write(`p2p: unknown command "${sub}": expected init, join or example, see p2p --help (ERR_BAD_ARGUMENT)\n`);
+      process.stderr.write(`${errorLine(`unknown command "${sub}": expected init, join or example, see p2p --help`, 'ERR_BAD_ARGUMENT')}\n`);
       return 2;
     }
     const cmd = parsePeerCommand(sub, rest);
@@ -33,9 +34,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     const exit = await peer.exited;
     return exit.code;
   } catch (err) {
-    const code = isP2PError(err) ? err.code : 'ERR_UNKNOWN';
-    const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`p2p: ${message} (${code})\n`);
+    process.stderr.write(`${errorLineOf(err)}\n`);
     return isP2PError(err, 'ERR_BAD_ARGUMENT') ? 2 : 1;
   }
 }

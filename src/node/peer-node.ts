@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { MAX_REROUTES, PRINTED_SUCCESSORS } from '../constants.js';
-import { P2PError } from '../errors.js';
+import { errorLine, P2PError } from '../errors.js';
 import { defaultRef, formatPeerRef, formatPeerRefs, parsePeerRef, parsePeerRefs, type PeerRef } from '../protocol/peer-ref.js';
 import type { Endpoint } from '../net/tcp.js';
 import type { Content, Request, RequestType } from '../protocol/types.js';
@@ -108,7 +108,7 @@ export class PeerNode {
     const code = err instanceof P2PError ? err.code : 'ERR_UNKNOWN';
     const message = err instanceof Error ? err.message : String(err);
     this.deps.state.count('consumer', 'errors');
-    this.deps.emit(kind, `${context}: ${code}: ${message}`, { stream: 'stderr', fields: { ...fields, code, message } });
+    this.deps.emit(kind, errorLine(`peer ${this.id}: ${context}: ${message}`, code), { stream: 'stderr', fields: { ...fields, code, message } });
   }
 
   /**

@@ -23,7 +23,7 @@ import * as Comlink from 'comlink/dist/esm/comlink.mjs';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import '../runtime/comlink-errors.js';
 import { QUEUE_CAPACITY_BYTES, STOP_GRACE_MS } from '../constants.js';
-import { deserializeError, P2PError } from '../errors.js';
+import { deserializeError, errorLine, errorLineOf, P2PError } from '../errors.js';
 import { RingQueue } from '../queue/ring-queue.js';
 import type { ConsumerApi } from '../roles/consumer.js';
 import type { PeerConfig } from '../node/config.js';
@@ -197,7 +197,7 @@ export class Peer {
       peer: this.config.self.id,
       role: 'coordinator',
       kind: 'worker-died',
-      line: `p2p: peer ${this.config.self.id}: the ${role} thread (thread ${threadId}) died unexpectedly: ${why}`,
+      line: errorLine(`peer ${this.config.self.id}: the ${role} thread (thread ${threadId}) died unexpectedly: ${why}`, 'ERR_WORKER_DIED'),
       stream: 'stderr',
       fields: { role, threadId, code: 'ERR_WORKER_DIED' },
       time: new Date().toISOString(),
@@ -236,8 +236,7 @@ export class Peer {
       this.controlPort.close();
       await this.eventLog?.close();
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      process.stderr.write(`p2p: peer ${this.config.self.id}: closing the event log failed: ${message}\n`);
+      process.stderr.write(`${errorLineOf(err, `peer ${this.config.self.id}: closing the event log failed`)}\n`);
     } finally {
       this.resolveExit(exit);
     }

@@ -7,7 +7,7 @@
  * so that it neither teaches the consumer a predecessor nor gets a reply.
  */
 import type dgram from 'node:dgram';
-import { P2PError } from '../errors.js';
+import { errorLine, P2PError } from '../errors.js';
 import { encodeRequest, tryDecodeRequest } from '../protocol/codec.js';
 import { contentError } from '../protocol/content.js';
 import { bindUdp } from '../net/udp.js';
@@ -32,7 +32,7 @@ function onDatagram(socket: dgram.Socket, msg: Buffer, rinfo: dgram.RemoteInfo, 
   const decoded = tryDecodeRequest(msg);
   const fail = (err: P2PError): void => {
     opts.state.count('ping-listener', 'errors');
-    opts.emit('datagram-error', `Dropped a datagram from ${from}: ${err.code}: ${err.message}`, {
+    opts.emit('datagram-error', errorLine(`peer ${opts.self}: dropped a datagram from ${from}: ${err.message}`, err.code), {
       stream: 'stderr',
       fields: { code: err.code, from },
     });

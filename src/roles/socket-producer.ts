@@ -32,7 +32,7 @@
  */
 import type net from 'node:net';
 import { MAX_TCP_CONNECTIONS, TCP_FRAME_DEADLINE_MS, TCP_IDLE_TIMEOUT_MS } from '../constants.js';
-import { isP2PError, P2PError } from '../errors.js';
+import { errorLine, isP2PError, P2PError } from '../errors.js';
 import { contentError } from '../protocol/content.js';
 import { FrameReader } from '../protocol/frame-reader.js';
 import type { RingQueue } from '../queue/ring-queue.js';
@@ -90,7 +90,7 @@ export async function startSocketProducer(opts: SocketProducerOptions): Promise<
       opts.state.count('socket-producer', 'errors');
       const from = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
       const message = `${MAX_TCP_CONNECTIONS} connections open, each with a frame waiting for room in the queue`;
-      opts.emit('connection-refused', `Refused the connection from ${from}: ERR_TIMEOUT: ${message}`, {
+      opts.emit('connection-refused', errorLine(`refused the connection from ${from}: ${message}`, 'ERR_TIMEOUT'), {
         stream: 'stderr',
         fields: { code: 'ERR_TIMEOUT', from, message },
       });
@@ -143,7 +143,7 @@ function close(conn: Connection, opts: SocketProducerOptions, kind: EventKind, e
   opts.state.count('socket-producer', 'errors');
   const code = isP2PError(err) ? err.code : 'ERR_UNKNOWN';
   const message = err instanceof Error ? err.message : String(err);
-  opts.emit(kind, `Closed the connection from ${conn.from}: ${code}: ${message}`, {
+  opts.emit(kind, errorLine(`closed the connection from ${conn.from}: ${message}`, code), {
     stream: 'stderr',
     fields: { code, from: conn.from, message },
   });

@@ -20,7 +20,7 @@
  * FAULT_REPORT_INTERVAL_MS, never a line per error.
  */
 import { FAULT_REPORT_INTERVAL_MS } from '../constants.js';
-import { isP2PError } from '../errors.js';
+import { errorLine, isP2PError } from '../errors.js';
 import type { Emit } from './events.js';
 
 /** Reports an unexpected error and where it was caught ("unhandled rejection", "chord round"...). */
@@ -70,7 +70,7 @@ export class FaultReporter {
       this.opts.count?.();
       const { cause, message } = describeError(err);
       if (this.timer === undefined) {
-        this.print(`an unexpected error: ERR_INTERNAL: ${where}: ${cause}: ${message}`, { where, cause, message, count: 1 });
+        this.print(`an unexpected error: ${where}: ${cause}: ${message}`, { where, cause, message, count: 1 });
         this.open();
         return;
       }
@@ -108,7 +108,7 @@ export class FaultReporter {
     this.last = undefined;
     const seconds = this.intervalMs / 1000;
     this.print(
-      `${n} more unexpected error${n === 1 ? '' : 's'} (ERR_INTERNAL) within ${seconds} s; the last: ${last.where}: ${last.cause}: ${last.message}`,
+      `${n} more unexpected error${n === 1 ? '' : 's'} within ${seconds} s; the last: ${last.where}: ${last.cause}: ${last.message}`,
       { ...last, count: n },
     );
     return true;
@@ -117,7 +117,7 @@ export class FaultReporter {
   private print(text: string, fields: { where: string; cause: string; message: string; count: number }): void {
     const { peer, role } = this.opts;
     try {
-      this.opts.emit('internal-error', `p2p: peer ${peer}: the ${role} thread carries on after ${text}`, {
+      this.opts.emit('internal-error', errorLine(`peer ${peer}: the ${role} thread carries on after ${text}`, 'ERR_INTERNAL'), {
         stream: 'stderr',
         fields: { code: 'ERR_INTERNAL', role, ...fields },
       });

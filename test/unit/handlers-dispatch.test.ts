@@ -37,7 +37,7 @@ describe('dispatchRequest', () => {
     const failed = events.find((e) => e.kind === 'request-failed');
     expect(failed?.stream).toBe('stderr');
     expect(failed?.fields.code).toBe('ERR_BAD_FILENAME');
-    expect(failed?.line).toMatch(/^Handling store from Peer 5: ERR_BAD_FILENAME: /);
+    expect(failed?.line).toMatch(/^p2p: peer 10: Handling store from Peer 5: .* \(ERR_BAD_FILENAME\)$/);
     expect(node.predecessors[0]?.id).toBe(5);
   });
 
@@ -94,7 +94,7 @@ describe('runCommand', () => {
     await runCommand(node, IDLE_DISPATCH, 'Request 4103');
     const failed = events.find((e) => e.kind === 'command-failed');
     expect(failed?.stream).toBe('stderr');
-    expect(failed?.line).toMatch(/^"Request 4103" failed: /);
+    expect(failed?.line).toMatch(/^p2p: peer 10: "Request 4103" failed: .* \(ERR_UNKNOWN\)$/);
     expect(failed?.fields.input).toBe('Request 4103');
   });
 

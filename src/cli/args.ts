@@ -11,6 +11,7 @@ import { ipv4ToU32, isPort, type PeerRef } from '../protocol/peer-ref.js';
 import { isRoutingMode, ROUTING_MODES } from '../routing/types.js';
 import type { PeerConfig } from '../node/config.js';
 import { pingTimeoutFor } from '../timing.js';
+import { COMMAND_HELP } from '../protocol/commands.js';
 
 /** What `p2p init|join` was asked to do. */
 export interface PeerCommand {
@@ -22,7 +23,9 @@ export interface PeerCommand {
 export const USAGE = `Usage:
   p2p init PEER FIRST_SUCCESSOR SECOND_SUCCESSOR [MORE_SUCCESSORS...] PING_INTERVAL [options]
   p2p join PEER KNOWN_PEER PING_INTERVAL [options]
-  p2p example [--routing MODE] [--order ORDER] [--full] [--interactive] [--ping SECONDS] [--port-base N] [--dir DIR]
+  p2p example [--routing MODE] [--order ORDER] [--full] [--interactive] [--ping SECONDS] [--port-base N]
+              [--dir DIR] [--keep]
+  p2p --help
 
 A peer listens on TCP and UDP port PORT_BASE + PEER. PEER and the others are
 IDs in 0..2^m-1 (m = --id-bits, 8 by default: 0..255); a peer on another host
@@ -44,19 +47,27 @@ Options of init and join:
   --id-bits M       ID width in bits, 8 to 32 (default 8)
   -h, --help        this text
 
-Once running, type: Store NNNN, Request NNNN, Quit, status [--json], fingers,
-lookup KEY, help.
+Once running, a peer reads typed commands (case-insensitive):
+${COMMAND_HELP.split('\n').slice(1).join('\n')}
+Ctrl-C ends the peer abruptly (the course's kill): it tells nobody.
+The lines a peer prints, the requests and the options are specified in
+docs/protocol.md; docs/by-hand.md runs the course's ring in several terminals.
 
 Options of example:
   --routing MODE    ring (default), ring-list or chord, as above
   --order ORDER     walkthrough (default), or marking: the course's marking sequence
-  --full            show the ping lines in the transcripts too
-  --interactive     keep the ring up behind a prompt (type help there) instead
-                    of running the walkthrough
+  --full            show the ping lines too (in the transcripts; at the prompt,
+                    from the start)
+  --interactive     keep the ring up behind a prompt instead of running the
+                    walkthrough; its commands: "8> store 2067" (type into a
+                    peer), kill 14, start 15 join 4, start 3 init 4 5, peers,
+                    ring (each peer's view, and where neighbours disagree),
+                    pings on|off, help, exit
   --ping SECONDS    ping interval of every peer, 0.1 to 60 (default 1)
   --port-base N     base of the ports, 1 to 65280 (default 12000, or $P2P_PORT_BASE)
   --dir DIR         the peers' working directory, where the sample files are
-                    copied (default: a fresh temporary directory)
+                    copied (default: a fresh temporary directory, removed at the end)
+  --keep            keep that temporary directory (its path is printed)
 
 Examples:
   p2p init 2 4 5 30          the course's first peer
@@ -65,7 +76,8 @@ Examples:
   p2p join 15 4 30           join through peer 4
   p2p example                start the course's seven-peer ring and run its walkthrough
   p2p example --order marking --routing chord
-                             the marking sequence, under Chord routing`;
+                             the marking sequence, under Chord routing
+  p2p example --interactive  the course's ring behind a prompt`;
 
 /** The options a command takes, as parseArgs declares them: a `string` one takes a value, a `boolean` one is a flag. */
 export type OptionTypes = Readonly<Record<string, { readonly type: 'string' | 'boolean' }>>;

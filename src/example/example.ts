@@ -9,7 +9,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_PORT_BASE } from '../constants.js';
-import { badArgument } from '../errors.js';
+import { badArgument, errorLineOf, isP2PError } from '../errors.js';
 import { readArgs, ROUTING_MODE_LIST, type OptionTypes } from '../cli/args.js';
 import { isRoutingMode, type RoutingMode } from '../routing/types.js';
 import { packageRoot } from '../runtime/worker-path.js';
@@ -27,6 +27,8 @@ export interface ExampleOptions {
   readonly order: Order;
   readonly full: boolean;
   readonly routing: RoutingMode;
+  /** Keep the temporary directory (`--keep`); one given with --dir is always kept. */
+  readonly keep: boolean;
 }
 
 /** The options of `p2p example`. */
@@ -38,6 +40,7 @@ export const EXAMPLE_OPTIONS = {
   routing: { type: 'string' },
   interactive: { type: 'boolean' },
   full: { type: 'boolean' },
+  keep: { type: 'boolean' },
 } as const satisfies OptionTypes;
 
 /** Parses `p2p example` arguments. */
@@ -64,6 +67,7 @@ export function parseExampleArgs(argv: readonly string[], env: NodeJS.ProcessEnv
     order,
     full: options.full === true,
     routing,
+    keep: options.keep === true,
   };
 }
 
@@ -82,8 +86,26 @@ export async function prepareDirectory(dir: string | undefined): Promise<string>
 export async function runExample(argv: readonly string[]): Promise<number> {
   const opts = parseExampleArgs(argv);
   const dir = await prepareDirectory(opts.dir);
+  try {
+    return await runIn(dir, opts);
+  } finally {
+    await cleanUp(dir, opts);
+  }
+}
+
+/** Removes the temporary directory the run made, unless it was given (--dir) or is to be kept (--keep). */
+async function cleanUp(dir: string, opts: ExampleOptions): Promise<void> {
+  if (opts.dir !== undefined) return;
+  if (opts.keep) {
+    process.stdout.write(`The peers' files are kept in ${dir}\n`);
+    return;
+  }
+  await fs.rm(dir, { recursive: true, force: true });
+}
+
+async function runIn(dir: string, opts: ExampleOptions): Promise<number> {
   const extraArgs = ['--routing', opts.routing];
-  if (opts.interactive) return runInteractive({ dir, portBase: opts.portBase, pingSeconds: opts.pingSeconds, extraArgs });
+  if (opts.interactive) return runInteractive({ dir, portBase: opts.portBase, pingSeconds: opts.pingSeconds, extraArgs, pings: opts.full });
   const out = process.stdout;
   out.write(`Example network: peers 2 4 5 8 9 14 19, ping every ${opts.pingSeconds} s, ports ${opts.portBase}+ID, files in ${dir}\n`);
   out.write(`Walkthrough (${opts.order} order, ${opts.routing} routing):\n`);
@@ -95,8 +117,16 @@ export async function runExample(argv: readonly string[]): Promise<number> {
     routing: opts.routing,
     onStep: (s: StepResult) => out.write(`  ${s.mismatches.length === 0 ? 'ok  ' : 'FAIL'} ${s.step.title} (${(s.ms / 1000).toFixed(1)} s)\n`),
   });
-  if (result.error !== undefined) out.write(`  FAIL ${result.error.message}\n`);
   await result.network.stopAll();
+  if (result.peerEnded === true) {
+    // A peer that could not start, or died: its own error is the whole story.
+    out.write(`  FAIL ${errorLineOf(result.error)}\n`);
+    if (isP2PError(result.error, 'ERR_PORT_IN_USE')) {
+      out.write(`  (another program holds a port of ${opts.portBase}+ID; choose others with --port-base N)\n`);
+    }
+    return 1;
+  }
+  if (result.error !== undefined) out.write(`  FAIL ${errorLineOf(result.error)}\n`);
   out.write('\nTranscripts (ping lines counted, not shown; --full shows them):\n');
   for (const peer of result.network.history) {
     const pings = peer.transcript.filter((l) => isPingLine(l.text)).length;
@@ -115,9 +145,10 @@ export async function runExample(argv: readonly string[]): Promise<number> {
       );
     }
   }
-  const linesOk = result.steps.every((s) => s.mismatches.length === 0);
+  // Zero lines compared is never a pass: the walkthrough did not run.
+  const linesOk = checked > 0 && result.error === undefined && result.steps.every((s) => s.mismatches.length === 0);
   out.write(`  ${linesOk ? 'ok  ' : 'FAIL'} ${checked} lines compared with the specification, line for line\n`);
-  if (result.error !== undefined) out.write(`  FAIL the walkthrough stopped early: ${result.error.message}\n`);
+  if (result.error !== undefined) out.write(`  FAIL the walkthrough stopped early: ${errorLineOf(result.error)}\n`);
   out.write(`  ${result.fileIdentical ? 'ok  ' : 'FAIL'} received_4103.pdf is byte-identical to 4103.pdf\n`);
   return result.ok ? 0 : 1;
 }

@@ -40,6 +40,8 @@ export class ChildPeer {
   readonly events: PeerEvent[] = [];
   /** Resolves with the exit code (null when killed by a signal). */
   readonly exited: Promise<number | null>;
+  /** Resolves once the process has exited and its output is all read (the transcript is whole). */
+  readonly closed: Promise<void>;
   private readonly proc: ChildProcess;
   private readonly waiters = new Set<Waiter>();
   private readonly lineListeners = new Set<(line: TranscriptLine) => void>();
@@ -87,6 +89,7 @@ export class ChildPeer {
         resolve(code);
       });
     });
+    this.closed = new Promise((resolve) => this.proc.once('close', () => resolve()));
   }
 
   /** The process ID. */

@@ -5,7 +5,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { P2PError } from '../errors.js';
+import { ERROR_CODES, P2PError, type ErrorCode } from '../errors.js';
 import type { PeerEvent } from '../runtime/events.js';
 import { ChildPeer } from './child-peer.js';
 import { isPingLine } from '../model/lines.js';
@@ -34,8 +34,34 @@ export class PeerNetwork {
   readonly peers = new Map<number, ChildPeer>();
   /** Peers that ever ran, in start order (their transcripts outlive them). */
   readonly history: ChildPeer[] = [];
+  /** Peers told to end (a Quit, a kill, stopAll): their exit is expected. */
+  private readonly ending = new WeakSet<ChildPeer>();
+  private readonly exitListeners = new Set<(err: P2PError, peer: ChildPeer) => void>();
 
   constructor(readonly opts: NetworkOptions) {}
+
+  /**
+   * Calls `listener` when a peer ends that nobody told to end (one that
+   * could not start, its port taken, or that died), once its output is all
+   * read, with an error that carries the peer's own last error line.
+   */
+  onUnexpectedExit(listener: (err: P2PError, peer: ChildPeer) => void): void {
+    this.exitListeners.add(listener);
+  }
+
+  /** Marks `peer`'s coming exit as expected (performAction's Quit and kill do). */
+  expectEnd(peer: ChildPeer): void {
+    this.ending.add(peer);
+  }
+
+  private watchExit(peer: ChildPeer): void {
+    void peer.exited.then(async (code) => {
+      await peer.closed;
+      if (this.ending.has(peer) || this.exitListeners.size === 0) return;
+      const err = unexpectedExit(peer, code);
+      for (const listener of this.exitListeners) listener(err, peer);
+    });
+  }
 
   /** Starts `p2p <args>` as peer `id`. */
   start(id: number, args: readonly string[]): ChildPeer {
@@ -46,6 +72,7 @@ export class PeerNetwork {
     });
     this.peers.set(id, peer);
     this.history.push(peer);
+    this.watchExit(peer);
     return peer;
   }
 
@@ -115,9 +142,27 @@ export class PeerNetwork {
 
   /** Kills every peer still running and waits for them. */
   async stopAll(): Promise<void> {
-    for (const p of this.peers.values()) p.kill('SIGTERM');
+    for (const p of this.peers.values()) {
+      this.expectEnd(p);
+      p.kill('SIGTERM');
+    }
     await Promise.all([...this.peers.values()].map((p) => p.exited));
   }
+}
+
+/**
+ * The error of a peer that ended unasked: its own last error line (`p2p: …
+ * (CODE)`) when it printed one, with that code; ERR_NOT_RUNNING otherwise.
+ */
+export function unexpectedExit(peer: ChildPeer, code: number | null): P2PError {
+  const last = peer.transcript.filter((l) => l.stream === 'stderr').at(-1)?.text;
+  const own = last === undefined ? undefined : /^p2p: (.*) \((ERR_[A-Z_]+)\)$/.exec(last);
+  // One that printed no line on stdout never ran (a port taken, a known peer unreachable).
+  const ran = peer.transcript.some((l) => l.stream === 'stdout');
+  const how = !ran ? 'could not start' : `ended (exit code ${code ?? 'none, killed by a signal'})`;
+  const why = own?.[1] ?? last ?? `exit code ${code ?? 'none'}, nothing on stderr`;
+  const errCode = (own?.[2] ?? 'ERR_NOT_RUNNING') as ErrorCode;
+  return new P2PError(ERROR_CODES.includes(errCode) ? errCode : 'ERR_NOT_RUNNING', `peer ${peer.id} ${how}: ${why}`);
 }
 
 /** The outcome of one step. */
@@ -145,6 +190,8 @@ export interface WalkthroughResult {
   readonly fileIdentical: boolean;
   /** Why the walkthrough stopped early, if it did. */
   readonly error?: Error | undefined;
+  /** It stopped because a peer ended unasked (`error` is that peer's, see unexpectedExit). */
+  readonly peerEnded?: boolean;
   readonly ok: boolean;
 }
 
@@ -210,24 +257,38 @@ export async function runWalkthrough(opts: WalkthroughOptions): Promise<Walkthro
   // peers (1.5 s each leaves room for a load average of 10).
   const deadline = Math.max(15_000, 10 * pingMs + 10_000) + 1500 * (COURSE_PEERS.length + 1);
   const steps: StepResult[] = [];
+  // A peer that ends unasked (its port taken, a thread died) stops the
+  // walkthrough at once, with that peer's own error, instead of the step
+  // waiting out its deadline for lines that cannot come.
+  let stopped: (err: P2PError) => void = () => undefined;
+  let ended: P2PError | undefined;
+  const died = new Promise<never>((_, reject) => (stopped = reject));
+  died.catch(() => undefined);
+  net.onUnexpectedExit((err) => {
+    ended ??= err;
+    stopped(err);
+  });
   for (const [id, s1, s2] of COURSE_PEERS) net.init(id, s1, s2);
   try {
     for (const course of WALKTHROUGHS[opts.order]) {
       const started = Date.now();
-      if (routing === 'chord') await net.settleFingers(deadline);
-      const step = routing === 'ring' ? course : routedStep(course, net.ring(), routing);
-      const marks = net.marks();
-      await performAction(net, step.action, deadline);
-      const mismatches = await collect(net, step, marks, deadline);
-      // Peers that gained predecessors must show pings from them before the next step.
-      await net.settlePings(step.action.kind === 'pings' ? new Map() : net.marks(), deadline);
-      const result = { step, ms: Date.now() - started, mismatches };
+      const run = async (): Promise<StepResult> => {
+        if (routing === 'chord') await net.settleFingers(deadline);
+        const step = routing === 'ring' ? course : routedStep(course, net.ring(), routing);
+        const marks = net.marks();
+        await performAction(net, step.action, deadline);
+        const mismatches = await collect(net, step, marks, deadline);
+        // Peers that gained predecessors must show pings from them before the next step.
+        await net.settlePings(step.action.kind === 'pings' ? new Map() : net.marks(), deadline);
+        return { step, ms: Date.now() - started, mismatches };
+      };
+      const result = await Promise.race([run(), died]);
       steps.push(result);
       opts.onStep?.(result);
     }
   } catch (err) {
     const error = err instanceof Error ? err : new Error(String(err));
-    return { steps, network: net, fileIdentical: false, error, ok: false };
+    return { steps, network: net, fileIdentical: false, error, peerEnded: error === ended, ok: false };
   }
   // Each step checked its own window; now every line each peer printed, from
   // its start to now, against everything the steps expect of it, in order:
@@ -265,6 +326,7 @@ export async function performAction(net: PeerNetwork, a: Action, deadline: numbe
       return;
     case 'quit': {
       const peer = net.get(a.peer);
+      net.expectEnd(peer);
       peer.type('Quit');
       const code = await withDeadline(peer.exited, deadline, `peer ${a.peer} to exit after Quit`);
       if (code !== 0) throw new P2PError('ERR_WORKER_DIED', `peer ${a.peer} exited with code ${String(code)} after Quit`);
@@ -276,6 +338,7 @@ export async function performAction(net: PeerNetwork, a: Action, deadline: numbe
       return;
     case 'kill': {
       const peer = net.get(a.peer);
+      net.expectEnd(peer);
       peer.kill('SIGKILL');
       await peer.exited;
       net.forget(a.peer);

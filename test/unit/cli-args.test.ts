@@ -149,6 +149,7 @@ describe('example arguments', () => {
       order: 'marking',
       full: true,
       routing: 'ring-list',
+      keep: false,
     });
     expect(parseExampleArgs(['--interactive'], { P2P_PORT_BASE: '21000' })).toMatchObject({
       interactive: true,
@@ -179,7 +180,7 @@ describe('p2p --help', () => {
   });
 
   it('names every command a running peer takes', () => {
-    const typed = /Once running, type: ([^.]*)\./.exec(USAGE.replace(/\s+/g, ' '))?.[1] ?? '';
+    const typed = /Once running, (.*)Ctrl-C/.exec(USAGE.replace(/\s+/g, ' '))?.[1] ?? '';
     expect(typed).toContain('lookup KEY');
     for (const line of COMMAND_HELP.split('\n').slice(1)) expect(typed).toContain(line.trim().split(' ')[0]);
   });

@@ -116,7 +116,7 @@ class Prompt {
 
   private refuseRunning(id: number): void {
     if (this.net.peers.get(id)?.running === true) {
-      throw new P2PError('ERR_DUPLICATE_ID', `peer ${id} is already running (kill it or type "${id}> quit" first)`);
+      throw new P2PError('ERR_DUPLICATE_ID', `peer ${id} is already running: kill it or type "${id}> quit" first`);
     }
   }
 

@@ -53,7 +53,10 @@ export function ringDisagreements(views: readonly RingView[], running: readonly 
     const sv = s1 === undefined ? undefined : byId.get(s1);
     if (sv !== undefined) {
       const back = sv.predecessors[0]?.id;
-      if (back !== p) out.push({ peer: p, text: `peer ${p}'s first successor is ${s1 ?? ''}, but peer ${sv.peer}'s first predecessor is ${back ?? 'none'}` });
+      if (back !== p) {
+        const theirs = back === undefined ? `peer ${sv.peer} knows no predecessor yet` : `peer ${sv.peer}'s first predecessor is ${back}`;
+        out.push({ peer: p, text: `peer ${p}'s first successor is ${sv.peer}, but ${theirs}` });
+      }
       const after = sv.successors[0]?.id;
       if (s2 !== undefined && after !== undefined && s2 !== after) {
         out.push({ peer: p, text: `peer ${p}'s second successor is ${s2}, but its first successor ${sv.peer} has ${after} next` });
@@ -61,7 +64,10 @@ export function ringDisagreements(views: readonly RingView[], running: readonly 
     }
     const pv = pred === undefined ? undefined : byId.get(pred);
     if (pv !== undefined && pv.successors[0]?.id !== p) {
-      out.push({ peer: p, text: `peer ${p}'s first predecessor is ${pv.peer}, but peer ${pv.peer}'s first successor is ${pv.successors[0]?.id ?? 'none'}` });
+      out.push({
+        peer: p,
+        text: `peer ${p}'s first predecessor is ${pv.peer}, but peer ${pv.peer}'s first successor is ${pv.successors[0]?.id ?? 'none'}`,
+      });
     }
   }
   return out;

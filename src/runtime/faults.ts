@@ -107,10 +107,10 @@ export class FaultReporter {
     this.counted = 0;
     this.last = undefined;
     const seconds = this.intervalMs / 1000;
-    this.print(
-      `${n} more unexpected error${n === 1 ? '' : 's'} within ${seconds} s; the last: ${last.where}: ${last.cause}: ${last.message}`,
-      { ...last, count: n },
-    );
+    this.print(`${n} more unexpected error${n === 1 ? '' : 's'} within ${seconds} s; the last: ${last.where}: ${last.cause}: ${last.message}`, {
+      ...last,
+      count: n,
+    });
     return true;
   }
 

@@ -55,7 +55,9 @@ describe('errorLine: the one format of an error line', () => {
   });
 
   it('takes the code of a P2PError, of a system error, or ERR_UNKNOWN', () => {
-    expect(errorLineOf(new P2PError('ERR_DUPLICATE_ID', 'peer 15 is already running'))).toBe('p2p: peer 15 is already running (ERR_DUPLICATE_ID)');
+    expect(errorLineOf(new P2PError('ERR_DUPLICATE_ID', 'peer 15 is already running'))).toBe(
+      'p2p: peer 15 is already running (ERR_DUPLICATE_ID)',
+    );
     expect(errorLineOf(Object.assign(new Error("EACCES: permission denied, mkdir '/x'"), { code: 'EACCES' }))).toBe(
       "p2p: EACCES: permission denied, mkdir '/x' (EACCES)",
     );

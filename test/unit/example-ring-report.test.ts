@@ -33,12 +33,17 @@ describe('ringDisagreements', () => {
   it('names a successor whose predecessor is another peer, from both sides', () => {
     const views = settled(COURSE).map((v) => (v.peer === 8 ? { ...v, predecessors: [ref(4), ref(2)] } : v));
     const texts = ringDisagreements(views, COURSE).map((d) => d.text);
-    expect(texts).toEqual(["peer 5's first successor is 8, but peer 8's first predecessor is 4", "peer 8's first predecessor is 4, but peer 4's first successor is 5"]);
+    expect(texts).toEqual([
+      "peer 5's first successor is 8, but peer 8's first predecessor is 4",
+      "peer 8's first predecessor is 4, but peer 4's first successor is 5",
+    ]);
   });
 
   it('names a second successor that is not the first successor’s first', () => {
     const views = settled(COURSE).map((v) => (v.peer === 2 ? { ...v, successors: [ref(4), ref(8)] } : v));
-    expect(ringDisagreements(views, COURSE).map((d) => d.text)).toEqual(["peer 2's second successor is 8, but its first successor 4 has 5 next"]);
+    expect(ringDisagreements(views, COURSE).map((d) => d.text)).toEqual([
+      "peer 2's second successor is 8, but its first successor 4 has 5 next",
+    ]);
   });
 
   it('names a running peer that did not answer', () => {

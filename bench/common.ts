@@ -88,11 +88,13 @@ export class Invariants {
 }
 
 /**
- * A one-line progress bar on stderr, drawn only when stderr is a terminal
- * (CI logs and pipes get nothing). `tick` advances by one step.
+ * A one-line progress bar on stderr, with the time left at the pace so far,
+ * drawn only when stderr is a terminal (CI logs and pipes get nothing).
+ * `tick` advances by one step.
  */
 export class Progress {
   private done = 0;
+  private readonly started = performance.now();
   // Node leaves `isTTY` undefined on a pipe or a file, though its types say boolean.
   private readonly enabled = (process.stderr as { isTTY?: boolean }).isTTY === true;
 
@@ -126,9 +128,17 @@ export class Progress {
     const fill = Math.round(frac * width);
     // Node leaves `columns` undefined when it cannot read the window size, though its types say number.
     const cols = (process.stderr as { columns?: number }).columns ?? 100;
-    const line = `${this.label.padEnd(9)} [${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${String(Math.round(frac * 100)).padStart(3)}% ${detail}`;
+    const eta = etaText(performance.now() - this.started, this.done, this.total);
+    const line = `${this.label.padEnd(9)} [${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${String(Math.round(frac * 100)).padStart(3)}% ${eta} ${detail}`;
     process.stderr.write(`\r\x1b[2K${line.slice(0, cols - 1)}`);
   }
+}
+
+/** `ETA 1:05` from the time spent on `done` of `total` steps; `ETA --:--` before the first step ends. */
+export function etaText(elapsedMs: number, done: number, total: number): string {
+  if (done <= 0) return 'ETA --:--';
+  const left = Math.max(0, Math.round(((total - done) * elapsedMs) / done / 1000));
+  return `ETA ${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')}`;
 }
 
 /**

@@ -32,7 +32,6 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { PeerNetwork } from '../src/testnet/network.js';
 import type { RoutingMode } from '../src/routing/types.js';
 import { fmt, Invariants, isEntryPoint, machineInfo, median, Progress, runAsMain, type BenchResult } from './common.js';
@@ -40,6 +39,7 @@ import { compareToFloor, costLines, ISSUE_13_TARGETS, ratioText, summarize, verd
 import { FileFloor, PEER_WORKER_THREADS, startIdleFloors, stopAll, type FloorProcess } from './floors.js';
 import { delay, ExitWatch, LiveRing } from './live-network.js';
 import { cpuPercentOfCore, sampleCpu, sampleRssKiB, type CpuSample } from './proc-sample.js';
+import { commandLine, intOf, parseBenchArgs, portPlan, type BenchCommand } from './cli.js';
 import { writeReport } from './report.js';
 import { writeTestFile } from './transfer.bench.js';
 
@@ -95,12 +95,14 @@ export const DEFAULT_COSTS_OPTIONS: CostsBenchOptions = {
   deadlineMs: 120_000,
 };
 
-/** `--quick`: smaller and shorter (a 10 s window, 16 peers at start-up, 10 requests). */
+/** `--quick`: smaller and shorter (the ring only, 5 s settled, a 5 s window, 8 peers at start-up, 10 requests). */
 export const QUICK_COSTS_OPTIONS: CostsBenchOptions = {
   ...DEFAULT_COSTS_OPTIONS,
+  idleRoutings: ['ring'],
   idleWarmupSeconds: 3,
-  idleWindowSeconds: 10,
-  startupPeers: 16,
+  idleSettleSeconds: 5,
+  idleWindowSeconds: 5,
+  startupPeers: 8,
   requests: 10,
 };
 
@@ -445,34 +447,46 @@ export function formatCosts(result: CostsBenchResult): string {
   return lines.join('\n');
 }
 
-/** `--quick`, `--peers N` (start-up), `--window S`, `--requests K`, `--startup-runs K` over the defaults. */
-export function costsOptionsFromArgs(args: readonly string[]): CostsBenchOptions {
-  const { values } = parseArgs({
-    args: [...args],
-    options: {
-      quick: { type: 'boolean' },
-      peers: { type: 'string' },
-      window: { type: 'string' },
-      requests: { type: 'string' },
-      'startup-runs': { type: 'string' },
+/** The command line of `npm run bench:costs`. */
+export const COSTS_COMMAND: BenchCommand<CostsBenchOptions> = {
+  command: 'npm run bench:costs --',
+  summary:
+    'What a peer costs beside its floor: idle CPU and memory, the start-up of many peers at once, and a\n' +
+    'small file fetched. Writes bench/results/costs.json, the report and the summary.',
+  options: {
+    peers: { kind: 'int', arg: 'N', min: 3, max: 256, help: `peers started at once (default ${DEFAULT_COSTS_OPTIONS.startupPeers})` },
+    window: { kind: 'int', arg: 'S', min: 1, max: 600, help: `seconds of the idle window (default ${DEFAULT_COSTS_OPTIONS.idleWindowSeconds})` },
+    requests: { kind: 'int', arg: 'K', min: 1, max: 10_000, help: `requests of the small file (default ${DEFAULT_COSTS_OPTIONS.requests})` },
+    'startup-runs': {
+      kind: 'int',
+      arg: 'K',
+      min: 1,
+      max: 100,
+      help: `start-ups of each contender (default ${DEFAULT_COSTS_OPTIONS.startupRuns})`,
     },
-  });
-  const base = values.quick === true ? QUICK_COSTS_OPTIONS : DEFAULT_COSTS_OPTIONS;
-  const whole = (name: string, v: string | undefined, fallback: number, min: number, max: number): number => {
-    if (v === undefined) return fallback;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min || n > max) throw new RangeError(`--${name} must be a whole number in ${min}..${max}, got ${v}`);
-    return n;
-  };
-  return {
-    ...base,
-    startupPeers: whole('peers', values.peers, base.startupPeers, 3, 256),
-    idleWindowSeconds: whole('window', values.window, base.idleWindowSeconds, 1, 600),
-    requests: whole('requests', values.requests, base.requests, 1, 10_000),
-    startupRuns: whole('startup-runs', values['startup-runs'], base.startupRuns, 1, 100),
-  };
+  },
+  configure: (values) => {
+    const base = values.quick === true ? QUICK_COSTS_OPTIONS : DEFAULT_COSTS_OPTIONS;
+    const ports = typeof values['port-base'] === 'number' ? portPlan(values['port-base']) : undefined;
+    return {
+      ...base,
+      startupPeers: intOf(values, 'peers', base.startupPeers),
+      idleWindowSeconds: intOf(values, 'window', base.idleWindowSeconds),
+      requests: intOf(values, 'requests', base.requests),
+      startupRuns: intOf(values, 'startup-runs', base.startupRuns),
+      portBase: ports?.peers ?? base.portBase,
+      startupPortBase: ports?.startup ?? base.startupPortBase,
+      floorPort: ports?.fileFloor ?? base.floorPort,
+    };
+  },
+};
+
+/** `--quick`, `--peers N` (start-up), `--window S`, `--requests K`, `--startup-runs K`, `--port-base N` over the defaults. */
+export function costsOptionsFromArgs(args: readonly string[]): CostsBenchOptions {
+  return COSTS_COMMAND.configure(parseBenchArgs(args, COSTS_COMMAND.options));
 }
 
 if (isEntryPoint(import.meta.url)) {
-  void runAsMain('costs', () => runCostsBench(costsOptionsFromArgs(process.argv.slice(2))), formatCosts, writeReport);
+  const options = commandLine(COSTS_COMMAND, process.argv.slice(2));
+  if (options !== undefined) void runAsMain('costs', () => runCostsBench(options), formatCosts, writeReport);
 }

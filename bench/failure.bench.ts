@@ -16,6 +16,7 @@ import { PING_MISSES_DEAD } from '../src/constants.js';
 import { detectionMs, pingTimeoutFor, pingTiming } from '../src/timing.js';
 import { createPrng } from '../src/routing/prng.js';
 import { fmt, Invariants, isEntryPoint, machineInfo, median, Progress, runAsMain, type BenchResult } from './common.js';
+import { commandLine, intOf, listOf, type BenchCommand } from './cli.js';
 import { writeReport } from './report.js';
 import { delay, LiveRing } from './live-network.js';
 
@@ -71,6 +72,37 @@ const VICTIM = 100;
 
 /** The defaults of `npm run bench:failure`. */
 export const DEFAULT_FAILURE_OPTIONS: FailureBenchOptions = { intervals: [0.5, 1, 2], runs: 5, portBase: 22700, seed: 11, deadlineMs: 120_000 };
+
+/** `--quick`: two kills at a 0.5 s interval. */
+export const QUICK_FAILURE_OPTIONS: FailureBenchOptions = { ...DEFAULT_FAILURE_OPTIONS, intervals: [0.5], runs: 2 };
+
+/** The command line of `npm run bench:failure`. */
+export const FAILURE_COMMAND: BenchCommand<FailureBenchOptions> = {
+  command: 'npm run bench:failure --',
+  summary:
+    'A peer killed in a live ring of six: the time until both its predecessors have declared it dead and\n' +
+    'repaired their successors, against the bound the ping interval sets. Writes bench/results/failure.json,\n' +
+    'the report and the summary.',
+  options: {
+    intervals: {
+      kind: 'numbers',
+      arg: 'S,S',
+      min: 0.1,
+      max: 60,
+      help: `ping intervals in seconds (default ${DEFAULT_FAILURE_OPTIONS.intervals.join(',')})`,
+    },
+    runs: { kind: 'int', arg: 'K', min: 1, max: 100, help: `kills per interval (default ${DEFAULT_FAILURE_OPTIONS.runs})` },
+  },
+  configure: (values) => {
+    const base = values.quick === true ? QUICK_FAILURE_OPTIONS : DEFAULT_FAILURE_OPTIONS;
+    return {
+      ...base,
+      intervals: listOf(values, 'intervals', base.intervals),
+      runs: intOf(values, 'runs', base.runs),
+      portBase: intOf(values, 'port-base', base.portBase),
+    };
+  },
+};
 
 /** The ping timeout the CLI derives from an interval. */
 export function pingTimeoutMs(intervalS: number): number {
@@ -208,5 +240,6 @@ export function formatFailure(result: FailureBenchResult): string {
 }
 
 if (isEntryPoint(import.meta.url)) {
-  void runAsMain('failure', () => runFailureBench(DEFAULT_FAILURE_OPTIONS), formatFailure, writeReport);
+  const options = commandLine(FAILURE_COMMAND, process.argv.slice(2));
+  if (options !== undefined) void runAsMain('failure', () => runFailureBench(options), formatFailure, writeReport);
 }

@@ -17,6 +17,7 @@
  */
 import { runLookups } from '../src/routing/simulator.js';
 import { fmt, Invariants, isEntryPoint, machineInfo, mean, percentile, Progress, runAsMain, type BenchResult } from './common.js';
+import { commandLine, intOf, listOf, type BenchCommand } from './cli.js';
 import { writeReport } from './report.js';
 import { ROUTINGS, routingLabel, runLiveLookups, type LiveLookupOptions, type LiveNetworkRun, type RoutingSpec } from './live-lookups.js';
 
@@ -88,6 +89,59 @@ export const DEFAULT_HOPS_OPTIONS: HopsBenchOptions = {
   simulated: { sizes: [8, 16, 32, 64, 256, 1024, 4096, 16384, 65536], keys: 5000, seed: 2026, idBits: 32 },
   routings: ROUTINGS,
   live: DEFAULT_LIVE,
+};
+
+/** `--quick`: simulated sizes up to 16384 with 1000 lookups, one live ring of 8 per routing, 16 lookups once. */
+export const QUICK_HOPS_OPTIONS: HopsBenchOptions = {
+  simulated: { ...DEFAULT_HOPS_OPTIONS.simulated, sizes: [8, 64, 1024, 16384], keys: 1000 },
+  routings: ROUTINGS,
+  live: { ...DEFAULT_LIVE, sizes: [8], lookups: 16, repeats: 1 },
+};
+
+/** The command line of `npm run bench:hops`. */
+export const HOPS_COMMAND: BenchCommand<HopsBenchOptions> = {
+  command: 'npm run bench:hops --',
+  summary:
+    'Hops per lookup under every routing: simulated (up to 65536 peers) and on live rings of real peers,\n' +
+    'every live lookup checked against the simulator. Writes bench/results/hops.json, the report and the summary.',
+  options: {
+    sizes: { kind: 'ints', arg: 'N,N', min: 3, max: 256, help: `live ring sizes (default ${DEFAULT_LIVE.sizes.join(',')})` },
+    'sim-sizes': {
+      kind: 'ints',
+      arg: 'N,N',
+      min: 2,
+      max: 1_000_000,
+      help: `simulated sizes (default ${DEFAULT_HOPS_OPTIONS.simulated.sizes.join(',')})`,
+    },
+    keys: {
+      kind: 'int',
+      arg: 'K',
+      min: 1,
+      max: 1_000_000,
+      help: `simulated lookups per size and routing (default ${DEFAULT_HOPS_OPTIONS.simulated.keys})`,
+    },
+    lookups: { kind: 'int', arg: 'K', min: 1, max: 10_000, help: `live (origin, key) pairs per ring (default ${DEFAULT_LIVE.lookups})` },
+    repeats: { kind: 'int', arg: 'K', min: 1, max: 100, help: `times each live pair is looked up (default ${DEFAULT_LIVE.repeats})` },
+  },
+  configure: (values) => {
+    const base = values.quick === true ? QUICK_HOPS_OPTIONS : DEFAULT_HOPS_OPTIONS;
+    const live = base.live ?? DEFAULT_LIVE;
+    return {
+      ...base,
+      simulated: {
+        ...base.simulated,
+        sizes: listOf(values, 'sim-sizes', base.simulated.sizes),
+        keys: intOf(values, 'keys', base.simulated.keys),
+      },
+      live: {
+        ...live,
+        sizes: listOf(values, 'sizes', live.sizes),
+        lookups: intOf(values, 'lookups', live.lookups),
+        repeats: intOf(values, 'repeats', live.repeats),
+        portBase: intOf(values, 'port-base', live.portBase),
+      },
+    };
+  },
 };
 
 /** Theoretical mean hops of a routing at size n (see the file comment). */
@@ -179,5 +233,6 @@ export function formatHops(result: HopsBenchResult): string {
 }
 
 if (isEntryPoint(import.meta.url)) {
-  void runAsMain('hops', () => runHopsBench(DEFAULT_HOPS_OPTIONS), formatHops, writeReport);
+  const options = commandLine(HOPS_COMMAND, process.argv.slice(2));
+  if (options !== undefined) void runAsMain('hops', () => runHopsBench(options), formatHops, writeReport);
 }

@@ -18,7 +18,6 @@
  * bench` reuses the lookups of the hop benchmark instead of starting the
  * rings again.
  */
-import { parseArgs } from 'node:util';
 import {
   fmt,
   Invariants,
@@ -35,6 +34,7 @@ import {
 } from './common.js';
 import { compareToFloor, ISSUE_13_TARGETS, verdict, type FloorComparison, type Summary } from './floor-math.js';
 import { HOP_FRAME_BYTES, measureHopFloor, type HopFloorOptions } from './floors.js';
+import { commandLine, intOf, listOf, parseBenchArgs, portPlan, type BenchCommand } from './cli.js';
 import { writeReport } from './report.js';
 import { DEFAULT_LIVE } from './hops.bench.js';
 import { runLiveLookups, type LiveLookupOptions, type LiveNetworkRun } from './live-lookups.js';
@@ -197,32 +197,53 @@ export function formatLatency(result: LatencyBenchResult): string {
   return lines.join('\n');
 }
 
-/** `--sizes 8,16`, `--lookups K`, `--repeats K`, `--round-trips K` (the floor's) over the defaults. */
+/** `--quick`: one ring of 8 per routing, 16 lookups once, 200 round trips of the floor. */
+export const QUICK_LATENCY_OPTIONS: LatencyBenchOptions = {
+  live: { ...DEFAULT_LIVE, sizes: [8], lookups: 16, repeats: 1 },
+  floor: { ...DEFAULT_HOP_FLOOR, roundTrips: 200, warmup: 50 },
+};
+
+/** The command line of `npm run bench:latency`. */
+export const LATENCY_COMMAND: BenchCommand<LatencyBenchOptions> = {
+  command: 'npm run bench:latency --',
+  summary:
+    'Milliseconds per lookup against its hops on live rings, and the floor of a hop (a framed round trip\n' +
+    'between two processes, and dht-rpc). Writes bench/results/latency.json, the report and the summary.',
+  options: {
+    sizes: { kind: 'ints', arg: 'N,N', min: 3, max: 2 ** DEFAULT_LIVE.idBits, help: `ring sizes (default ${DEFAULT_LIVE.sizes.join(',')})` },
+    lookups: { kind: 'int', arg: 'K', min: 1, max: 10_000, help: `(origin, key) pairs per ring (default ${DEFAULT_LIVE.lookups})` },
+    repeats: { kind: 'int', arg: 'K', min: 1, max: 100, help: `times each pair is looked up (default ${DEFAULT_LIVE.repeats})` },
+    'round-trips': {
+      kind: 'int',
+      arg: 'K',
+      min: 1,
+      max: 1_000_000,
+      help: `round trips of the hop floor (default ${DEFAULT_HOP_FLOOR.roundTrips})`,
+    },
+  },
+  configure: (values) => {
+    const base = values.quick === true ? QUICK_LATENCY_OPTIONS : { live: DEFAULT_LIVE, floor: DEFAULT_HOP_FLOOR };
+    const floor = base.floor ?? DEFAULT_HOP_FLOOR;
+    const ports = typeof values['port-base'] === 'number' ? portPlan(values['port-base']) : undefined;
+    return {
+      live: {
+        ...base.live,
+        sizes: listOf(values, 'sizes', base.live.sizes),
+        lookups: intOf(values, 'lookups', base.live.lookups),
+        repeats: intOf(values, 'repeats', base.live.repeats),
+        portBase: ports?.peers ?? base.live.portBase,
+      },
+      floor: { ...floor, roundTrips: intOf(values, 'round-trips', floor.roundTrips), port: ports?.hopFloor ?? floor.port },
+    };
+  },
+};
+
+/** `--sizes 8,16`, `--lookups K`, `--repeats K`, `--round-trips K`, `--quick`, `--port-base N` over the defaults. */
 export function latencyOptionsFromArgs(args: readonly string[]): LatencyBenchOptions {
-  const { values } = parseArgs({
-    args: [...args],
-    options: { sizes: { type: 'string' }, lookups: { type: 'string' }, repeats: { type: 'string' }, 'round-trips': { type: 'string' } },
-  });
-  const whole = (name: string, v: string, min: number, max: number): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min || n > max) throw new RangeError(`--${name} must be whole numbers in ${min}..${max}, got ${v}`);
-    return n;
-  };
-  const d = DEFAULT_LIVE;
-  return {
-    live: {
-      ...d,
-      sizes: values.sizes === undefined ? d.sizes : values.sizes.split(',').map((x) => whole('sizes', x, 3, 2 ** d.idBits)),
-      lookups: values.lookups === undefined ? d.lookups : whole('lookups', values.lookups, 1, 10_000),
-      repeats: values.repeats === undefined ? d.repeats : whole('repeats', values.repeats, 1, 100),
-    },
-    floor: {
-      ...DEFAULT_HOP_FLOOR,
-      roundTrips: values['round-trips'] === undefined ? DEFAULT_HOP_FLOOR.roundTrips : whole('round-trips', values['round-trips'], 1, 1_000_000),
-    },
-  };
+  return LATENCY_COMMAND.configure(parseBenchArgs(args, LATENCY_COMMAND.options));
 }
 
 if (isEntryPoint(import.meta.url)) {
-  void runAsMain('latency', () => runLatencyBench(latencyOptionsFromArgs(process.argv.slice(2))), formatLatency, writeReport);
+  const options = commandLine(LATENCY_COMMAND, process.argv.slice(2));
+  if (options !== undefined) void runAsMain('latency', () => runLatencyBench(options), formatLatency, writeReport);
 }

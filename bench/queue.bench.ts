@@ -20,12 +20,12 @@
  * Run: npm run bench:queue (writes bench/results/queue.json, then rewrites
  * report.html and summary.md). `--records N --runs K` for a shorter run.
  */
-import { parseArgs } from 'node:util';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { QUEUE_CAPACITY_BYTES } from '../src/constants.js';
 import { RingQueue } from '../src/queue/ring-queue.js';
 import { isEntryPoint, machineInfo, median, runAsMain, type BenchResult } from './common.js';
 import { BENCH_RECORDS, benchRecords, type PortBatchMode, type QueueBenchJob, type QueueBenchReport } from './queue-workers.js';
+import { commandLine, intOf, type BenchCommand } from './cli.js';
 import { writeReport } from './report.js';
 
 /** Compiled worker script; from the TS source (a vitest smoke test) use the build. */
@@ -214,15 +214,38 @@ export function formatQueueBench(result: QueueBenchResult): string {
   return lines.join('\n');
 }
 
-/** `--records N --runs K` over the defaults. */
-function optionsFromArgs(args: readonly string[]): QueueBenchOptions {
-  const { values } = parseArgs({ args: [...args], options: { records: { type: 'string' }, runs: { type: 'string' } } });
-  return {
-    records: values.records === undefined ? DEFAULT_QUEUE_OPTIONS.records : Number(values.records),
-    runs: values.runs === undefined ? DEFAULT_QUEUE_OPTIONS.runs : Number(values.runs),
-  };
-}
+/** `--quick`: 100,000 records, one run. */
+export const QUICK_QUEUE_OPTIONS: QueueBenchOptions = { records: 100_000, runs: 1 };
+
+/** The command line of `npm run bench:queue`. */
+export const QUEUE_COMMAND: BenchCommand<QueueBenchOptions> = {
+  command: 'npm run bench:queue --',
+  summary:
+    'The ring queue against postMessage (one record per message, and 64 per buffer, copied or transferred),\n' +
+    'with 1 and 3 producers. Writes bench/results/queue.json, the report and the summary.',
+  options: {
+    records: {
+      kind: 'int',
+      arg: 'N',
+      min: 1000,
+      max: 100_000_000,
+      help: `records per measurement (default ${DEFAULT_QUEUE_OPTIONS.records})`,
+    },
+    runs: {
+      kind: 'int',
+      arg: 'K',
+      min: 1,
+      max: 100,
+      help: `measurements per contender, the median kept (default ${DEFAULT_QUEUE_OPTIONS.runs})`,
+    },
+  },
+  configure: (values) => {
+    const base = values.quick === true ? QUICK_QUEUE_OPTIONS : DEFAULT_QUEUE_OPTIONS;
+    return { records: intOf(values, 'records', base.records), runs: intOf(values, 'runs', base.runs) };
+  },
+};
 
 if (isEntryPoint(import.meta.url)) {
-  void runAsMain('queue', () => runQueueBench(optionsFromArgs(process.argv.slice(2))), formatQueueBench, writeReport);
+  const options = commandLine(QUEUE_COMMAND, process.argv.slice(2));
+  if (options !== undefined) void runAsMain('queue', () => runQueueBench(options), formatQueueBench, writeReport);
 }

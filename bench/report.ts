@@ -14,6 +14,7 @@ import { costLines } from './floor-math.js';
 import type { FailureBenchResult } from './failure.bench.js';
 import type { HopsBenchResult } from './hops.bench.js';
 import type { LatencyBenchResult } from './latency.bench.js';
+import type { MicroBenchResult } from './micro.bench.js';
 import type { QueueBenchResult } from './queue.bench.js';
 import { barChart, xyChart, type Series } from './svg.js';
 import {
@@ -21,6 +22,7 @@ import {
   failureTables,
   hopsTables,
   latencyTables,
+  microTables,
   queueTables,
   tableToHtml,
   tableToMarkdown,
@@ -37,6 +39,7 @@ export interface ReportInputs {
   failure?: FailureBenchResult | undefined;
   queue?: QueueBenchResult | undefined;
   costs?: CostsBenchResult | undefined;
+  micro?: MicroBenchResult | undefined;
 }
 
 const COLORS: Record<string, string> = { ring: '#d62728', 'ring-list r=2': '#ff7f0e', 'ring-list r=4': '#2ca02c', chord: '#1f77b4' };
@@ -55,6 +58,7 @@ export function loadResults(dir: string): ReportInputs {
     failure: read('failure') as ReportInputs['failure'],
     queue: read('queue') as ReportInputs['queue'],
     costs: read('costs') as ReportInputs['costs'],
+    micro: read('micro') as ReportInputs['micro'],
   };
 }
 
@@ -204,7 +208,7 @@ function machineLine(m: Partial<MachineInfo> & { node: string; cpus: number; dat
 /** The report's sections, in order: a title, the run's machine, tables, a chart. */
 function sections(inputs: ReportInputs): { id: string; title: string; machine: string; tables: Table[]; chart: string; failures: string[] }[] {
   const out = [];
-  const { hops, latency, transfer, failure, queue, costs } = inputs;
+  const { hops, latency, transfer, failure, queue, costs, micro } = inputs;
   if (hops !== undefined)
     out.push({
       id: 'hops',
@@ -259,6 +263,15 @@ function sections(inputs: ReportInputs): { id: string; title: string; machine: s
       chart: queueChart(queue),
       failures: queue.invariantFailures,
     });
+  if (micro !== undefined)
+    out.push({
+      id: 'micro',
+      title: 'Micro-benchmarks',
+      machine: machineLine(micro),
+      tables: microTables(micro),
+      chart: '',
+      failures: micro.invariantFailures,
+    });
   return out;
 }
 
@@ -277,7 +290,7 @@ export function renderReport(inputs: ReportInputs): { html: string; markdown: st
     '<html lang="en"><head><meta charset="utf-8"><title>p2p-dht benchmarks</title>',
     `<style>${STYLE}</style></head><body>`,
     '<h1>p2p-dht benchmarks</h1>',
-    '<p>Reproduce with <code>npm run bench</code> (or <code>npm run bench:hops</code>, <code>bench:latency</code>, <code>bench:transfer</code>, <code>bench:failure</code>, <code>bench:queue</code>, <code>bench:costs</code>). Raw numbers: the JSON files beside this page.</p>',
+    '<p>Reproduce with <code>npm run bench</code> (or <code>npm run bench:hops</code>, <code>bench:latency</code>, <code>bench:transfer</code>, <code>bench:failure</code>, <code>bench:queue</code>, <code>bench:costs</code>, <code>bench:micro</code>; <code>--help</code> lists the options of each). Raw numbers: the JSON files beside this page.</p>',
     failures.length === 0
       ? '<p>Every invariant held (lookups at their owners, live hops equal to simulated hops, received files identical).</p>'
       : `<div class="fail"><b>Invariants broken:</b><ul>${failures.map((f) => `<li>${esc(f)}</li>`).join('')}</ul></div>`,

@@ -9,6 +9,7 @@ import { costLines, ISSUE_13_TARGETS, ratioText, verdict } from './floor-math.js
 import type { FailureBenchResult } from './failure.bench.js';
 import type { HopsBenchResult, HopsRow } from './hops.bench.js';
 import type { LatencyBenchResult } from './latency.bench.js';
+import type { MicroBenchResult } from './micro.bench.js';
 import { esc } from './svg.js';
 import type { TransferBenchResult } from './transfer.bench.js';
 
@@ -301,6 +302,29 @@ export function queueTables(result: QueueBenchResult): Table[] {
         Math.round(r.messagesPerSecond).toLocaleString('en-US'),
         fmt(r.ratioToPostMessage, 2),
         fmt(r.ratioToBatchedPostMessage, 2),
+      ]),
+    },
+  ];
+}
+
+/** The micro-benchmarks: one row per task, per operation. */
+export function microTables(result: MicroBenchResult): Table[] {
+  const p = result.parameters;
+  return [
+    {
+      title: 'Micro-benchmarks: codec, next hop, fingers, simulated lookups',
+      note:
+        `tinybench, one thread, ${p.timeMs} ms a task after a warm-up; each call does ${p.batch} operations over the same seeded inputs ` +
+        `(${p.peers} peers with 32-bit IDs), and the figures are per operation. ± %: relative margin of error of the mean.`,
+      head: ['group', 'task', 'M ops/s', 'ns/op (mean)', 'ns/op (p99)', '± %', 'samples'],
+      rows: result.results.rows.map((r) => [
+        r.group,
+        r.name,
+        fmt(r.opsPerSecond / 1e6, 2),
+        fmt(r.meanNs, 0),
+        fmt(r.p99Ns, 0),
+        fmt(r.rmePercent, 1),
+        String(r.samples),
       ]),
     },
   ];

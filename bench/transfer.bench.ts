@@ -32,12 +32,12 @@ import { createHash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { PeerNetwork } from '../src/testnet/network.js';
 import { createPrng } from '../src/routing/prng.js';
 import { ExitWatch } from './live-network.js';
 import { formatBytes, fmt, Invariants, isEntryPoint, machineInfo, median, Progress, runAsMain, type BenchResult } from './common.js';
+import { commandLine, intOf, listOf, type BenchCommand } from './cli.js';
 import { writeReport } from './report.js';
 import type { RawPipeCommand, RawPipeReport, RawPipeRole } from './raw-pipe-worker.js';
 
@@ -372,22 +372,47 @@ export function formatTransfer(result: TransferBenchResult): string {
   return lines.join('\n');
 }
 
-/** `--max-mib N` (sizes up to N MiB), `--runs K`, `--runs-large K` over the defaults. */
-function optionsFromArgs(args: readonly string[]): TransferBenchOptions {
-  const { values } = parseArgs({
-    args: [...args],
-    options: { 'max-mib': { type: 'string' }, runs: { type: 'string' }, 'runs-large': { type: 'string' } },
-  });
-  const d = DEFAULT_TRANSFER_OPTIONS;
-  const maxBytes = values['max-mib'] === undefined ? Infinity : Number(values['max-mib']) * MIB;
-  return {
-    ...d,
-    sizes: d.sizes.filter((b) => b <= maxBytes),
-    runs: values.runs === undefined ? d.runs : Number(values.runs),
-    runsLarge: values['runs-large'] === undefined ? d.runsLarge : Number(values['runs-large']),
-  };
-}
+/** `--quick`: 1 KiB, 64 KiB and 1 MiB, three runs each. */
+export const QUICK_TRANSFER_OPTIONS: TransferBenchOptions = { ...DEFAULT_TRANSFER_OPTIONS, sizes: [KIB, 64 * KIB, MIB], runs: 3, runsLarge: 1 };
+
+/** The command line of `npm run bench:transfer`. */
+export const TRANSFER_COMMAND: BenchCommand<TransferBenchOptions> = {
+  command: 'npm run bench:transfer --',
+  summary:
+    'Request of one file between two live peers against a raw TCP pipe between the same two processes,\n' +
+    'size by size. Writes bench/results/transfer.json, the report and the summary.',
+  options: {
+    sizes: {
+      kind: 'bytes',
+      arg: 'SIZES',
+      min: 1,
+      max: 4 * GIB,
+      help: `file sizes, e.g. 1k,64k,1m,16m (default ${DEFAULT_TRANSFER_OPTIONS.sizes.map(formatBytes).join(', ').replaceAll(' ', '')})`,
+    },
+    'max-mib': { kind: 'number', arg: 'N', min: 0, help: 'only the sizes up to N MiB' },
+    runs: { kind: 'int', arg: 'K', min: 1, max: 1000, help: `runs per contender and size (default ${DEFAULT_TRANSFER_OPTIONS.runs})` },
+    'runs-large': {
+      kind: 'int',
+      arg: 'K',
+      min: 1,
+      max: 1000,
+      help: `runs from ${formatBytes(DEFAULT_TRANSFER_OPTIONS.largeFrom)} on (default ${DEFAULT_TRANSFER_OPTIONS.runsLarge})`,
+    },
+  },
+  configure: (values) => {
+    const base = values.quick === true ? QUICK_TRANSFER_OPTIONS : DEFAULT_TRANSFER_OPTIONS;
+    const maxBytes = intOf(values, 'max-mib', Infinity) * MIB;
+    return {
+      ...base,
+      sizes: listOf(values, 'sizes', base.sizes).filter((b) => b <= maxBytes),
+      runs: intOf(values, 'runs', base.runs),
+      runsLarge: intOf(values, 'runs-large', base.runsLarge),
+      portBase: intOf(values, 'port-base', base.portBase),
+    };
+  },
+};
 
 if (isEntryPoint(import.meta.url)) {
-  void runAsMain('transfer', () => runTransferBench(optionsFromArgs(process.argv.slice(2))), formatTransfer, writeReport);
+  const options = commandLine(TRANSFER_COMMAND, process.argv.slice(2));
+  if (options !== undefined) void runAsMain('transfer', () => runTransferBench(options), formatTransfer, writeReport);
 }

@@ -25,7 +25,7 @@ describe('the benchmark harness at a tiny size', () => {
     if (dir !== '') await fs.rm(dir, { recursive: true, force: true });
   });
 
-  it('runs hops (simulated and live), latency with its floor, transfer, failure, costs and queue, and writes the report', async () => {
+  it('runs hops (simulated and live), latency with its floor, transfer, failure, costs, queue and micro, and writes the report', async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'p2p-bench-smoke-'));
     const printed: string[] = [];
     const outcome = await runAll({
@@ -65,10 +65,11 @@ describe('the benchmark harness at a tiny size', () => {
         floorPort: PORT_BASE + 295,
         deadlineMs: 30_000,
       },
+      micro: { timeMs: 20, peers: 64, seed: 1 },
       log: (text) => printed.push(text),
     });
     expect(outcome.failures).toEqual([]);
-    for (const name of ['hops', 'latency', 'transfer', 'failure', 'costs', 'queue']) {
+    for (const name of ['hops', 'latency', 'transfer', 'failure', 'costs', 'queue', 'micro']) {
       expect(existsSync(path.join(dir, `${name}.json`)), name).toBe(true);
     }
 
@@ -106,6 +107,7 @@ describe('the benchmark harness at a tiny size', () => {
     expect(summary).toContain('### Transfer throughput');
     expect(summary).toContain('### One hop beside its floor');
     expect(summary).toContain('### What a peer costs, beside its floor');
-    expect(printed.length).toBe(6);
+    expect(summary).toContain('### Micro-benchmarks');
+    expect(printed.length).toBe(7);
   }, 120_000);
 });

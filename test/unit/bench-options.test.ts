@@ -1,12 +1,21 @@
 /**
- * The options of bench:costs (bench/costs.bench.ts) and bench:latency: the
- * quick preset, the flags over the defaults, bad values named, and the spread
- * of the start-up IDs. No peer is started here.
+ * The benchmarks' command line (bench/cli.ts and each bench's command):
+ * the quick presets, the flags over the defaults, --only and --port-base of
+ * npm run bench, bad values named, every option in --help; the progress
+ * line's ETA; and the spread of the start-up IDs. No peer is started here.
  */
 import { describe, expect, it } from 'vitest';
-import { costsOptionsFromArgs, DEFAULT_COSTS_OPTIONS, QUICK_COSTS_OPTIONS, spreadIds } from '../../bench/costs.bench.js';
+import { COSTS_COMMAND, costsOptionsFromArgs, DEFAULT_COSTS_OPTIONS, QUICK_COSTS_OPTIONS, spreadIds } from '../../bench/costs.bench.js';
 import { DEFAULT_LIVE } from '../../bench/hops.bench.js';
-import { DEFAULT_HOP_FLOOR, latencyOptionsFromArgs } from '../../bench/latency.bench.js';
+import { DEFAULT_HOP_FLOOR, LATENCY_COMMAND, latencyOptionsFromArgs } from '../../bench/latency.bench.js';
+import { benchUsage, parseBenchArgs, parseBytes } from '../../bench/cli.js';
+import { etaText } from '../../bench/common.js';
+import { FAILURE_COMMAND } from '../../bench/failure.bench.js';
+import { HOPS_COMMAND } from '../../bench/hops.bench.js';
+import { MICRO_COMMAND } from '../../bench/micro.bench.js';
+import { QUEUE_COMMAND } from '../../bench/queue.bench.js';
+import { BENCH_NAMES, DEFAULT_RUN_ALL, RUN_ALL_COMMAND } from '../../bench/run-all.js';
+import { TRANSFER_COMMAND } from '../../bench/transfer.bench.js';
 
 describe('costsOptionsFromArgs', () => {
   it('is the defaults without flags, the quick preset with --quick', () => {
@@ -60,5 +69,83 @@ describe('latencyOptionsFromArgs', () => {
 
   it('names a bad size', () => {
     expect(() => latencyOptionsFromArgs(['--sizes', '8,2'])).toThrow(/--sizes/);
+  });
+});
+
+describe('the benchmarks’ shared command line', () => {
+  it('reads flags, numbers, lists, sizes and names, and names the first mistake', () => {
+    const table = {
+      sizes: { kind: 'bytes', help: '' },
+      runs: { kind: 'int', min: 1, max: 9, help: '' },
+      intervals: { kind: 'numbers', min: 0.1, help: '' },
+      only: { kind: 'names', choices: ['hops', 'queue'], help: '' },
+    } as const;
+    expect(parseBenchArgs(['--quick', '--sizes', '1k,64K,1m', '--runs=3', '--intervals', '0.5,2', '--only', 'queue'], table)).toEqual({
+      quick: true,
+      sizes: [1024, 65536, 1048576],
+      runs: 3,
+      intervals: [0.5, 2],
+      only: ['queue'],
+    });
+    expect(parseBytes('1.5k')).toBe(1536);
+    expect(parseBytes('2 GiB')).toBe(2 ** 31);
+    expect(parseBytes('x')).toBeUndefined();
+    expect(() => parseBenchArgs(['--runs', '10'], table)).toThrow(/--runs takes whole numbers in 1..9, got "10"/);
+    expect(() => parseBenchArgs(['--only', 'hops,disk'], table)).toThrow(/--only takes names among hops, queue/);
+    expect(() => parseBenchArgs(['--bogus'], table)).toThrow(/unknown option --bogus/);
+    expect(() => parseBenchArgs(['--runs'], table)).toThrow(/--runs needs a value/);
+    expect(() => parseBenchArgs(['now'], table)).toThrow(/unexpected argument "now"/);
+    expect(() => parseBenchArgs(['--port-base', '80'], table)).toThrow(/--port-base/);
+  });
+
+  it('prints every option, the shared ones included, in --help', () => {
+    for (const cmd of [
+      HOPS_COMMAND,
+      LATENCY_COMMAND,
+      TRANSFER_COMMAND,
+      FAILURE_COMMAND,
+      COSTS_COMMAND,
+      QUEUE_COMMAND,
+      MICRO_COMMAND,
+      RUN_ALL_COMMAND,
+    ]) {
+      const usage = benchUsage(cmd.command, cmd.summary, cmd.options);
+      for (const name of [...Object.keys(cmd.options), 'help', 'quick', 'port-base']) expect(usage, cmd.command).toContain(`--${name}`);
+    }
+  });
+
+  it('--quick, --only, --sizes and --port-base of npm run bench', () => {
+    const quick = RUN_ALL_COMMAND.configure(
+      parseBenchArgs(['--quick', '--only', 'hops,transfer', '--port-base', '20000'], RUN_ALL_COMMAND.options),
+    );
+    expect(quick.only).toEqual(['hops', 'transfer']);
+    expect(quick.hops.live?.sizes).toEqual([8]);
+    expect(quick.hops.live?.portBase).toBe(20000);
+    expect(quick.transfer.portBase).toBe(20000);
+    expect(quick.costs).toMatchObject({ portBase: 20000, startupPortBase: 20300, floorPort: 20270 });
+    expect(quick.hopFloor.port).toBe(20260);
+    expect(quick.micro?.timeMs).toBeLessThan(DEFAULT_RUN_ALL.micro?.timeMs ?? 0);
+    const full = RUN_ALL_COMMAND.configure(parseBenchArgs(['--sizes', '8,16'], RUN_ALL_COMMAND.options));
+    expect(full.hops.live?.sizes).toEqual([8, 16]);
+    expect(full.transfer).toEqual(DEFAULT_RUN_ALL.transfer);
+    expect(full.only).toEqual(BENCH_NAMES);
+  });
+
+  it('each benchmark’s --quick is smaller than its default, and --port-base moves its peers', () => {
+    expect(TRANSFER_COMMAND.configure({ quick: true }).sizes.at(-1)).toBeLessThanOrEqual(2 ** 20);
+    expect(FAILURE_COMMAND.configure({ quick: true }).runs).toBeLessThan(FAILURE_COMMAND.configure({}).runs);
+    expect(QUEUE_COMMAND.configure({ quick: true }).records).toBeLessThan(QUEUE_COMMAND.configure({}).records);
+    expect(HOPS_COMMAND.configure({ 'port-base': 20000 }).live?.portBase).toBe(20000);
+    expect(FAILURE_COMMAND.configure({ 'port-base': 20000 }).portBase).toBe(20000);
+    expect(TRANSFER_COMMAND.configure({ sizes: [1024, 2 ** 30], 'max-mib': 1 }).sizes).toEqual([1024]);
+  });
+});
+
+describe('etaText', () => {
+  it('is the time left at the pace so far', () => {
+    expect(etaText(10_000, 0, 4)).toBe('ETA --:--');
+    expect(etaText(10_000, 1, 4)).toBe('ETA 0:30');
+    expect(etaText(60_000, 1, 3)).toBe('ETA 2:00');
+    expect(etaText(5_000, 4, 4)).toBe('ETA 0:00');
   });
 });

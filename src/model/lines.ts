@@ -1,6 +1,6 @@
 /**
  * The lines a peer prints, exactly as the specification writes them
- * (shared/spec/services.md, section 3), built from their variable parts.
+ * (docs/protocol.md, section 4), built from their variable parts.
  * Every other module (the reference model, the example, the tests) takes
  * its lines from here, so that a line's text lives in one place besides the
  * services that print it.

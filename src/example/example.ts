@@ -86,9 +86,14 @@ export async function prepareDirectory(dir: string | undefined): Promise<string>
 export async function runExample(argv: readonly string[]): Promise<number> {
   const opts = parseExampleArgs(argv);
   const dir = await prepareDirectory(opts.dir);
+  // Ctrl-C during the walkthrough: the peers (same process group) end with
+  // it; the directory goes too. (At the prompt, readline takes Ctrl-C: exit.)
+  const onInterrupt = (): void => void cleanUp(dir, opts).finally(() => process.exit(130));
+  process.once('SIGINT', onInterrupt);
   try {
     return await runIn(dir, opts);
   } finally {
+    process.off('SIGINT', onInterrupt);
     await cleanUp(dir, opts);
   }
 }
@@ -101,6 +106,7 @@ async function cleanUp(dir: string, opts: ExampleOptions): Promise<void> {
     return;
   }
   await fs.rm(dir, { recursive: true, force: true });
+  process.stdout.write(`Removed ${dir} (--keep keeps it)\n`);
 }
 
 async function runIn(dir: string, opts: ExampleOptions): Promise<number> {

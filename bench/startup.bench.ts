@@ -11,7 +11,7 @@
  * Per network: spawn of the first → the last peer's first `ping-sent`
  * ("all pinged") and → the last peer's first `ping-response` ("all answered").
  *
- * Run: npm run bench:startup [-- --peers 64 --runs 3 --port-base 25000]
+ * Run: npm run bench:startup [-- --peers 64 --runs 3 --port-base 18600]
  * (writes bench/results/startup.json). Linux only (/proc).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -61,6 +61,9 @@ export interface StartupRow {
 }
 
 type Result = BenchResult<StartupBenchOptions, StartupRow[]>;
+
+/** Defaults: 64 peers, 3 runs, ports 18600..18855 (below the ephemeral range, outside every test file's). */
+export const DEFAULT_STARTUP_OPTIONS: StartupBenchOptions = { peers: 64, runs: 3, portBase: 18600, deadlineMs: 120_000 };
 
 const TICK_MS = 1000 / 100; // /proc's clock ticks (USER_HZ = 100 on Linux)
 
@@ -239,7 +242,7 @@ function parseOptions(argv: readonly string[]): StartupBenchOptions {
   if (!Number.isInteger(runs) || runs < 1) throw new RangeError(`--runs must be a positive integer, got ${values.runs}`);
   if (!Number.isInteger(portBase) || portBase < 1024 || portBase + 255 > 65535)
     throw new RangeError(`--port-base must leave room for 256 ports, got ${values['port-base']}`);
-  return { peers, runs, portBase, deadlineMs: 120_000 };
+  return { peers, runs, portBase, deadlineMs: DEFAULT_STARTUP_OPTIONS.deadlineMs };
 }
 
 if (isEntryPoint(import.meta.url)) {

@@ -43,7 +43,7 @@ export interface StartupRun {
   firstPingMs: number[];
   /** Per process: CPU (user + system) by its first ping, ms. */
   cpuMs: number[];
-  /** Per process: RSS 2 s after the last one pinged, MB. */
+  /** Per process: RSS 2 s after the last one pinged, MiB. */
   rssMb: number[];
   /** 1-minute load average before the run. */
   load1: number;
@@ -78,7 +78,7 @@ function cpuOf(pid: number | undefined): number {
   }
 }
 
-/** Resident set size of process `pid`, MB. */
+/** Resident set size of process `pid`, MiB. */
 function rssOf(pid: number | undefined): number {
   if (pid === undefined) return Number.NaN;
   try {
@@ -204,7 +204,7 @@ export async function runStartupBench(opts: StartupBenchOptions): Promise<Result
 
 /** The human report. */
 export function formatStartup(result: Result): string {
-  const head = ['contender', 'processes', 'all pinged (s, median)', 'per process: first ping (ms)', 'CPU (ms)', 'RSS (MB)', 'load (1 min)'];
+  const head = ['contender', 'processes', 'all pinged (s, median)', 'per process: first ping (ms)', 'CPU (ms)', 'RSS (MiB)', 'load (1 min)'];
   const rows = result.results.map((r) => [
     r.contender === 'peer' ? 'peer (bin/p2p.js init, ping 1 s)' : 'floor: node + 5 idle workers',
     String(r.processes),

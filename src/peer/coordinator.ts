@@ -22,7 +22,7 @@ import { MessageChannel, Worker } from 'node:worker_threads';
 import * as Comlink from 'comlink/dist/esm/comlink.mjs';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import '../runtime/comlink-errors.js';
-import { QUEUE_CAPACITY_BYTES, STOP_GRACE_MS } from '../constants.js';
+import { QUEUE_CAPACITY_BYTES, ROLE_MAX_OLD_GENERATION_MB, STOP_GRACE_MS } from '../constants.js';
 import { deserializeError, P2PError } from '../errors.js';
 import { RingQueue } from '../queue/ring-queue.js';
 import type { ConsumerApi } from '../roles/consumer.js';
@@ -142,6 +142,7 @@ export class Peer {
           transferList: role === 'consumer' ? [controlPort] : [],
           stdin: role === 'stdin-reader',
           name: `p2p-${this.config.self.id}-${role}`,
+          resourceLimits: { maxOldGenerationSizeMb: ROLE_MAX_OLD_GENERATION_MB },
         });
         this.workers.set(role, worker);
         const threadId = worker.threadId; // -1 once the worker has exited

@@ -94,6 +94,9 @@ export const TCP_FRAME_DEADLINE_MS = 5_000;
  */
 export const MAX_LOOKUP_HOPS = 1024;
 
+/** `status` waits at most this long for each thread to say how often it woke (runtime/activity.ts). */
+export const ACTIVITY_ASK_TIMEOUT_MS = 200;
+
 /** How long stopping workers may take before they are terminated. */
 export const STOP_GRACE_MS = 3000;
 

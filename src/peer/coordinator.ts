@@ -28,6 +28,7 @@ import { RingQueue } from '../queue/ring-queue.js';
 import type { ConsumerApi } from '../roles/consumer.js';
 import type { PeerConfig } from '../node/config.js';
 import { openEventLog, type EventLog } from './event-log.js';
+import { answerAsks } from '../runtime/activity.js';
 import type { PeerEvent, RoleMessage } from '../runtime/events.js';
 import { PeerState, ROLES, type Role } from '../runtime/peer-state.js';
 import type { RoleWorkerData } from '../roles/role-host.js';
@@ -66,6 +67,8 @@ export class Peer {
   private stopping: Promise<PeerExit> | undefined;
   private readonly workers = new Map<Role, Worker>();
   private readonly eventLog: EventLog | undefined;
+  /** Answers `status`'s asks for the main thread's wake-ups and timers (runtime/activity.ts). */
+  private readonly asks: { stop(): void };
   /** The consumer's control API. */
   readonly control: Comlink.Remote<ConsumerApi>;
 
@@ -79,6 +82,10 @@ export class Peer {
     this.exited = new Promise((resolve) => (this.resolveExit = resolve));
     this.eventLog = options.eventsFile === undefined ? undefined : openEventLog(options.eventsFile);
     this.control = Comlink.wrap<ConsumerApi>(nodeEndpoint(controlPort));
+    this.asks = answerAsks(state, 'coordinator', (err) => {
+      const message = err instanceof Error ? err.message : String(err);
+      process.stderr.write(`p2p: peer ${config.self.id}: answering an activity ask failed: ${message}\n`);
+    });
   }
 
   /** Starts the five workers; resolves once each has said ready (and, for `join`, the join request is delivered). */
@@ -229,6 +236,7 @@ export class Peer {
       clearTimeout(grace);
     }
     await Promise.all(exits);
+    this.asks.stop();
     const exit = { code, reason };
     // `stop()` never rejects (its callers do not wait for it): whatever
     // closing the channel or the event log throws, the peer has stopped.

@@ -16,6 +16,8 @@ import { pingTimeoutFor } from '../timing.js';
 export interface PeerCommand {
   readonly config: PeerConfig;
   readonly eventsFile?: string | undefined;
+  /** Emit a 'snapshot' event this often (ms); undefined: never. */
+  readonly snapshotEveryMs?: number | undefined;
 }
 
 /** Help text of `p2p`. */
@@ -37,6 +39,8 @@ Options of init and join:
   --port N          this peer's port (default PORT_BASE + PEER)
   --data-dir DIR    where files NNNN.<ext> are kept (default: working directory)
   --events FILE     append every event as a JSON line to FILE (or fd:N)
+  --snapshot-every S  also add the peer's state (a 'snapshot' event) to the
+                    events every S seconds, for p2p view (default: never)
   --routing MODE    ring (the course's, default), ring-list (skip through the
                     successor list) or chord
   --successors R    successors kept, 1 to 8 (default 2); outside Chord, the
@@ -128,6 +132,7 @@ export const PEER_OPTIONS = {
   routing: { type: 'string' },
   successors: { type: 'string' },
   'id-bits': { type: 'string' },
+  'snapshot-every': { type: 'string' },
 } as const satisfies OptionTypes;
 
 function integer(text: string | undefined, what: string, min: number, max: number): number {
@@ -233,5 +238,10 @@ export function parsePeerCommand(kind: 'init' | 'join', argv: readonly string[],
     successors,
     routing,
   };
-  return { config, eventsFile: options.events };
+  const snapshotEvery = options['snapshot-every'];
+  const snapshotSeconds = Number(snapshotEvery);
+  if (snapshotEvery !== undefined && (!Number.isFinite(snapshotSeconds) || snapshotSeconds < 0.1 || snapshotSeconds > 3600)) {
+    throw badArgument(`--snapshot-every must be a number of seconds from 0.1 to 3600, got "${snapshotEvery}"`);
+  }
+  return { config, eventsFile: options.events, snapshotEveryMs: snapshotEvery === undefined ? undefined : Math.round(snapshotSeconds * 1000) };
 }

@@ -24,7 +24,8 @@ export interface PeerCommand {
 export const USAGE = `Usage:
   p2p init PEER FIRST_SUCCESSOR SECOND_SUCCESSOR [MORE_SUCCESSORS...] PING_INTERVAL [options]
   p2p join PEER KNOWN_PEER PING_INTERVAL [options]
-  p2p example [--routing MODE] [--order ORDER] [--full] [--interactive] [--ping SECONDS] [--port-base N] [--dir DIR]
+  p2p example [--routing MODE] [--order ORDER] [--full] [--interactive] [--ping SECONDS] [--port-base N] [--dir DIR] [--view]
+  p2p view [EVENTS_FILE|DIR...] [--port N] [--id-bits M]
 
 A peer listens on TCP and UDP port PORT_BASE + PEER. PEER and the others are
 IDs in 0..2^m-1 (m = --id-bits, 8 by default: 0..255); a peer on another host
@@ -61,6 +62,15 @@ Options of example:
   --port-base N     base of the ports, 1 to 65280 (default 12000, or $P2P_PORT_BASE)
   --dir DIR         the peers' working directory, where the sample files are
                     copied (default: a fresh temporary directory)
+  --view            also serve the live ring view (its URL is printed), kept
+                    up after the walkthrough until Ctrl-C
+
+p2p view serves the live ring view on 127.0.0.1 (it prints the URL), fed by
+the event files of running peers (started with --events FILE and, for the
+panels, --snapshot-every 1); a directory means every *.jsonl file in it.
+Without files, the page opens a recorded events file itself.
+  --port N          the view's port (default: any free one)
+  --id-bits M       the peers' ID width, until their snapshots say it
 
 Examples:
   p2p init 2 4 5 30          the course's first peer

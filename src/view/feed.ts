@@ -165,16 +165,16 @@ export function tailEvents(hub: EventHub, targets: readonly string[], onError: (
     }
   };
 
+  const once = async (): Promise<void> => {
+    await discover().catch((err: unknown) => report('reading the directory', err));
+    for (const [file, state] of files) await readNew(file, state).catch((err: unknown) => report(file, err));
+  };
+  // One read at a time; a poll asked for during one runs after it, so that
+  // it sees everything written before it was asked for.
   const poll = (): Promise<void> => {
-    running ??= (async () => {
-      try {
-        await discover();
-        for (const [file, state] of files) await readNew(file, state).catch((err: unknown) => report(file, err));
-      } finally {
-        running = undefined;
-      }
-    })();
-    return running;
+    const next = (running ?? Promise.resolve()).then(once);
+    running = next;
+    return next;
   };
 
   const loop = (): void => {

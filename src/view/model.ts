@@ -303,9 +303,10 @@ export class ViewModel {
       case 'process-exited': {
         const code = num(f['code']);
         const signal = str(f['signal']);
-        const how = signal !== undefined ? 'was killed' : `exited with code ${code ?? '?'}`;
-        if (p.status === 'leaving' || code === 0) this.setStatus(p, 'quit', at);
-        else this.setStatus(p, 'dead', at);
+        // `p2p` exits 130 on SIGINT and 143 on SIGTERM (src/cli/main.ts): stopped, not failed.
+        const stopped = code === 0 || code === 130 || code === 143;
+        const how = signal !== undefined ? 'was killed' : stopped && code !== 0 ? 'was stopped' : `exited with code ${code ?? '?'}`;
+        this.setStatus(p, p.status === 'leaving' || stopped ? 'quit' : 'dead', at);
         this.mark({ time: at, kind: 'exit', peer: p.id, text: `Peer ${p.id}'s process ${how}` });
         break;
       }

@@ -149,6 +149,7 @@ describe.skipIf(!browserAvailable())('the live view in a real browser', () => {
     );
     await waitForView(page, 'the request on screen, paused', (st, id) => st.mode === 'paused' && st.visible.includes(id), request?.id ?? '');
     await page.locator('#log li[data-kind="request"]').first().waitFor({ timeout: DEADLINE_MS });
+    await page.locator('#ring[data-mode="paused"]').waitFor({ timeout: DEADLINE_MS });
     const dir = path.join(packageRoot(), 'test-artifacts');
     mkdirSync(dir, { recursive: true });
     await page.screenshot({ path: path.join(dir, 'view.png') });

@@ -12,6 +12,9 @@ import { angleOf, type PeerView, type Trail, type ViewModel } from '../model.js'
 export const MARK_PULSE_MS = 4000;
 /** How long an ended peer stays on the circle, crossed out (ms). */
 export const ENDED_LINGER_MS = 8000;
+/** Most trails labelled with their hop count at once (the newest). */
+const MAX_TRAIL_LABELS = 8;
+const labelled = new Set<string>();
 /** How a trail's label begins, by kind. */
 const TRAIL_LABELS = { store: 'Store', request: 'Request', join: 'Join of', lookup: 'lookup' } as const;
 /** How long a hop takes to draw (ms). */
@@ -111,11 +114,19 @@ export function drawFrame(ctx: CanvasRenderingContext2D, width: number, height: 
   const focus = opts.focus === undefined ? undefined : model.peers.get(opts.focus);
   if (focus !== undefined) drawLinks(ctx, focus, pos, live);
 
-  // Trails, oldest first, so the newest is on top.
-  for (const t of model.visibleTrails(opts.now)) {
-    if (t.kind === 'lookup' && !opts.lookups) continue;
-    drawTrail(ctx, t, opts.now, pos, cx, cy);
+  // Trails, oldest first, so the newest is on top; only the newest few
+  // labelled, so that a busy network stays readable.
+  const trails = model.visibleTrails(opts.now).filter((t) => opts.lookups || t.kind !== 'lookup');
+  let labels = 0;
+  for (let i = trails.length - 1; i >= 0; i--) {
+    const t = trails[i]!;
+    if (t.kind !== 'lookup' && labels < MAX_TRAIL_LABELS) {
+      labels++;
+      labelled.add(t.id);
+    }
   }
+  for (const t of trails) drawTrail(ctx, t, opts.now, pos, cx, cy, labelled.has(t.id));
+  labelled.clear();
 
   // Transfers: a dashed line with a dot moving along it while running.
   for (const tr of model.transfers.values()) {
@@ -285,6 +296,7 @@ function drawTrail(
   pos: (id: number, radius?: number) => { x: number; y: number },
   cx: number,
   cy: number,
+  withLabel: boolean,
 ): void {
   const color = COLORS[t.kind];
   const fade = t.done ? Math.max(0, 1 - Math.max(0, now - t.updated - 1500) / 4500) : 1;
@@ -321,7 +333,7 @@ function drawTrail(
     ctx.stroke();
     if (k >= 1 && !background) arrowHead(ctx, b.x, b.y, Math.atan2(b.y - qy, b.x - qx), color);
   }
-  if (!background) {
+  if (withLabel) {
     const label = `${TRAIL_LABELS[t.kind]} ${t.subject}: ${t.hops} hop${t.hops === 1 ? '' : 's'}${t.done && t.outcome !== undefined ? `, ${t.outcome}` : ''}`;
     ctx.font = '600 12px system-ui, sans-serif';
     const w = ctx.measureText(label).width + 10;

@@ -88,6 +88,7 @@ function receive(events: readonly PeerEvent[]): void {
 
 function setMode(next: Mode): void {
   mode = next;
+  lastPanel = 0; // the panels and the status say so at the next frame
   pauseBtn.textContent = mode.kind === 'live' ? 'Pause' : 'Live';
   pauseBtn.classList.toggle('on', mode.kind !== 'live');
   replayBtn.classList.toggle('on', mode.kind === 'replay');
@@ -197,23 +198,26 @@ function resize(): { w: number; h: number } {
   return { w, h };
 }
 
+const esc = (text: string): string => text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 const fmt = (t: number): string => (Number.isFinite(t) ? new Date(t).toISOString().slice(11, 23) : '–');
 
 function refreshLog(model: ViewModel, at: number): void {
-  const from = Math.max(0, model.marks.length - LOG_LINES);
-  const items: string[] = [];
-  for (let i = model.marks.length - 1; i >= from; i--) {
-    const m = model.marks[i]!;
+  const items: { time: number; html: string }[] = [];
+  for (const m of model.marks.slice(-LOG_LINES)) {
     if (m.time > at) continue;
-    items.push(`<li class="${m.kind}" data-kind="${m.kind}"><span class="t">${fmt(m.time)}</span>${m.text.replace(/[&<>]/g, '')}</li>`);
+    items.push({ time: m.time, html: `<li class="${m.kind}" data-kind="${m.kind}"><span class="t">${fmt(m.time)}</span>${esc(m.text)}</li>` });
   }
-  for (const t of model.trails.slice(-20).reverse()) {
+  for (const t of model.trails.slice(-40)) {
     if (t.kind === 'lookup' || t.started > at) continue;
-    items.push(
-      `<li data-kind="${t.kind}"><span class="t">${fmt(t.started)}</span>${t.kind} ${t.subject} from ${t.origin}: ${t.path.join(' → ')} (${t.hops} hops${t.done ? `, ${t.outcome ?? 'done'}` : ', on its way'})</li>`,
-    );
+    const state = t.done ? (t.outcome ?? 'done') : 'on its way';
+    const text = `${t.kind} ${t.subject} from ${t.origin}: ${t.path.join(' → ')} (${t.hops} hops, ${state})`;
+    items.push({ time: t.started, html: `<li data-kind="${t.kind}"><span class="t">${fmt(t.started)}</span>${esc(text)}</li>` });
   }
-  const html = items.join('');
+  const html = items
+    .sort((a, b) => b.time - a.time)
+    .slice(0, LOG_LINES)
+    .map((x) => x.html)
+    .join('');
   if (html !== logShown) {
     logEl.innerHTML = html;
     logShown = html;
@@ -233,7 +237,7 @@ function refreshState(model: ViewModel, at: number): void {
   if (mode.kind !== 'live' || span > 0)
     scrub.value = String(span > 0 ? Math.round(((at - timeline.start) / span) * Number(scrub.max)) : Number(scrub.max));
   clock.textContent = `${fmt(at)} · ${timeline.cursor}/${timeline.size} events`;
-  const where = connected ? 'live' : source === 'live' ? 'disconnected' : source;
+  const where = connected ? `following ${source}` : source === 'live' ? 'disconnected' : source;
   statusEl.textContent = `${where} · ${mode.kind} · ${live.length} peers · ${model.idBits}-bit IDs`;
 }
 

@@ -20,8 +20,8 @@ import { startViewServer, type ViewServer } from '../../src/view/server.js';
 import type { ViewState } from '../../src/view/model.js';
 import { packageRoot } from '../../src/runtime/worker-path.js';
 
-// This file's ports: 22300..22599 (peers 22300 + ID); the view's server binds port 0.
-const PORT_BASE = 22300;
+// This file's ports: 18300..18599 (peers 18300 + ID); the view's server binds port 0.
+const PORT_BASE = 18300;
 const RING = [
   [10, 60, 110],
   [60, 110, 160],

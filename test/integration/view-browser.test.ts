@@ -8,6 +8,7 @@
  * owner, 10 -> 60 -> 110 -> 130 -> 210, 4 hops. Every wait is on what the
  * page shows, with a deadline. The last picture, paused on the request's
  * path, is kept as test-artifacts/view.png (docs/view.png is a copy).
+ * Then the page opens the same run as a recorded events file and replays it.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -153,6 +154,32 @@ describe.skipIf(!browserAvailable())('the live view in a real browser', () => {
     const dir = path.join(packageRoot(), 'test-artifacts');
     mkdirSync(dir, { recursive: true });
     await page.screenshot({ path: path.join(dir, 'view.png') });
+    expect(browser.errors).toEqual([]);
+  });
+
+  it('opens the run as a recorded events file and replays it to the same picture', async () => {
+    const { page } = browser;
+    const recorded = tn.net.history.flatMap((p) => p.events.map((e) => `${JSON.stringify(e)}\n`)).join('');
+    await page.setInputFiles('#file', { name: 'run.jsonl', mimeType: 'text/plain', buffer: Buffer.from(recorded) });
+    // A recording opens paused at its start: one peer's first event, nothing of the request yet.
+    let s = await waitForView(
+      page,
+      'the recording, paused at its start',
+      (st) => st.mode === 'paused' && st.applied <= 2 && st.events > 100,
+      null,
+    );
+    expect(s.trails).toEqual([]);
+    await page.selectOption('#speed', '20');
+    await page.click('#replay');
+    // Replayed to its end, it follows live again (the file has no more to give) and shows what the live run showed.
+    s = await waitForView(
+      page,
+      'the replay reaching the request',
+      (st) => st.mode === 'live' && st.trails.some((t) => t.kind === 'request' && t.subject === '2200' && t.outcome === 'found'),
+      null,
+    );
+    expect(s.trails.findLast((t) => t.kind === 'request')?.path).toEqual([10, 60, 110, 130, 210]);
+    expect(s.repairs.some((r) => r.peer === 130 && r.lost === 160)).toBe(true);
     expect(browser.errors).toEqual([]);
   });
 });

@@ -12,7 +12,7 @@ import type { PeerEvent } from '../runtime/events.js';
 import type { ChildPeer } from '../testnet/child-peer.js';
 
 /** Most events kept for pages that connect later (the oldest are dropped). */
-export const HUB_HISTORY_EVENTS = 500_000;
+export const HUB_HISTORY_EVENTS = 200_000;
 /** New events are sent to pages at most this often, in one batch (ms). */
 export const HUB_BATCH_MS = 50;
 /** How often tailed files (and directories, for new files) are read (ms). */

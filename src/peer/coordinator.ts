@@ -26,6 +26,7 @@ import { QUEUE_CAPACITY_BYTES, ROLE_MAX_OLD_GENERATION_MB, STOP_GRACE_MS } from 
 import { deserializeError, P2PError } from '../errors.js';
 import { RingQueue } from '../queue/ring-queue.js';
 import type { ConsumerApi } from '../roles/consumer.js';
+import type { PeerSnapshot } from '../handlers/snapshot.js';
 import type { PeerConfig } from '../node/config.js';
 import { openEventLog, type EventLog } from './event-log.js';
 import { answerAsks } from '../runtime/activity.js';
@@ -51,6 +52,11 @@ export interface StartPeerOptions {
   readonly stdin?: Readable | undefined;
   /** Ring queue data bytes. */
   readonly queueCapacity?: number;
+  /**
+   * Emit a 'snapshot' event (the consumer's snapshot, plus which threads are
+   * alive) this often, for a view (`p2p view`); undefined, the default: never.
+   */
+  readonly snapshotEveryMs?: number | undefined;
 }
 
 /** Prints an event's line, if any, to this process's stdout or stderr. */
@@ -69,6 +75,7 @@ export class Peer {
   private readonly eventLog: EventLog | undefined;
   /** Answers `status`'s asks for the main thread's wake-ups and timers (runtime/activity.ts). */
   private readonly asks: { stop(): void };
+  private snapshotTimer: NodeJS.Timeout | undefined;
   /** The consumer's control API. */
   readonly control: Comlink.Remote<ConsumerApi>;
 
@@ -95,6 +102,7 @@ export class Peer {
     const { port1, port2 } = new MessageChannel();
     const peer = new Peer(options.config, options, queue, state, port1);
     await peer.spawnAll(port2);
+    if (options.snapshotEveryMs !== undefined) peer.startSnapshots(options.snapshotEveryMs);
     if (options.config.knownPeer !== undefined) {
       try {
         await peer.control.join();
@@ -200,6 +208,29 @@ export class Peer {
     });
   }
 
+  /**
+   * Every `everyMs`, asks the consumer for its snapshot and emits it as a
+   * 'snapshot' event. One at a time: a tick that finds the last one still
+   * running is skipped, so a busy consumer is never queued more than one.
+   */
+  private startSnapshots(everyMs: number): void {
+    let running = false;
+    const tick = (): void => {
+      if (running || this.stopping !== undefined) return;
+      running = true;
+      this.control
+        .snapshot()
+        .then((s) => {
+          if (this.stopping === undefined) this.emit(snapshotEvent(s, this.workers));
+        })
+        .catch(() => undefined) // the peer is stopping: the next snapshot, if any, says how it is
+        .finally(() => (running = false));
+    };
+    this.snapshotTimer = setInterval(tick, everyMs);
+    this.snapshotTimer.unref();
+    tick();
+  }
+
   private fatal(role: Role, threadId: number, why: string): void {
     this.emit({
       peer: this.config.self.id,
@@ -219,6 +250,7 @@ export class Peer {
   }
 
   private async shutdown(code: number, reason: string, abrupt: boolean): Promise<PeerExit> {
+    clearInterval(this.snapshotTimer);
     const stdin = this.options.stdin;
     const sink = this.workers.get('stdin-reader')?.stdin;
     if (stdin !== undefined && sink !== undefined && sink !== null) stdin.unpipe(sink);
@@ -252,6 +284,36 @@ export class Peer {
     }
     return exit;
   }
+}
+
+/** A snapshot as an event: every field flat, as event fields are (lists of numbers or strings). */
+export function snapshotEvent(s: PeerSnapshot, workers: ReadonlyMap<Role, Worker>): PeerEvent {
+  return {
+    peer: s.peer,
+    role: 'coordinator',
+    kind: 'snapshot',
+    fields: {
+      routing: s.routing,
+      idBits: s.idBits,
+      successors: s.successors.map((r) => r.id),
+      predecessors: s.predecessors.map((r) => r?.id ?? -1),
+      fingers: s.fingers.map((f) => f ?? -1),
+      roles: s.roles.map((r) => r.role),
+      roleAlive: s.roles.map((r) => ((workers.get(r.role)?.threadId ?? -1) === -1 ? 0 : 1)),
+      roleHandled: s.roles.map((r) => r.handled),
+      roleErrors: s.roles.map((r) => r.errors),
+      queueDepthBytes: s.queue.depthBytes,
+      queueHighWaterBytes: s.queue.highWaterBytes,
+      queueCapacityBytes: s.queue.capacityBytes,
+      recordsPopped: s.queue.recordsPopped,
+      files: s.storedKeys.map((k) => k.filename),
+      fileKeys: s.storedKeys.map((k) => k.key),
+      fileRoles: s.storedKeys.map((k) => k.role),
+      transfersActive: s.transfersActive,
+      rssBytes: s.memory.rssBytes,
+    },
+    time: new Date().toISOString(),
+  };
 }
 
 function waitExit(worker: Worker): Promise<void> {

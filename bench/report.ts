@@ -15,6 +15,7 @@ import type { FailureBenchResult } from './failure.bench.js';
 import type { HopsBenchResult } from './hops.bench.js';
 import type { LatencyBenchResult } from './latency.bench.js';
 import type { MicroBenchResult } from './micro.bench.js';
+import type { StartupBenchResult } from './startup.bench.js';
 import type { QueueBenchResult } from './queue.bench.js';
 import { barChart, xyChart, type Series } from './svg.js';
 import {
@@ -23,6 +24,7 @@ import {
   hopsTables,
   latencyTables,
   microTables,
+  startupTables,
   queueTables,
   tableToHtml,
   tableToMarkdown,
@@ -40,6 +42,7 @@ export interface ReportInputs {
   queue?: QueueBenchResult | undefined;
   costs?: CostsBenchResult | undefined;
   micro?: MicroBenchResult | undefined;
+  startup?: StartupBenchResult | undefined;
 }
 
 const COLORS: Record<string, string> = { ring: '#d62728', 'ring-list r=2': '#ff7f0e', 'ring-list r=4': '#2ca02c', chord: '#1f77b4' };
@@ -59,6 +62,7 @@ export function loadResults(dir: string): ReportInputs {
     queue: read('queue') as ReportInputs['queue'],
     costs: read('costs') as ReportInputs['costs'],
     micro: read('micro') as ReportInputs['micro'],
+    startup: read('startup') as ReportInputs['startup'],
   };
 }
 
@@ -208,7 +212,7 @@ function machineLine(m: Partial<MachineInfo> & { node: string; cpus: number; dat
 /** The report's sections, in order: a title, the run's machine, tables, a chart. */
 function sections(inputs: ReportInputs): { id: string; title: string; machine: string; tables: Table[]; chart: string; failures: string[] }[] {
   const out = [];
-  const { hops, latency, transfer, failure, queue, costs, micro } = inputs;
+  const { hops, latency, transfer, failure, queue, costs, micro, startup } = inputs;
   if (hops !== undefined)
     out.push({
       id: 'hops',
@@ -263,6 +267,15 @@ function sections(inputs: ReportInputs): { id: string; title: string; machine: s
       chart: queueChart(queue),
       failures: queue.invariantFailures,
     });
+  if (startup !== undefined)
+    out.push({
+      id: 'startup',
+      title: 'Start-up',
+      machine: machineLine(startup),
+      tables: startupTables(startup),
+      chart: '',
+      failures: startup.invariantFailures,
+    });
   if (micro !== undefined)
     out.push({
       id: 'micro',
@@ -290,7 +303,7 @@ export function renderReport(inputs: ReportInputs): { html: string; markdown: st
     '<html lang="en"><head><meta charset="utf-8"><title>p2p-dht benchmarks</title>',
     `<style>${STYLE}</style></head><body>`,
     '<h1>p2p-dht benchmarks</h1>',
-    '<p>Reproduce with <code>npm run bench</code> (or <code>npm run bench:hops</code>, <code>bench:latency</code>, <code>bench:transfer</code>, <code>bench:failure</code>, <code>bench:queue</code>, <code>bench:costs</code>, <code>bench:micro</code>; <code>--help</code> lists the options of each). Raw numbers: the JSON files beside this page.</p>',
+    '<p>Reproduce with <code>npm run bench</code> (or <code>npm run bench:hops</code>, <code>bench:latency</code>, <code>bench:transfer</code>, <code>bench:failure</code>, <code>bench:queue</code>, <code>bench:costs</code>, <code>bench:startup</code>, <code>bench:micro</code>; <code>--help</code> lists the options of each). Raw numbers: the JSON files beside this page.</p>',
     failures.length === 0
       ? '<p>Every invariant held (lookups at their owners, live hops equal to simulated hops, received files identical).</p>'
       : `<div class="fail"><b>Invariants broken:</b><ul>${failures.map((f) => `<li>${esc(f)}</li>`).join('')}</ul></div>`,

@@ -18,10 +18,11 @@ import { DEFAULT_HOP_FLOOR, formatLatency, LATENCY_COMMAND, runLatencyBench } fr
 import { DEFAULT_MICRO_OPTIONS, formatMicro, MICRO_COMMAND, runMicroBench, type MicroBenchOptions } from './micro.bench.js';
 import { DEFAULT_QUEUE_OPTIONS, formatQueueBench, QUEUE_COMMAND, runQueueBench, type QueueBenchOptions } from './queue.bench.js';
 import { writeReport } from './report.js';
+import { DEFAULT_STARTUP_OPTIONS, formatStartup, runStartupBench, STARTUP_COMMAND, type StartupBenchOptions } from './startup.bench.js';
 import { DEFAULT_TRANSFER_OPTIONS, formatTransfer, runTransferBench, TRANSFER_COMMAND, type TransferBenchOptions } from './transfer.bench.js';
 
 /** Every benchmark, in the order `npm run bench` runs them. */
-export const BENCH_NAMES = ['hops', 'latency', 'transfer', 'failure', 'costs', 'queue', 'micro'] as const;
+export const BENCH_NAMES = ['hops', 'latency', 'transfer', 'failure', 'costs', 'startup', 'queue', 'micro'] as const;
 /** One benchmark's name. */
 export type BenchName = (typeof BENCH_NAMES)[number];
 
@@ -38,6 +39,8 @@ export interface RunAllOptions {
   readonly costs: CostsBenchOptions;
   /** The micro-benchmarks; omitted: not run. */
   readonly micro?: MicroBenchOptions | undefined;
+  /** The start-up benchmark; omitted: not run. */
+  readonly startup?: StartupBenchOptions | undefined;
   /** Only these benchmarks (default: all). */
   readonly only?: readonly BenchName[] | undefined;
   /** Prints each benchmark's table as it ends (default console.log). */
@@ -56,6 +59,7 @@ export const DEFAULT_RUN_ALL: RunAllOptions = {
   hopFloor: DEFAULT_HOP_FLOOR,
   costs: DEFAULT_COSTS_OPTIONS,
   micro: DEFAULT_MICRO_OPTIONS,
+  startup: DEFAULT_STARTUP_OPTIONS,
 };
 
 /** What a full run produced. */
@@ -72,11 +76,12 @@ export async function runAll(options: RunAllOptions): Promise<RunAllOutcome> {
   const log = options.log ?? ((text: string): void => console.log(text));
   const failures: string[] = [];
   const files: string[] = [];
-  // Latency needs live rings; the micro-benchmarks their options.
+  // Latency needs live rings; start-up and the micro-benchmarks their options.
   const chosen = BENCH_NAMES.filter(
     (n) =>
       (options.only ?? BENCH_NAMES).includes(n) &&
       (n !== 'micro' || options.micro !== undefined) &&
+      (n !== 'startup' || options.startup !== undefined) &&
       (n !== 'latency' || options.hops.live !== undefined),
   );
   const t0 = performance.now();
@@ -116,6 +121,8 @@ export async function runAll(options: RunAllOptions): Promise<RunAllOutcome> {
   await step('transfer', () => runTransferBench(options.transfer), formatTransfer);
   await step('failure', () => runFailureBench(options.failure), formatFailure);
   await step('costs', () => runCostsBench(options.costs), formatCosts);
+  const startup = options.startup;
+  if (startup !== undefined) await step('startup', () => runStartupBench(startup), formatStartup);
   await step('queue', () => runQueueBench(options.queue), formatQueueBench);
   const micro = options.micro;
   if (micro !== undefined) await step('micro', () => runMicroBench(micro), formatMicro);
@@ -137,6 +144,7 @@ export function quickRunAll(dir: string = defaultResultsDir()): RunAllOptions {
     hopFloor: latency.floor ?? DEFAULT_HOP_FLOOR,
     costs: COSTS_COMMAND.configure(quick),
     micro: MICRO_COMMAND.configure(quick),
+    startup: STARTUP_COMMAND.configure(quick),
   };
 }
 
@@ -165,6 +173,7 @@ export const RUN_ALL_COMMAND: BenchCommand<RunAllOptions> = {
       failure: { ...base.failure, portBase: ports.peers },
       hopFloor: { ...base.hopFloor, port: ports.hopFloor },
       costs: { ...base.costs, portBase: ports.peers, startupPortBase: ports.startup, floorPort: ports.fileFloor },
+      startup: base.startup === undefined ? undefined : { ...base.startup, portBase: ports.peers },
     };
   },
 };

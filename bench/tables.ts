@@ -10,6 +10,7 @@ import type { FailureBenchResult } from './failure.bench.js';
 import type { HopsBenchResult, HopsRow } from './hops.bench.js';
 import type { LatencyBenchResult } from './latency.bench.js';
 import type { MicroBenchResult } from './micro.bench.js';
+import type { StartupBenchResult } from './startup.bench.js';
 import { esc } from './svg.js';
 import type { TransferBenchResult } from './transfer.bench.js';
 
@@ -325,6 +326,29 @@ export function microTables(result: MicroBenchResult): Table[] {
         fmt(r.p99Ns, 0),
         fmt(r.rmePercent, 1),
         String(r.samples),
+      ]),
+    },
+  ];
+}
+
+/** Start-up: one row per contender and number of processes. */
+export function startupTables(result: StartupBenchResult): Table[] {
+  const p = result.parameters;
+  return [
+    {
+      title: 'Start-up: spawn to first ping, beside a bare node with five idle workers',
+      note:
+        `One process, then ${p.peers} at once (each \`init ID S1 S2 1\` with its true successors), ${p.runs} run(s) of each, peers and floor interleaved. ` +
+        'All pinged: spawn of the first to the last first ping (median, then each run); per process: medians; RSS 2 s after the last ping.',
+      head: ['contender', 'processes', 'all pinged (s, median)', 'per process: first ping (ms)', 'CPU (ms)', 'RSS (MiB)', 'load (1 min)'],
+      rows: result.results.map((r) => [
+        r.contender === 'peer' ? 'peer (bin/p2p.js init, ping 1 s)' : 'floor: node + 5 idle workers',
+        String(r.processes),
+        `${fmt(r.allPingedMedianMs / 1000, 2)} (${r.runs.map((x) => fmt(x.allPingedMs / 1000, 2)).join(', ')})`,
+        fmt(r.firstPingMedianMs, 0),
+        fmt(r.cpuMedianMs, 0),
+        fmt(r.rssMedianMb, 1),
+        r.runs.map((x) => fmt(x.load1, 2)).join(', '),
       ]),
     },
   ];

@@ -14,6 +14,8 @@ import { readArgs, ROUTING_MODE_LIST, type OptionTypes } from '../cli/args.js';
 import { isRoutingMode, type RoutingMode } from '../routing/types.js';
 import { packageRoot } from '../runtime/worker-path.js';
 import { runInteractive } from './interactive.js';
+import { keepViewOpen, openNetworkView } from '../view/command.js';
+import type { ChildPeer } from '../testnet/child-peer.js';
 import { runWalkthrough, type StepResult } from '../testnet/network.js';
 import { isPingLine } from '../model/lines.js';
 import type { Order } from '../model/walkthrough.js';
@@ -29,6 +31,7 @@ export interface ExampleOptions {
   readonly routing: RoutingMode;
   /** Keep the temporary directory (`--keep`); one given with --dir is always kept. */
   readonly keep: boolean;
+  readonly view: boolean;
 }
 
 /** The options of `p2p example`. */
@@ -41,6 +44,7 @@ export const EXAMPLE_OPTIONS = {
   interactive: { type: 'boolean' },
   full: { type: 'boolean' },
   keep: { type: 'boolean' },
+  view: { type: 'boolean' },
 } as const satisfies OptionTypes;
 
 /** Parses `p2p example` arguments. */
@@ -68,6 +72,7 @@ export function parseExampleArgs(argv: readonly string[], env: NodeJS.ProcessEnv
     full: options.full === true,
     routing,
     keep: options.keep === true,
+    view: options.view === true,
   };
 }
 
@@ -87,11 +92,12 @@ export async function runExample(argv: readonly string[]): Promise<number> {
   const opts = parseExampleArgs(argv);
   const dir = await prepareDirectory(opts.dir);
   // Ctrl-C during the walkthrough: the peers (same process group) end with
-  // it; the directory goes too. (At the prompt, readline takes Ctrl-C: exit.)
+  // it; the directory goes too. (At the prompt, readline takes Ctrl-C: exit.
+  // While --view stays open afterwards, Ctrl-C ends the view, then this.)
   const onInterrupt = (): void => void cleanUp(dir, opts).finally(() => process.exit(130));
   process.once('SIGINT', onInterrupt);
   try {
-    return await runIn(dir, opts);
+    return await runIn(dir, opts, () => process.off('SIGINT', onInterrupt));
   } finally {
     process.off('SIGINT', onInterrupt);
     await cleanUp(dir, opts);
@@ -109,9 +115,36 @@ async function cleanUp(dir: string, opts: ExampleOptions): Promise<void> {
   process.stdout.write(`Removed ${dir} (--keep keeps it)\n`);
 }
 
-async function runIn(dir: string, opts: ExampleOptions): Promise<number> {
-  const extraArgs = ['--routing', opts.routing];
-  if (opts.interactive) return runInteractive({ dir, portBase: opts.portBase, pingSeconds: opts.pingSeconds, extraArgs, pings: opts.full });
+/** Runs the walkthrough or the prompt, with the view when asked; `ran` is called once the peers are done. */
+async function runIn(dir: string, opts: ExampleOptions, ran: () => void): Promise<number> {
+  const view = opts.view ? await openNetworkView() : undefined;
+  const viewArgs = view?.peerArgs ?? [];
+  const onStart = view?.onStart;
+  try {
+    const code = opts.interactive
+      ? await runInteractive({
+          dir,
+          portBase: opts.portBase,
+          pingSeconds: opts.pingSeconds,
+          extraArgs: ['--routing', opts.routing, ...viewArgs],
+          onStart,
+          pings: opts.full,
+        })
+      : await runExampleWalkthrough(opts, dir, viewArgs, onStart);
+    ran();
+    if (view !== undefined && !opts.interactive) await keepViewOpen(view.server.url);
+    return code;
+  } finally {
+    await view?.close();
+  }
+}
+
+async function runExampleWalkthrough(
+  opts: ExampleOptions,
+  dir: string,
+  extraArgs: readonly string[],
+  onStart: ((peer: ChildPeer) => void) | undefined,
+): Promise<number> {
   const out = process.stdout;
   out.write(`Example network: peers 2 4 5 8 9 14 19, ping every ${opts.pingSeconds} s, ports ${opts.portBase}+ID, files in ${dir}\n`);
   out.write(`Walkthrough (${opts.order} order, ${opts.routing} routing):\n`);
@@ -121,6 +154,8 @@ async function runIn(dir: string, opts: ExampleOptions): Promise<number> {
     pingSeconds: opts.pingSeconds,
     order: opts.order,
     routing: opts.routing,
+    extraArgs,
+    onStart,
     onStep: (s: StepResult) => out.write(`  ${s.mismatches.length === 0 ? 'ok  ' : 'FAIL'} ${s.step.title} (${(s.ms / 1000).toFixed(1)} s)\n`),
   });
   await result.network.stopAll();

@@ -21,10 +21,14 @@
 import { HOP_ACK_MARGIN_MS, HOP_MAX_SENDERS } from '../constants.js';
 import type { Request } from '../protocol/types.js';
 
-/** `req` with its hop stamped: sent now, waited on for `timeoutMs` by the caller. */
+/** The pairs that stamp a hop: sent now, waited on for `timeoutMs` by the caller (encodeRequest's `extra`). */
+export function hopStamp(timeoutMs: number, now = Date.now()): { _sent: string; _wait: string } {
+  return { _sent: String(now), _wait: String(Math.max(0, timeoutMs - HOP_ACK_MARGIN_MS)) };
+}
+
+/** `req` with its hop stamped (a copy; the sender encodes hopStamp's pairs instead). */
 export function stampHop(req: Request, timeoutMs: number, now = Date.now()): Request {
-  const wait = Math.max(0, timeoutMs - HOP_ACK_MARGIN_MS);
-  return { ...req, content: { ...req.content, _sent: String(now), _wait: String(wait) } };
+  return { ...req, content: { ...req.content, ...hopStamp(timeoutMs, now) } };
 }
 
 /** Transit baselines by sender: decides whether a frame came too late. */

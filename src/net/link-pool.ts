@@ -38,11 +38,11 @@
  * File bytes keep their own connections (transfer/send.ts).
  */
 import net from 'node:net';
-import { LINK_IDLE_MS, MAX_KEPT_LINKS, TCP_CONNECT_TIMEOUT_MS } from '../constants.js';
+import { LINK_IDLE_MS, MAX_FRAME_BYTES, MAX_KEPT_LINKS, TCP_CONNECT_TIMEOUT_MS } from '../constants.js';
 import { P2PError } from '../errors.js';
 import { encodeRequest } from '../protocol/codec.js';
 import type { Request } from '../protocol/types.js';
-import { stampHop } from './hop-deadline.js';
+import { hopStamp } from './hop-deadline.js';
 import type { Endpoint } from './tcp.js';
 
 /** The receiver's answer to a frame it queued. */
@@ -119,7 +119,7 @@ export class LinkPool {
   send(to: Endpoint, req: Request, timeoutMs = TCP_CONNECT_TIMEOUT_MS): Promise<void> {
     // Stamped with when it is sent and how long we wait: a receiver that
     // reads it after we gave up drops it (hop-deadline.ts).
-    const frame = encodeRequest(stampHop(req, timeoutMs));
+    const frame = encodeRequest(req, MAX_FRAME_BYTES, hopStamp(timeoutMs));
     return new Promise<void>((resolve, reject) => {
       const w: Waiting = {
         to,

@@ -124,10 +124,12 @@ function checkId(field: string, id: unknown): number {
 /**
  * Encodes a request as one whole frame, length prefix included.
  * Sizes are computed first, then everything is written into one buffer.
+ * `extra` pairs are encoded after the content's, replacing any of the same
+ * key (a sender stamps each hop this way without copying the request).
  * @throws P2PError ERR_FRAME_FIELD when a field is out of range (checked first),
  *   ERR_FRAME_OVERSIZED when the frame would exceed `maxFrameBytes`.
  */
-export function encodeRequest(req: Request, maxFrameBytes: number = MAX_FRAME_BYTES): Uint8Array {
+export function encodeRequest(req: Request, maxFrameBytes: number = MAX_FRAME_BYTES, extra?: WireContent): Uint8Array {
   const type: unknown = req.type;
   if (typeof type !== 'string' || !Object.hasOwn(REQUEST_TYPES, type)) {
     throw badField('type', `${String(type)} is not a request type`);
@@ -139,19 +141,34 @@ export function encodeRequest(req: Request, maxFrameBytes: number = MAX_FRAME_BY
   const rawContent: unknown = req.content;
   if (typeof rawContent !== 'object' || rawContent === null) throw badField('content', 'not an object');
   const content: WireContent = req.content;
-  const keys = Object.keys(content);
-  if (keys.length > MAX_PAIRS) throw badField('content', `${keys.length} pairs, more than ${MAX_PAIRS}`);
+  // Keys and values in encoding order: the content's, then `extra`'s.
+  const keys: string[] = [];
+  const values: unknown[] = [];
+  for (const key of Object.keys(content)) {
+    if (extra !== undefined && Object.hasOwn(extra, key)) continue;
+    keys.push(key);
+    values.push(content[key]);
+  }
+  if (extra !== undefined) {
+    for (const key of Object.keys(extra)) {
+      keys.push(key);
+      values.push(extra[key]);
+    }
+  }
+  const pairs = keys.length;
+  if (pairs > MAX_PAIRS) throw badField('content', `${pairs} pairs, more than ${MAX_PAIRS}`);
 
   // Key and value byte lengths, interleaved, so that the write pass does not recount.
-  const lengths = new Array<number>(keys.length * 2);
+  const lengths = new Array<number>(pairs * 2);
   let size = HEADER_FIXED_BYTES + stampBytes + PAIR_COUNT_BYTES;
-  keys.forEach((key, i) => {
+  for (let i = 0; i < pairs; i++) {
+    const key = keys[i] as string;
     const k = textLength(key, 1, MAX_KEY_BYTES, 'content key ', key);
-    const v = textLength(content[key], 0, MAX_VALUE_BYTES, 'content value ', key);
+    const v = textLength(values[i], 0, MAX_VALUE_BYTES, 'content value ', key);
     lengths[2 * i] = k;
     lengths[2 * i + 1] = v;
     size += PAIR_FIXED_BYTES + k + v;
-  });
+  }
   if (size > maxFrameBytes) throw oversized(size, maxFrameBytes);
 
   const frame = new Uint8Array(size);
@@ -162,16 +179,16 @@ export function encodeRequest(req: Request, maxFrameBytes: number = MAX_FRAME_BY
   putU32(frame, OFFSET_DESTINATION, destination);
   frame[OFFSET_STAMP_LENGTH] = stampBytes;
   let at = writeText(frame, HEADER_FIXED_BYTES, req.stamp, stampBytes);
-  putU16(frame, at, keys.length);
+  putU16(frame, at, pairs);
   at += PAIR_COUNT_BYTES;
-  keys.forEach((key, i) => {
+  for (let i = 0; i < pairs; i++) {
     const k = lengths[2 * i] ?? 0;
     const v = lengths[2 * i + 1] ?? 0;
     frame[at] = k;
-    at = writeText(frame, at + 1, key, k);
+    at = writeText(frame, at + 1, keys[i] as string, k);
     putU16(frame, at, v);
-    at = writeText(frame, at + 2, content[key] ?? '', v);
-  });
+    at = writeText(frame, at + 2, values[i] as string, v);
+  }
   return frame;
 }
 

@@ -27,6 +27,8 @@ export interface NetworkOptions {
    * host; undefined (the default) runs node directly.
    */
   readonly commandPrefix?: (id: number) => readonly string[] | undefined;
+  /** Called with each peer as it starts (e.g. to feed a view its events). */
+  readonly onStart?: (peer: ChildPeer) => void;
 }
 
 /** A set of child peers sharing a working directory and a port base. */
@@ -73,6 +75,7 @@ export class PeerNetwork {
     this.peers.set(id, peer);
     this.history.push(peer);
     this.watchExit(peer);
+    this.opts.onStart?.(peer);
     return peer;
   }
 

@@ -15,6 +15,7 @@ import { HOPS_COMMAND } from '../../bench/hops.bench.js';
 import { MICRO_COMMAND } from '../../bench/micro.bench.js';
 import { QUEUE_COMMAND } from '../../bench/queue.bench.js';
 import { BENCH_NAMES, DEFAULT_RUN_ALL, RUN_ALL_COMMAND } from '../../bench/run-all.js';
+import { STARTUP_COMMAND } from '../../bench/startup.bench.js';
 import { TRANSFER_COMMAND } from '../../bench/transfer.bench.js';
 
 describe('costsOptionsFromArgs', () => {
@@ -107,6 +108,7 @@ describe('the benchmarks’ shared command line', () => {
       COSTS_COMMAND,
       QUEUE_COMMAND,
       MICRO_COMMAND,
+      STARTUP_COMMAND,
       RUN_ALL_COMMAND,
     ]) {
       const usage = benchUsage(cmd.command, cmd.summary, cmd.options);
@@ -124,6 +126,7 @@ describe('the benchmarks’ shared command line', () => {
     expect(quick.transfer.portBase).toBe(20000);
     expect(quick.costs).toMatchObject({ portBase: 20000, startupPortBase: 20300, floorPort: 20270 });
     expect(quick.hopFloor.port).toBe(20260);
+    expect(quick.startup).toMatchObject({ portBase: 20000, peers: 8, runs: 1 });
     expect(quick.micro?.timeMs).toBeLessThan(DEFAULT_RUN_ALL.micro?.timeMs ?? 0);
     const full = RUN_ALL_COMMAND.configure(parseBenchArgs(['--sizes', '8,16'], RUN_ALL_COMMAND.options));
     expect(full.hops.live?.sizes).toEqual([8, 16]);

@@ -74,6 +74,15 @@ describe('encodeRequest / decodeRequest', () => {
     });
   }
 
+  it('encodes extra pairs after the content, replacing those of the same key, exactly as a copy would encode', () => {
+    const req: Request = { type: 'update', source: 4, destination: 9, stamp: '4-7', content: { key: '1', _sent: 'old', _path: '4.9' } };
+    const extra = { _sent: '123', _wait: '4000' };
+    const frame = encodeRequest(req, MAX_FRAME_BYTES, extra);
+    expect(frame).toEqual(encodeRequest({ ...req, content: { key: '1', _path: '4.9', ...extra } }));
+    expect(decodeRequest(frame).content).toEqual({ key: '1', _path: '4.9', _sent: '123', _wait: '4000' });
+    expect(req.content).toEqual({ key: '1', _sent: 'old', _path: '4.9' }); // the request itself is left alone
+  });
+
   it('matches the golden command record', () => {
     expect(toHex(encodeCommandRecord(GOLDEN_COMMAND.line))).toBe(toHex(hex(GOLDEN_COMMAND.hex)));
     expect(decodeQueueRecord(hex(GOLDEN_COMMAND.hex))).toEqual({ kind: 'command', line: 'quit' });

@@ -1,7 +1,8 @@
 /**
- * `p2p`: starts one peer (`init`, `join`) or the course's example network
- * (`example`). Bad arguments end with a one-line error and exit code 2; a
- * peer that cannot start (port taken, known peer unreachable) with code 1.
+ * `p2p`: starts one peer (`init`, `join`), the course's example network
+ * (`example`) or the browser view of a network (`view`). Bad arguments end
+ * with a one-line error and exit code 2; a peer that cannot start (port
+ * taken, known peer unreachable) with code 1.
  * Every error line has one format: `p2p: <what happened> (<CODE>)`.
  */
 import { errorLine, errorLineOf, isP2PError } from '../errors.js';
@@ -25,7 +26,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       return await runView(rest);
     }
     if (sub !== 'init' && sub !== 'join') {
-      process.stderr.write(`${errorLine(`unknown command "${sub}": expected init, join or example, see p2p --help`, 'ERR_BAD_ARGUMENT')}\n`);
+      process.stderr.write(
+        `${errorLine(`unknown command "${sub}": expected init, join, example or view, see p2p --help`, 'ERR_BAD_ARGUMENT')}\n`,
+      );
       return 2;
     }
     const cmd = parsePeerCommand(sub, rest);

@@ -54,6 +54,8 @@ export interface RunVerdict {
   readonly peers: readonly PeerView[];
   /** Crashes, ports, an early stop, extra lines: said, not marked. */
   readonly notes: readonly string[];
+  /** The same in a few words each, for the CSV. */
+  readonly brief: readonly string[];
   readonly steps: readonly { readonly title: string; readonly startedAt: number; readonly ms: number; readonly complete: boolean }[];
   readonly seconds: number;
 }
@@ -82,7 +84,7 @@ export function judgeRun(record: RunRecord, tolerant: boolean, allowances: Allow
   const peerFor = (id: number): PeerRecord | undefined => record.peers.filter((p) => p.id === id).at(-1);
   const endedWhy = (peer: PeerRecord | undefined, before: number): string | undefined => {
     if (peer?.exit === undefined || peer.ended !== 'by-itself' || peer.exit.at > before) return undefined;
-    return `peer ${peer.id} had crashed (${exitWords(peer)}) ${secs(peer.exit.at - t0)} into the run${stderrTail(peer)}`;
+    return `peer ${peer.id} had crashed (${exitWords(peer)}) ${secs(peer.exit.at - t0)} into the run (its stderr is in the notes)`;
   };
 
   // Service lines: aligned per peer, over the whole run.
@@ -210,6 +212,12 @@ export function judgeRun(record: RunRecord, tolerant: boolean, allowances: Allow
       notes.push(`Peer ${p.id} was not listening on ${missing} port ${port} (PORT_BASE ${record.portBase} + ID) after the ping check`);
     }
   }
+  const brief: string[] = [];
+  const crashed = record.peers.filter((p) => p.ended === 'by-itself').map((p) => p.id);
+  if (crashed.length > 0) brief.push(`peer${crashed.length > 1 ? 's' : ''} ${crashed.join(', ')} crashed`);
+  const unbound = record.peers.filter((p) => p.ports !== undefined && (!p.ports.tcp || !p.ports.udp)).map((p) => p.id);
+  if (unbound.length > 0) brief.push(`port PORT_BASE+ID not bound by ${unbound.join(', ')}`);
+  if (record.stoppedEarly !== undefined) brief.push(`stopped early: ${record.stoppedEarly}`);
   const extra = views.reduce((n, v) => n + v.rows.filter((r) => r.status === 'extra').length, 0);
   if (extra > 0)
     notes.push(
@@ -230,6 +238,7 @@ export function judgeRun(record: RunRecord, tolerant: boolean, allowances: Allow
     checks,
     peers: views,
     notes,
+    brief,
     steps: record.steps.map((s) => ({ title: s.title, startedAt: s.startedAt - t0, ms: s.endedAt - s.startedAt, complete: s.complete })),
     seconds: (record.endedAt - record.startedAt) / 1000,
   };

@@ -154,6 +154,11 @@ export async function runPlan(opts: RunOptions): Promise<RunRecord> {
       if (index === 0) {
         const bound = await boundPorts();
         for (const [id] of opts.plan.init) ports.set(id, { tcp: bound.tcp.has(opts.portBase + id), udp: bound.udp.has(opts.portBase + id) });
+        if (net.history.every((p) => !p.transcript.some((l) => l.stream === 'stdout'))) {
+          // Nothing could be marked: the rest would only wait out every allowance.
+          stoppedEarly = `no peer printed a line on stdout within ${(record.allowanceMs / 1000).toFixed(1)} s of its start (is its output buffered? Python: flush=True; C: fflush or setvbuf), so the other steps were not run`;
+          break;
+        }
       }
     }
   } catch (err) {

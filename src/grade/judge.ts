@@ -99,9 +99,12 @@ export function judgeRun(record: RunRecord, tolerant: boolean, allowances: Allow
     const stdout = (peer?.lines ?? []).filter((l) => l.stream === 'stdout');
     const printed = stdout.filter((l) => !isPingish(l.text));
     const startOf = (step: number): StepRecord | undefined => record.steps[step];
+    // A line in its step's time weighs more than the same text later: a
+    // line repeated in a later step is matched to its own step first.
     const rows = alignLines(expected, printed, (e, a) => {
       const s = startOf(e.step);
-      return s !== undefined && a.at >= s.startedAt && sameLine(e.text, a.text, tolerant);
+      if (s === undefined || a.at < s.startedAt || !sameLine(e.text, a.text, tolerant)) return 0;
+      return a.at - s.startedAt <= s.allowanceMs ? 3 : 2;
     });
     const out: TranscriptRow[] = [];
     for (const row of rows) {

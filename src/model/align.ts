@@ -17,12 +17,15 @@ export interface AlignedRow {
 
 /**
  * The alignment of `expected` and `actual` that matches the most lines,
- * `matches(e, a)` saying which pairs may match; rows in the order of both
- * sequences, an extra printed line placed before the missing expected lines
- * at the same point. O(|expected|·|actual|): transcripts are a few hundred
- * lines.
+ * `matches(e, a)` saying which pairs may match: false (or 0) for none, true
+ * (1) or a higher weight for a better match, the alignment of the greatest
+ * total weight winning (a line printed in its step's time beats the same
+ * text printed later). Rows in the order of both sequences, an extra printed
+ * line placed before the missing expected lines at the same point.
+ * O(|expected|·|actual|): transcripts are a few hundred lines.
  */
-export function alignLines<E, A>(expected: readonly E[], actual: readonly A[], matches: (e: E, a: A) => boolean): AlignedRow[] {
+export function alignLines<E, A>(expected: readonly E[], actual: readonly A[], matches: (e: E, a: A) => boolean | number): AlignedRow[] {
+  const weight = (e: E, a: A): number => Number(matches(e, a));
   const n = expected.length;
   const m = actual.length;
   // best[i][j]: most matches between expected[i..] and actual[j..].
@@ -32,7 +35,8 @@ export function alignLines<E, A>(expected: readonly E[], actual: readonly A[], m
     const below = best[i + 1] as Uint32Array;
     for (let j = m - 1; j >= 0; j--) {
       const skip = Math.max(below[j] as number, row[j + 1] as number);
-      row[j] = matches(expected[i] as E, actual[j] as A) ? Math.max(skip, (below[j + 1] as number) + 1) : skip;
+      const w = weight(expected[i] as E, actual[j] as A);
+      row[j] = w > 0 ? Math.max(skip, (below[j + 1] as number) + w) : skip;
     }
   }
   const rows: AlignedRow[] = [];
@@ -40,7 +44,8 @@ export function alignLines<E, A>(expected: readonly E[], actual: readonly A[], m
   let j = 0;
   while (i < n || j < m) {
     const here = i < n ? ((best[i] as Uint32Array)[j] as number) : 0;
-    if (i < n && j < m && matches(expected[i] as E, actual[j] as A) && here === ((best[i + 1] as Uint32Array)[j + 1] as number) + 1) {
+    const w = i < n && j < m ? weight(expected[i] as E, actual[j] as A) : 0;
+    if (w > 0 && here === ((best[i + 1] as Uint32Array)[j + 1] as number) + w) {
       rows.push({ expected: i++, actual: j++ });
     } else if (j < m && (i === n || here === ((best[i] as Uint32Array)[j + 1] as number))) {
       rows.push({ actual: j++ });

@@ -16,13 +16,16 @@ import { pingTimeoutFor } from '../timing.js';
 export interface PeerCommand {
   readonly config: PeerConfig;
   readonly eventsFile?: string | undefined;
+  /** Emit a 'snapshot' event this often (ms); undefined: never. */
+  readonly snapshotEveryMs?: number | undefined;
 }
 
 /** Help text of `p2p`. */
 export const USAGE = `Usage:
   p2p init PEER FIRST_SUCCESSOR SECOND_SUCCESSOR [MORE_SUCCESSORS...] PING_INTERVAL [options]
   p2p join PEER KNOWN_PEER PING_INTERVAL [options]
-  p2p example [--routing MODE] [--order ORDER] [--full] [--interactive] [--ping SECONDS] [--port-base N] [--dir DIR]
+  p2p example [--routing MODE] [--order ORDER] [--full] [--interactive] [--ping SECONDS] [--port-base N] [--dir DIR] [--view]
+  p2p view [EVENTS_FILE|DIR...] [--port N] [--id-bits M]
   p2p grade --peer 'CMD {mode} {args}' [--dir DIR | --each GLOB] [options]   (see p2p grade --help)
 
 A peer listens on TCP and UDP port PORT_BASE + PEER. PEER and the others are
@@ -38,6 +41,8 @@ Options of init and join:
   --port N          this peer's port (default PORT_BASE + PEER)
   --data-dir DIR    where files NNNN.<ext> are kept (default: working directory)
   --events FILE     append every event as a JSON line to FILE (or fd:N)
+  --snapshot-every S  also add the peer's state (a 'snapshot' event) to the
+                    events every S seconds, for p2p view (default: never)
   --routing MODE    ring (the course's, default), ring-list (skip through the
                     successor list) or chord
   --successors R    successors kept, 1 to 8 (default 2); outside Chord, the
@@ -58,6 +63,15 @@ Options of example:
   --port-base N     base of the ports, 1 to 65280 (default 12000, or $P2P_PORT_BASE)
   --dir DIR         the peers' working directory, where the sample files are
                     copied (default: a fresh temporary directory)
+  --view            also serve the live ring view (its URL is printed), kept
+                    up after the walkthrough until Ctrl-C
+
+p2p view serves the live ring view on 127.0.0.1 (it prints the URL), fed by
+the event files of running peers (started with --events FILE and, for the
+panels, --snapshot-every 1); a directory means every *.jsonl file in it.
+Without files, the page opens a recorded events file itself.
+  --port N          the view's port (default: any free one)
+  --id-bits M       the peers' ID width, until their snapshots say it
 
 Examples:
   p2p init 2 4 5 30          the course's first peer
@@ -129,6 +143,7 @@ export const PEER_OPTIONS = {
   routing: { type: 'string' },
   successors: { type: 'string' },
   'id-bits': { type: 'string' },
+  'snapshot-every': { type: 'string' },
 } as const satisfies OptionTypes;
 
 function integer(text: string | undefined, what: string, min: number, max: number): number {
@@ -234,5 +249,10 @@ export function parsePeerCommand(kind: 'init' | 'join', argv: readonly string[],
     successors,
     routing,
   };
-  return { config, eventsFile: options.events };
+  const snapshotEvery = options['snapshot-every'];
+  const snapshotSeconds = Number(snapshotEvery);
+  if (snapshotEvery !== undefined && (!Number.isFinite(snapshotSeconds) || snapshotSeconds < 0.1 || snapshotSeconds > 3600)) {
+    throw badArgument(`--snapshot-every must be a number of seconds from 0.1 to 3600, got "${snapshotEvery}"`);
+  }
+  return { config, eventsFile: options.events, snapshotEveryMs: snapshotEvery === undefined ? undefined : Math.round(snapshotSeconds * 1000) };
 }

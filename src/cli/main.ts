@@ -29,6 +29,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       const { runGrade } = await import('../grade/main.js');
       return await runGrade(rest);
     }
+    if (sub === 'view') {
+      const { runView } = await import('../view/command.js');
+      return await runView(rest);
+    }
     if (sub !== 'init' && sub !== 'join') {
       process.stderr.write(`p2p: unknown command "${sub}": expected init, join, example or grade, see p2p --help (ERR_BAD_ARGUMENT)\n`);
       return 2;
@@ -39,7 +43,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     // before startPeer returns, and a Ctrl-C then must not find Node's default.
     process.once('SIGINT', () => process.exit(130));
     process.once('SIGTERM', () => process.exit(143));
-    const peer = await startPeer({ config: cmd.config, eventsFile: cmd.eventsFile, stdin: process.stdin });
+    const peer = await startPeer({ config: cmd.config, eventsFile: cmd.eventsFile, snapshotEveryMs: cmd.snapshotEveryMs, stdin: process.stdin });
     const exit = await peer.exited;
     return exit.code;
   } catch (err) {

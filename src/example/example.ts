@@ -14,6 +14,8 @@ import { readArgs, ROUTING_MODE_LIST, type OptionTypes } from '../cli/args.js';
 import { isRoutingMode, type RoutingMode } from '../routing/types.js';
 import { packageRoot } from '../runtime/worker-path.js';
 import { runInteractive } from './interactive.js';
+import { keepViewOpen, openNetworkView } from '../view/command.js';
+import type { ChildPeer } from '../testnet/child-peer.js';
 import { runWalkthrough, type StepResult } from '../testnet/network.js';
 import { isPingLine } from '../model/lines.js';
 import type { Order } from '../model/walkthrough.js';
@@ -27,6 +29,7 @@ export interface ExampleOptions {
   readonly order: Order;
   readonly full: boolean;
   readonly routing: RoutingMode;
+  readonly view: boolean;
 }
 
 /** The options of `p2p example`. */
@@ -38,6 +41,7 @@ export const EXAMPLE_OPTIONS = {
   routing: { type: 'string' },
   interactive: { type: 'boolean' },
   full: { type: 'boolean' },
+  view: { type: 'boolean' },
 } as const satisfies OptionTypes;
 
 /** Parses `p2p example` arguments. */
@@ -64,6 +68,7 @@ export function parseExampleArgs(argv: readonly string[], env: NodeJS.ProcessEnv
     order,
     full: options.full === true,
     routing,
+    view: options.view === true,
   };
 }
 
@@ -82,8 +87,32 @@ export async function prepareDirectory(dir: string | undefined): Promise<string>
 export async function runExample(argv: readonly string[]): Promise<number> {
   const opts = parseExampleArgs(argv);
   const dir = await prepareDirectory(opts.dir);
-  const extraArgs = ['--routing', opts.routing];
-  if (opts.interactive) return runInteractive({ dir, portBase: opts.portBase, pingSeconds: opts.pingSeconds, extraArgs });
+  const view = opts.view ? await openNetworkView() : undefined;
+  const viewArgs = view?.peerArgs ?? [];
+  const onStart = view?.onStart;
+  try {
+    const code = opts.interactive
+      ? await runInteractive({
+          dir,
+          portBase: opts.portBase,
+          pingSeconds: opts.pingSeconds,
+          extraArgs: ['--routing', opts.routing, ...viewArgs],
+          onStart,
+        })
+      : await runExampleWalkthrough(opts, dir, viewArgs, onStart);
+    if (view !== undefined && !opts.interactive) await keepViewOpen(view.server.url);
+    return code;
+  } finally {
+    await view?.close();
+  }
+}
+
+async function runExampleWalkthrough(
+  opts: ExampleOptions,
+  dir: string,
+  extraArgs: readonly string[],
+  onStart: ((peer: ChildPeer) => void) | undefined,
+): Promise<number> {
   const out = process.stdout;
   out.write(`Example network: peers 2 4 5 8 9 14 19, ping every ${opts.pingSeconds} s, ports ${opts.portBase}+ID, files in ${dir}\n`);
   out.write(`Walkthrough (${opts.order} order, ${opts.routing} routing):\n`);
@@ -93,6 +122,8 @@ export async function runExample(argv: readonly string[]): Promise<number> {
     pingSeconds: opts.pingSeconds,
     order: opts.order,
     routing: opts.routing,
+    extraArgs,
+    onStart,
     onStep: (s: StepResult) => out.write(`  ${s.mismatches.length === 0 ? 'ok  ' : 'FAIL'} ${s.step.title} (${(s.ms / 1000).toFixed(1)} s)\n`),
   });
   if (result.error !== undefined) out.write(`  FAIL ${result.error.message}\n`);

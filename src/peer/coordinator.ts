@@ -22,12 +22,14 @@ import { MessageChannel, Worker } from 'node:worker_threads';
 import * as Comlink from 'comlink/dist/esm/comlink.mjs';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import '../runtime/comlink-errors.js';
-import { QUEUE_CAPACITY_BYTES, STOP_GRACE_MS } from '../constants.js';
+import { QUEUE_CAPACITY_BYTES, ROLE_MAX_OLD_GENERATION_MB, STOP_GRACE_MS } from '../constants.js';
 import { deserializeError, P2PError } from '../errors.js';
 import { RingQueue } from '../queue/ring-queue.js';
 import type { ConsumerApi } from '../roles/consumer.js';
+import type { PeerSnapshot } from '../handlers/snapshot.js';
 import type { PeerConfig } from '../node/config.js';
 import { openEventLog, type EventLog } from './event-log.js';
+import { answerAsks } from '../runtime/activity.js';
 import type { PeerEvent, RoleMessage } from '../runtime/events.js';
 import { PeerState, ROLES, type Role } from '../runtime/peer-state.js';
 import type { RoleWorkerData } from '../roles/role-host.js';
@@ -50,6 +52,11 @@ export interface StartPeerOptions {
   readonly stdin?: Readable | undefined;
   /** Ring queue data bytes. */
   readonly queueCapacity?: number;
+  /**
+   * Emit a 'snapshot' event (the consumer's snapshot, plus which threads are
+   * alive) this often, for a view (`p2p view`); undefined, the default: never.
+   */
+  readonly snapshotEveryMs?: number | undefined;
 }
 
 /** Prints an event's line, if any, to this process's stdout or stderr. */
@@ -66,6 +73,9 @@ export class Peer {
   private stopping: Promise<PeerExit> | undefined;
   private readonly workers = new Map<Role, Worker>();
   private readonly eventLog: EventLog | undefined;
+  /** Answers `status`'s asks for the main thread's wake-ups and timers (runtime/activity.ts). */
+  private readonly asks: { stop(): void };
+  private snapshotTimer: NodeJS.Timeout | undefined;
   /** The consumer's control API. */
   readonly control: Comlink.Remote<ConsumerApi>;
 
@@ -79,6 +89,10 @@ export class Peer {
     this.exited = new Promise((resolve) => (this.resolveExit = resolve));
     this.eventLog = options.eventsFile === undefined ? undefined : openEventLog(options.eventsFile);
     this.control = Comlink.wrap<ConsumerApi>(nodeEndpoint(controlPort));
+    this.asks = answerAsks(state, 'coordinator', (err) => {
+      const message = err instanceof Error ? err.message : String(err);
+      process.stderr.write(`p2p: peer ${config.self.id}: answering an activity ask failed: ${message}\n`);
+    });
   }
 
   /** Starts the five workers; resolves once each has said ready (and, for `join`, the join request is delivered). */
@@ -88,6 +102,7 @@ export class Peer {
     const { port1, port2 } = new MessageChannel();
     const peer = new Peer(options.config, options, queue, state, port1);
     await peer.spawnAll(port2);
+    if (options.snapshotEveryMs !== undefined) peer.startSnapshots(options.snapshotEveryMs);
     if (options.config.knownPeer !== undefined) {
       try {
         await peer.control.join();
@@ -142,6 +157,7 @@ export class Peer {
           transferList: role === 'consumer' ? [controlPort] : [],
           stdin: role === 'stdin-reader',
           name: `p2p-${this.config.self.id}-${role}`,
+          resourceLimits: { maxOldGenerationSizeMb: ROLE_MAX_OLD_GENERATION_MB },
         });
         this.workers.set(role, worker);
         const threadId = worker.threadId; // -1 once the worker has exited
@@ -192,6 +208,29 @@ export class Peer {
     });
   }
 
+  /**
+   * Every `everyMs`, asks the consumer for its snapshot and emits it as a
+   * 'snapshot' event. One at a time: a tick that finds the last one still
+   * running is skipped, so a busy consumer is never queued more than one.
+   */
+  private startSnapshots(everyMs: number): void {
+    let running = false;
+    const tick = (): void => {
+      if (running || this.stopping !== undefined) return;
+      running = true;
+      this.control
+        .snapshot()
+        .then((s) => {
+          if (this.stopping === undefined) this.emit(snapshotEvent(s, this.workers));
+        })
+        .catch(() => undefined) // the peer is stopping: the next snapshot, if any, says how it is
+        .finally(() => (running = false));
+    };
+    this.snapshotTimer = setInterval(tick, everyMs);
+    this.snapshotTimer.unref();
+    tick();
+  }
+
   private fatal(role: Role, threadId: number, why: string): void {
     this.emit({
       peer: this.config.self.id,
@@ -211,6 +250,7 @@ export class Peer {
   }
 
   private async shutdown(code: number, reason: string, abrupt: boolean): Promise<PeerExit> {
+    clearInterval(this.snapshotTimer);
     const stdin = this.options.stdin;
     const sink = this.workers.get('stdin-reader')?.stdin;
     if (stdin !== undefined && sink !== undefined && sink !== null) stdin.unpipe(sink);
@@ -228,6 +268,7 @@ export class Peer {
       clearTimeout(grace);
     }
     await Promise.all(exits);
+    this.asks.stop();
     const exit = { code, reason };
     // `stop()` never rejects (its callers do not wait for it): whatever
     // closing the channel or the event log throws, the peer has stopped.
@@ -243,6 +284,36 @@ export class Peer {
     }
     return exit;
   }
+}
+
+/** A snapshot as an event: every field flat, as event fields are (lists of numbers or strings). */
+export function snapshotEvent(s: PeerSnapshot, workers: ReadonlyMap<Role, Worker>): PeerEvent {
+  return {
+    peer: s.peer,
+    role: 'coordinator',
+    kind: 'snapshot',
+    fields: {
+      routing: s.routing,
+      idBits: s.idBits,
+      successors: s.successors.map((r) => r.id),
+      predecessors: s.predecessors.map((r) => r?.id ?? -1),
+      fingers: s.fingers.map((f) => f ?? -1),
+      roles: s.roles.map((r) => r.role),
+      roleAlive: s.roles.map((r) => ((workers.get(r.role)?.threadId ?? -1) === -1 ? 0 : 1)),
+      roleHandled: s.roles.map((r) => r.handled),
+      roleErrors: s.roles.map((r) => r.errors),
+      queueDepthBytes: s.queue.depthBytes,
+      queueHighWaterBytes: s.queue.highWaterBytes,
+      queueCapacityBytes: s.queue.capacityBytes,
+      recordsPopped: s.queue.recordsPopped,
+      files: s.storedKeys.map((k) => k.filename),
+      fileKeys: s.storedKeys.map((k) => k.key),
+      fileRoles: s.storedKeys.map((k) => k.role),
+      transfersActive: s.transfersActive,
+      rssBytes: s.memory.rssBytes,
+    },
+    time: new Date().toISOString(),
+  };
 }
 
 function waitExit(worker: Worker): Promise<void> {

@@ -81,6 +81,15 @@ const MAX_CAPACITY = 1 << 30;
  */
 const DEFAULT_SPIN_TURNS = 8;
 
+/**
+ * waitForData spins only when the consumer is busy: when its last wait for a
+ * record lasted at most this long. An idle peer's records (a ping from each
+ * predecessor per interval) come hundreds of ms apart, so spinning after each
+ * would cost eight event-loop turns for nothing: it parks at once instead,
+ * and a burst brings the spin back from its second record on.
+ */
+const SPIN_AFTER_WAIT_UNDER_MS = 2;
+
 const RESOLVED: Promise<void> = Promise.resolve();
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -155,6 +164,8 @@ export class RingQueue {
   private tailGuess: number;
   /** Consumer only: setImmediate turns to poll before parking (see waitForData). */
   private readonly spinTurns: number;
+  /** Consumer only: how long its last wait for a record lasted (ms; see SPIN_AFTER_WAIT_UNDER_MS). */
+  private lastWaitMs = Infinity;
   /** Consumer only: source of zero bytes for zero(), made on first use. */
   private zeros: Uint8Array | undefined;
   private highWater: number;
@@ -587,7 +598,8 @@ export class RingQueue {
   /**
    * Consumer only: resolves once the record at the head is committed or the queue
    * is closed; always on a later event-loop turn (setImmediate), never blocking.
-   * It polls `spinTurns` turns, then sleeps with Atomics.waitAsync, so the
+   * It polls `spinTurns` turns (only while busy: SPIN_AFTER_WAIT_UNDER_MS), then
+   * sleeps with Atomics.waitAsync, so the
    * consumer's thread keeps serving sockets and timers meanwhile.
    * Node 20: a pending waitAsync does NOT keep a worker's event loop alive; the
    * consumer thread must hold another handle (its sockets, its parentPort listener),
@@ -609,9 +621,15 @@ export class RingQueue {
   /** See wakeConsumer for the ordering argument; close() clears the flag before its notify. */
   private async sleepUntilData(): Promise<void> {
     const i32 = this.i32;
-    for (let turn = 0; turn < this.spinTurns; turn++) {
+    const since = performance.now();
+    // Spin only while busy (SPIN_AFTER_WAIT_UNDER_MS): an idle consumer parks at once.
+    const spins = this.lastWaitMs <= SPIN_AFTER_WAIT_UNDER_MS ? this.spinTurns : 0;
+    for (let turn = 0; turn < spins; turn++) {
       await nextTurn();
-      if (this.hasData() || Atomics.load(i32, CLOSED) !== 0) return;
+      if (this.hasData() || Atomics.load(i32, CLOSED) !== 0) {
+        this.lastWaitMs = performance.now() - since;
+        return;
+      }
     }
     for (;;) {
       Atomics.store(i32, CONSUMER_SLEEPING, 1);
@@ -620,6 +638,7 @@ export class RingQueue {
       if (w.async) await w.value;
     }
     Atomics.store(i32, CONSUMER_SLEEPING, 0); // a busy consumer costs producers no notify
+    this.lastWaitMs = performance.now() - since;
   }
 
   /**

@@ -14,6 +14,8 @@ import type { RoleContext, RunningRole } from './role-host.js';
 import { dispatchRecord, runCommand, type DispatchContext } from '../handlers/dispatch.js';
 import { formatFingers } from '../handlers/fingers.js';
 import { startChordMaintenance } from '../upkeep/stabilize.js';
+import { startPredecessorExpiry } from '../upkeep/membership.js';
+import { UpkeepClock } from '../upkeep/upkeep-clock.js';
 import { startJoin } from '../handlers/join.js';
 import { lookup, type LookupResult } from '../upkeep/lookup.js';
 import { PeerNode } from '../node/peer-node.js';
@@ -87,20 +89,24 @@ export function startConsumer(ctx: RoleContext): RunningRole {
   let replication: { stop(): void } | undefined;
   let successorList: { stop(): void } | undefined;
   // Predecessors that stopped pinging are forgotten (PeerNode.expirePredecessors), in every routing mode.
-  let expiry: NodeJS.Timeout | undefined;
+  let expiry: { stop(): void } | undefined;
+  // One timer for all of the periodic upkeep above (upkeep/upkeep-clock.ts).
+  let clock: UpkeepClock | undefined;
   return {
     // Maintenance sends to other peers: it waits until every role is up.
     begin: () => {
       if (node.stopping || replication !== undefined) return;
-      chord = config.routing === 'chord' ? startChordMaintenance(node) : undefined;
-      replication = startReplication(node);
-      successorList = startSuccessorListUpkeep(node);
-      expiry = setInterval(() => node.expirePredecessors(), config.pingIntervalMs);
+      clock = new UpkeepClock({ intervalMs: config.pingIntervalMs, fault: ctx.fault });
+      chord = config.routing === 'chord' ? startChordMaintenance(node, clock) : undefined;
+      replication = startReplication(node, clock);
+      successorList = startSuccessorListUpkeep(node, clock);
+      expiry = startPredecessorExpiry(node, clock);
     },
     close: async () => {
       node.beginStop();
+      clock?.stop();
       chord?.stop();
-      clearInterval(expiry);
+      expiry?.stop();
       successorList?.stop();
       replication?.stop();
       ctx.queue.close();

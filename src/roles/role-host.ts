@@ -4,12 +4,14 @@
  * last resort for unexpected errors (runtime/faults.ts: reported with
  * ERR_INTERNAL, rate-limited, and the thread carries on), start the role,
  * say `ready` (or `fatal` with the error), begin on the coordinator's `go`,
- * and stop on its `stop`.
+ * stop on its `stop`, and answer asks for its thread's wake-ups and timers
+ * (runtime/activity.ts: nothing to do until `status` asks).
  */
 import { parentPort, threadId, workerData, type MessagePort } from 'node:worker_threads';
 import { serializeError } from '../errors.js';
 import { RingQueue } from '../queue/ring-queue.js';
 import type { PeerConfig } from '../node/config.js';
+import { answerAsks } from '../runtime/activity.js';
 import { detach, FaultReporter, installFaultGuard, type Fault } from '../runtime/faults.js';
 import { createEmitter, type CoordinatorMessage, type Emit, type PeerEvent, type RoleMessage } from '../runtime/events.js';
 import { PeerState, type Role } from '../runtime/peer-state.js';
@@ -97,6 +99,7 @@ export function hostRole(start: (ctx: RoleContext) => Promise<RunningRole> | Run
     fatal: (err) => post({ kind: 'fatal', role: data.role, error: serializeError(err) }),
   };
   ctx.state.registerRole(data.role, threadId);
+  const asks = answerAsks(state, data.role, (err) => faults.report(err, 'answering an activity ask'));
   let running: RunningRole | undefined;
   port.on('message', (message: CoordinatorMessage) => {
     // `go` comes only after this role's `ready`, so `running` is set by then.
@@ -111,6 +114,7 @@ export function hostRole(start: (ctx: RoleContext) => Promise<RunningRole> | Run
       .then(() => running?.close())
       .catch((err: unknown) => faults.report(err, 'close'))
       .finally(() => {
+        asks.stop();
         faults.close();
         flush();
         port.close();

@@ -62,7 +62,6 @@ export interface SocketProducer {
   close(): Promise<void>;
 }
 
-
 /** One accepted connection and its frame deadline. */
 interface Connection {
   readonly socket: net.Socket;

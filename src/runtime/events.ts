@@ -68,6 +68,7 @@ export const EVENT_KINDS = [
   'predecessor-silent',
   'predecessors-refused',
   'predecessors-untold',
+  'process-exited', // the view's feed (src/view/feed.ts): a child peer's process ended, with its code or signal
   'quit-ignored',
   'quit-notify-failed',
   'quit-pulls-unfinished',
@@ -94,6 +95,7 @@ export const EVENT_KINDS = [
   'rerouted',
   'ring-broken',
   'second-successor-corrected',
+  'snapshot', // the coordinator's, every --snapshot-every seconds (off by default): the peer's state for a view
   'stale-view-seen',
   'stale-view-untold',
   'status',

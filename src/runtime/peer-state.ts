@@ -5,7 +5,9 @@
  * lists. The ping sender must ping whoever the consumer currently holds, so
  * the lists live here, published under a sequence lock. Each role also
  * reports its thread ID and a count of the work it has done in a slot of its
- * own (one writer per slot), read by `status`.
+ * own (one writer per slot), read by `status`, and, when `status` asks, how
+ * often its thread has woken and how many timers it holds (runtime/activity.ts);
+ * the coordinator has a slot for that too.
  *
  * Layout (Int32 words; each control line is 64 bytes = 16 words so that the
  * words written by different threads never share a cache line):
@@ -16,10 +18,15 @@
  *   word   3  EPOCH          bumped on every successor change (ping sender resets)
  *   word  16  SUCC[MAX_SUCCESSORS] x {id, ipv4, port}
  *   word  16 + 3*MAX_SUCCESSORS  PRED[2] x {id, ipv4, port}
- *   word  ROLE_BASE + 16*r  role r: {THREAD_ID, HANDLED, ERRORS}
+ *   word  ASK (own line)    bumped by whoever asks every thread for its activity
+ *   word  ROLE_BASE + 16*t  thread t (the five roles, then the coordinator):
+ *                           {THREAD_ID, HANDLED, ERRORS, WAKE_UPS, TIMERS, TOLD,
+ *                           ANSWERING}
  *
  * Concurrency contract: one writer (the consumer) for SEQ/SUCC/PRED/EPOCH,
- * any number of readers; one writer per role slot. All accesses go through
+ * any number of readers; one writer per thread slot; ASK is bumped by any
+ * thread (Atomics.add), and each thread answers it in its own slot (WAKE_UPS
+ * and TIMERS, then TOLD = the ASK it answered). All accesses go through
  * Atomics, which are sequentially consistent, so a reader that sees the same
  * even SEQ before and after its reads saw one consistent write.
  */
@@ -30,6 +37,10 @@ import { ipv4ToU32, u32ToIpv4, type PeerRef } from '../protocol/peer-ref.js';
 export const ROLES = ['socket-producer', 'stdin-reader', 'ping-listener', 'ping-sender', 'consumer'] as const;
 /** One of the five roles. */
 export type Role = (typeof ROLES)[number];
+/** Every thread of a peer that keeps counters: the five roles and the coordinator (main thread). */
+export const THREADS = [...ROLES, 'coordinator'] as const;
+/** One of the peer's threads. */
+export type ThreadName = (typeof THREADS)[number];
 
 const WORDS_PER_LINE = 16;
 const SEQ = 0;
@@ -40,11 +51,16 @@ const SUCC_BASE = WORDS_PER_LINE;
 const REF_WORDS = 3;
 const PRED_BASE = SUCC_BASE + REF_WORDS * MAX_SUCCESSORS;
 const MAX_PREDECESSORS = 2;
-const ROLE_BASE = Math.ceil((PRED_BASE + REF_WORDS * MAX_PREDECESSORS) / WORDS_PER_LINE) * WORDS_PER_LINE;
+const ASK = Math.ceil((PRED_BASE + REF_WORDS * MAX_PREDECESSORS) / WORDS_PER_LINE) * WORDS_PER_LINE;
+const ROLE_BASE = ASK + WORDS_PER_LINE;
 const ROLE_THREAD_ID = 0;
 const ROLE_HANDLED = 1;
 const ROLE_ERRORS = 2;
-const TOTAL_WORDS = ROLE_BASE + WORDS_PER_LINE * ROLES.length;
+const ROLE_WAKE_UPS = 3;
+const ROLE_TIMERS = 4;
+const ROLE_TOLD = 5;
+const ROLE_ANSWERING = 6;
+const TOTAL_WORDS = ROLE_BASE + WORDS_PER_LINE * THREADS.length;
 
 /** Counters of one role. */
 export interface RoleCounters {
@@ -52,6 +68,18 @@ export interface RoleCounters {
   readonly threadId: number;
   readonly handled: number;
   readonly errors: number;
+}
+
+/** How busy a thread has been: what a thread answers when asked (runtime/activity.ts). */
+export interface ThreadActivity {
+  /**
+   * Event-loop iterations since the thread started (libuv's loop count):
+   * each time the thread woke up for a timer, a socket, a message or a
+   * queue record, plus the turns it spun without sleeping.
+   */
+  readonly wakeUps: number;
+  /** Timers it holds now (armed timeouts and intervals). */
+  readonly timers: number;
 }
 
 /** A view of the shared peer state; every thread builds one on the same buffer. */
@@ -143,8 +171,71 @@ export class PeerState {
     });
   }
 
-  private roleBase(role: Role): number {
-    return ROLE_BASE + WORDS_PER_LINE * ROLES.indexOf(role);
+  /** What `thread` last answered (zeros before its first answer). */
+  activity(thread: ThreadName): ThreadActivity {
+    const base = this.roleBase(thread);
+    // Unsigned: a loop count past 2^31 (a year of a busy thread) stays positive.
+    return { wakeUps: Atomics.load(this.words, base + ROLE_WAKE_UPS) >>> 0, timers: Atomics.load(this.words, base + ROLE_TIMERS) };
+  }
+
+  /** The current ask (see ask). */
+  get asked(): number {
+    return Atomics.load(this.words, ASK);
+  }
+
+  /** Asks every thread for its activity; returns the ask each answers with. Wakes the threads waiting in waitAsk. */
+  ask(): number {
+    const ask = Atomics.add(this.words, ASK, 1) + 1;
+    Atomics.notify(this.words, ASK);
+    return ask;
+  }
+
+  /**
+   * Resolves when the ask changes from `seen` (Atomics.waitAsync: it neither
+   * blocks nor, on Node 20, keeps the thread's event loop alive).
+   */
+  async waitAsk(seen: number): Promise<void> {
+    const result = Atomics.waitAsync(this.words, ASK, seen);
+    if (result.async) await result.value;
+  }
+
+  /** `thread` says it answers asks (runtime/activity.ts, answerAsks). */
+  answering(thread: ThreadName): void {
+    Atomics.store(this.words, this.roleBase(thread) + ROLE_ANSWERING, 1);
+  }
+
+  /** True once `thread` answers asks: only those are waited for. */
+  isAnswering(thread: ThreadName): boolean {
+    return Atomics.load(this.words, this.roleBase(thread) + ROLE_ANSWERING) === 1;
+  }
+
+  /** `thread` answers ask `ask` with its activity (its own slot only). */
+  answer(thread: ThreadName, ask: number, activity: ThreadActivity): void {
+    const base = this.roleBase(thread);
+    Atomics.store(this.words, base + ROLE_WAKE_UPS, activity.wakeUps | 0);
+    Atomics.store(this.words, base + ROLE_TIMERS, activity.timers);
+    // Last, so that a reader that sees TOLD == ask sees the two words above.
+    Atomics.store(this.words, base + ROLE_TOLD, ask);
+    Atomics.notify(this.words, base + ROLE_TOLD);
+  }
+
+  /** Resolves true once `thread` has answered ask `ask`, false after `timeoutMs`. */
+  async waitAnswer(thread: ThreadName, ask: number, timeoutMs: number): Promise<boolean> {
+    const at = this.roleBase(thread) + ROLE_TOLD;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const told = Atomics.load(this.words, at);
+      // Asks only grow: an answer to a later ask answers this one too.
+      if (told - ask >= 0) return true;
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      const result = Atomics.waitAsync(this.words, at, told, left);
+      if (result.async) await result.value;
+    }
+  }
+
+  private roleBase(thread: ThreadName): number {
+    return ROLE_BASE + WORDS_PER_LINE * THREADS.indexOf(thread);
   }
 
   private readConsistent<T>(read: () => T): T {

@@ -36,6 +36,8 @@ export interface NetworkOptions {
   readonly peerCommand?: (id: number, args: readonly string[]) => readonly string[];
   /** Extra environment of every peer. */
   readonly env?: NodeJS.ProcessEnv;
+  /** Called with each peer as it starts (e.g. to feed a view its events). */
+  readonly onStart?: (peer: ChildPeer) => void;
 }
 
 /** A set of child peers sharing a working directory and a port base. */
@@ -59,6 +61,7 @@ export class PeerNetwork {
     });
     this.peers.set(id, peer);
     this.history.push(peer);
+    this.opts.onStart?.(peer);
     return peer;
   }
 

@@ -2,10 +2,14 @@
  * The transfer pool: a piscina pool, owned by the consumer thread, that runs
  * every file transfer (read and send, receive and write) in its own threads,
  * so a large transfer never stalls requests or pings.
+ *
+ * The pool, and piscina itself, are made at the first transfer: most peers
+ * transfer nothing, and loading piscina (with the perf_hooks, assert and os
+ * modules it pulls in) was a third of the consumer thread's start-up.
  */
 import { MessageChannel } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 import { TRANSFER_WAIT_MS } from '../constants.js';
 import type { Endpoint } from '../net/tcp.js';
 import type { Request } from '../protocol/types.js';
@@ -26,18 +30,13 @@ export interface TransferPoolOptions {
 
 /** Transfers in piscina threads. */
 export class TransferPool implements TransferService {
-  private readonly pool: Piscina;
+  /** The piscina pool, once the first transfer has asked for it. */
+  private pool: Promise<Piscina> | undefined;
+  private created: Piscina | undefined;
+  private closed = false;
   private running = 0;
 
-  constructor(private readonly opts: TransferPoolOptions) {
-    this.pool = new Piscina({
-      filename: fileURLToPath(workerUrl('transfer')),
-      minThreads: 0, // pool threads start with the first transfer, not with every peer
-      maxThreads: opts.maxThreads ?? 2,
-      concurrentTasksPerWorker: 16,
-      idleTimeout: 60_000,
-    });
-  }
+  constructor(private readonly opts: TransferPoolOptions) {}
 
   get active(): number {
     return this.running;
@@ -45,7 +44,7 @@ export class TransferPool implements TransferService {
 
   /** Pool threads' IDs, for `status`. */
   get threadIds(): number[] {
-    return this.pool.threads.map((t) => t.threadId);
+    return this.created?.threads.map((t) => t.threadId) ?? [];
   }
 
   async receive(spec: ReceiveSpec): Promise<Endpoint> {
@@ -61,7 +60,7 @@ export class TransferPool implements TransferService {
       timeoutMs: this.opts.timeoutMs ?? TRANSFER_WAIT_MS,
       control: port2,
     };
-    const done = this.track(this.pool.run(task, { transferList: [port2] }) as Promise<ReceiveOutcome>);
+    const done = this.track(this.piscina().then((pool) => pool.run(task, { transferList: [port2] }) as Promise<ReceiveOutcome>));
     try {
       const listening = new Promise<number>((resolve) => port1.once('message', (m: { port: number }) => resolve(m.port)));
       // If the task fails before it listens, its rejection wins the race.
@@ -76,11 +75,28 @@ export class TransferPool implements TransferService {
 
   async send(to: Endpoint, header: Request, path?: string): Promise<{ bytes: number }> {
     const task: SendTask = { kind: 'send', to, header, path, timeoutMs: this.opts.timeoutMs ?? TRANSFER_WAIT_MS };
-    return this.track(this.pool.run(task) as Promise<{ bytes: number }>);
+    return this.track(this.piscina().then((pool) => pool.run(task) as Promise<{ bytes: number }>));
   }
 
   async close(): Promise<void> {
-    await this.pool.destroy();
+    this.closed = true;
+    if (this.pool !== undefined) await (await this.pool).destroy();
+  }
+
+  /** The pool, made (and piscina loaded) at the first call. */
+  private piscina(): Promise<Piscina> {
+    if (this.closed) return Promise.reject(new Error('the transfer pool is closed'));
+    this.pool ??= import('piscina').then(({ Piscina }) => {
+      this.created = new Piscina({
+        filename: fileURLToPath(workerUrl('transfer')),
+        minThreads: 0, // pool threads start with the first transfer, not with every peer
+        maxThreads: this.opts.maxThreads ?? 2,
+        concurrentTasksPerWorker: 16,
+        idleTimeout: 60_000,
+      });
+      return this.created;
+    });
+    return this.pool;
   }
 
   private track<T>(p: Promise<T>): Promise<T> {

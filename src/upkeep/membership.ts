@@ -36,7 +36,8 @@ import { formatPeerRef, type PeerRef } from '../protocol/peer-ref.js';
 import type { RequestOf } from '../protocol/types.js';
 import { inOpen } from '../routing/ids.js';
 import type { PeerNode } from '../node/peer-node.js';
-import { staleViewMs } from '../timing.js';
+import { predecessorSilenceMs, staleViewMs } from '../timing.js';
+import type { UpkeepClock } from './upkeep-clock.js';
 
 /** Content naming predecessors [first, second], and the peer the change removes. */
 export function predecessorContent(list: readonly (PeerRef | undefined)[], gone: readonly number[] = []): Record<string, string> {
@@ -214,4 +215,36 @@ export async function onRefreshPredecessor(node: PeerNode, req: RequestOf<'updat
   await node
     .sendTo(pred, 'update', { reason: 'successor-change', ...node.successorContent([node.config.self, ...node.successors]) })
     .catch((err: unknown) => node.warn('refresh-notify-failed', err, `Sending Peer ${pred.id} our successors`));
+}
+
+/**
+ * Forgets predecessors that stopped pinging (PeerNode.expirePredecessors),
+ * checked on the ticks of `clock` at which one of them may have been silent
+ * too long: the first tick past its last ping plus predecessorSilenceMs. A
+ * check on any earlier tick would find nothing, so this forgets exactly when
+ * a check on every tick did, without waking the consumer every interval.
+ * Returns a stopper.
+ */
+export function startPredecessorExpiry(node: PeerNode, clock: UpkeepClock): { stop(): void } {
+  let stopped = false;
+  const silenceMs = predecessorSilenceMs(node.config);
+  const remove = clock.add({
+    name: 'predecessor expiry',
+    dueInMs: () => {
+      const seen = node.predecessors.flatMap((p) => (p === undefined ? [] : [node.predecessorSeenAt(p.id) ?? Date.now()]));
+      // expirePredecessors forgets one silent for more than silenceMs: from seenAt + silenceMs + 1 on.
+      return seen.length === 0 ? undefined : Math.min(...seen) + silenceMs + 1 - Date.now();
+    },
+    run: () => node.expirePredecessors(),
+  });
+  // A new predecessor (told, or a first ping) has a deadline the clock has not read yet.
+  node.onMembershipChange(() => {
+    if (!stopped) clock.reschedule();
+  });
+  return {
+    stop: () => {
+      stopped = true;
+      remove();
+    },
+  };
 }

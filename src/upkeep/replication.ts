@@ -28,6 +28,7 @@ import { findLocalFile, type LocalFile } from '../node/files.js';
 import { lookup } from './lookup.js';
 import type { PeerNode } from '../node/peer-node.js';
 import { pullBytes, pullEnded, pullsSettled } from '../transfer/pull.js';
+import { UpkeepClock } from './upkeep-clock.js';
 
 /** The outcome of an offer. */
 export type OfferOutcome = 'have' | 'pulled' | 'failed';
@@ -62,8 +63,12 @@ export async function localFiles(node: PeerNode): Promise<{ filename: string; fi
   return out;
 }
 
-/** Starts reconciling on membership changes and periodically; returns a stopper. */
-export function startReplication(node: PeerNode): { stop(): void } {
+/**
+ * Starts reconciling on membership changes and periodically (every
+ * RECONCILE_EVERY_INTERVALS ticks of `clock`, the consumer's one upkeep
+ * timer, by default a clock of its own); returns a stopper.
+ */
+export function startReplication(node: PeerNode, clock?: UpkeepClock): { stop(): void } {
   let running = false;
   let again = false;
   let debounce: NodeJS.Timeout | undefined;
@@ -93,12 +98,14 @@ export function startReplication(node: PeerNode): { stop(): void } {
     debounce = setTimeout(() => node.detach('reconcile', run), node.config.pingIntervalMs);
   };
   node.onMembershipChange(soon);
-  const every = setInterval(() => node.detach('reconcile', run), RECONCILE_EVERY_INTERVALS * node.config.pingIntervalMs);
+  const ticks = clock ?? new UpkeepClock({ intervalMs: node.config.pingIntervalMs });
+  const remove = ticks.every('reconcile', RECONCILE_EVERY_INTERVALS, () => node.detach('reconcile', run));
   return {
     stop: () => {
       stopped = true;
       clearTimeout(debounce);
-      clearInterval(every);
+      remove();
+      if (clock === undefined) ticks.stop();
     },
   };
 }

@@ -24,9 +24,14 @@ import { fingerStarts } from '../routing/chord.js';
 import { lookup } from './lookup.js';
 import type { PeerNode } from '../node/peer-node.js';
 import { fingerLookupMs, firstChordRoundMs } from '../timing.js';
+import { UpkeepClock } from './upkeep-clock.js';
 
-/** Starts the maintenance rounds; returns a stopper. */
-export function startChordMaintenance(node: PeerNode): { stop(): void } {
+/**
+ * Starts the maintenance rounds: one soon after start, then one on every
+ * tick of `clock` (the consumer's one upkeep timer; by default a clock of
+ * its own); returns a stopper.
+ */
+export function startChordMaintenance(node: PeerNode, clock?: UpkeepClock): { stop(): void } {
   let running = false;
   const round = async (): Promise<void> => {
     if (running || node.stopping) return; // a slow round never overlaps the next
@@ -41,11 +46,13 @@ export function startChordMaintenance(node: PeerNode): { stop(): void } {
     }
   };
   const schedule = newFingerSchedule();
-  const timer = setInterval(() => node.detach('chord round', round), node.config.pingIntervalMs);
+  const ticks = clock ?? new UpkeepClock({ intervalMs: node.config.pingIntervalMs });
+  const remove = ticks.every('chord round', 1, () => node.detach('chord round', round));
   const first = setTimeout(() => node.detach('chord round', round), firstChordRoundMs(node.config));
   return {
     stop: () => {
-      clearInterval(timer);
+      remove();
+      if (clock === undefined) ticks.stop();
       clearTimeout(first);
     },
   };

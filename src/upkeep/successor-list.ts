@@ -45,6 +45,7 @@ import { formatPeerRefs, type PeerRef } from '../protocol/peer-ref.js';
 import type { RequestOf } from '../protocol/types.js';
 import type { PeerNode } from '../node/peer-node.js';
 import { secondDisagreementMs } from '../timing.js';
+import { UpkeepClock } from './upkeep-clock.js';
 
 /**
  * True when this peer keeps successors beyond the course's two quietly (by
@@ -177,9 +178,10 @@ export async function pullFromLastLive(node: PeerNode, remaining: readonly PeerR
 
 /**
  * Starts the push and the pull (only with R > 2; the pull outside Chord
- * mode only); returns a stopper.
+ * mode only, on every tick of `clock`, the consumer's one upkeep timer, by
+ * default a clock of its own); returns a stopper.
  */
-export function startSuccessorListUpkeep(node: PeerNode): { stop(): void } {
+export function startSuccessorListUpkeep(node: PeerNode, clock?: UpkeepClock): { stop(): void } {
   if (!keepsLongList(node)) return { stop: () => undefined };
   let pushed = '';
   let scheduled = false;
@@ -209,6 +211,13 @@ export function startSuccessorListUpkeep(node: PeerNode): { stop(): void } {
       .catch((err: unknown) => node.note('successor-list-pull-failed', { fields: { from: first.id, message: String(err) } }));
   };
   // Under Chord, stabilize asks the first successor for its list every round already.
-  const timer = node.config.routing === 'chord' ? undefined : setInterval(pull, node.config.pingIntervalMs);
-  return { stop: () => clearInterval(timer) };
+  if (node.config.routing === 'chord') return { stop: () => undefined };
+  const ticks = clock ?? new UpkeepClock({ intervalMs: node.config.pingIntervalMs });
+  const remove = ticks.every('successor-list pull', 1, pull);
+  return {
+    stop: () => {
+      remove();
+      if (clock === undefined) ticks.stop();
+    },
+  };
 }

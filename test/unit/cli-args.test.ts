@@ -130,6 +130,12 @@ describe('peer arguments', () => {
     expect(eventsFile).toBe('fd:3');
   });
 
+  it('takes --snapshot-every in seconds for the view, none by default, and names a bad one', () => {
+    expect(parsePeerCommand('join', ['15', '4', '1', '--snapshot-every', '0.5'], {}).snapshotEveryMs).toBe(500);
+    expect(parsePeerCommand('join', ['15', '4', '1'], {}).snapshotEveryMs).toBeUndefined();
+    expect(() => parsePeerCommand('join', ['15', '4', '1', '--snapshot-every', '0'], {})).toThrow(/--snapshot-every/);
+  });
+
   it('takes every routing mode', () => {
     for (const mode of ROUTING_MODES) {
       expect(parsePeerCommand('init', ['2', '4', '5', '30', '--routing', mode], {}).config.routing).toBe(mode);
@@ -149,7 +155,9 @@ describe('example arguments', () => {
       order: 'marking',
       full: true,
       routing: 'ring-list',
+      view: false,
     });
+    expect(parseExampleArgs(['--view'], {})).toMatchObject({ view: true });
     expect(parseExampleArgs(['--interactive'], { P2P_PORT_BASE: '21000' })).toMatchObject({
       interactive: true,
       full: false,

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_COSTS_OPTIONS } from '../../bench/costs.bench.js';
 import { DEFAULT_FAILURE_OPTIONS } from '../../bench/failure.bench.js';
+import { DEFAULT_STARTUP_OPTIONS } from '../../bench/startup.bench.js';
 import { DEFAULT_LIVE } from '../../bench/hops.bench.js';
 import { DEFAULT_HOP_FLOOR } from '../../bench/latency.bench.js';
 import { DEFAULT_TRANSFER_OPTIONS } from '../../bench/transfer.bench.js';
@@ -85,6 +86,7 @@ describe('the port plan of the integration tests', () => {
       { file: 'bench:hops / bench:latency', from: DEFAULT_LIVE.portBase, to: DEFAULT_LIVE.portBase + 2 ** DEFAULT_LIVE.idBits - 1 },
       { file: 'bench:failure', from: DEFAULT_FAILURE_OPTIONS.portBase, to: DEFAULT_FAILURE_OPTIONS.portBase + 255 },
       { file: 'bench:transfer', from: DEFAULT_TRANSFER_OPTIONS.portBase, to: DEFAULT_TRANSFER_OPTIONS.portBase + 255 },
+      { file: 'bench:startup', from: DEFAULT_STARTUP_OPTIONS.portBase, to: DEFAULT_STARTUP_OPTIONS.portBase + 255 },
       { file: 'fuzz:live', from: FUZZ_PORT_BASE, to: FUZZ_PORT_BASE + 255 },
       { file: 'bench:latency (hop floor)', from: DEFAULT_HOP_FLOOR.port, to: DEFAULT_HOP_FLOOR.port + 2 },
       { file: 'bench:costs (rings)', from: DEFAULT_COSTS_OPTIONS.portBase, to: DEFAULT_COSTS_OPTIONS.portBase + 255 },

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PeerState } from '../../src/runtime/peer-state.js';
+import { answerAsks, gatherActivity } from '../../src/runtime/activity.js';
 import { formatPeerRef, parsePeerRef } from '../../src/protocol/peer-ref.js';
 import { listPeers } from '../../src/roles/ping-sender.js';
 import { lookupTrail, nextTrail } from '../../src/node/peer-node.js';
@@ -27,6 +28,36 @@ describe('shared peer state', () => {
     s.count('consumer');
     s.count('consumer', 'errors');
     expect(s.roles().find((r) => r.role === 'consumer')).toEqual({ role: 'consumer', threadId: 7, handled: 1, errors: 1 });
+  });
+});
+
+describe('activity asks', () => {
+  it('each thread answers an ask in its own slot; one that does not answer asks is not waited for', async () => {
+    const s = PeerState.create();
+    expect(s.activity('ping-sender')).toEqual({ wakeUps: 0, timers: 0 });
+    // Two "threads" answering from this one: the coordinator's and the ping sender's slots.
+    const asks = [
+      answerAsks(s, 'coordinator', (err) => expect.fail(String(err))),
+      answerAsks(s, 'ping-sender', (err) => expect.fail(String(err))),
+    ];
+    const timer = setTimeout(() => undefined, 60_000); // a timer this thread holds
+    try {
+      const started = Date.now();
+      await gatherActivity(s, 'consumer', 5_000);
+      expect(Date.now() - started).toBeLessThan(5_000); // the three silent roles were not waited for
+      for (const thread of ['consumer', 'coordinator', 'ping-sender'] as const) {
+        expect(s.activity(thread).wakeUps).toBeGreaterThan(0);
+        expect(s.activity(thread).timers).toBeGreaterThanOrEqual(1);
+      }
+      expect(s.activity('stdin-reader')).toEqual({ wakeUps: 0, timers: 0 });
+      const ask = s.ask();
+      expect(await s.waitAnswer('ping-sender', ask, 5_000)).toBe(true);
+      expect(await s.waitAnswer('stdin-reader', ask, 20)).toBe(false);
+    } finally {
+      clearTimeout(timer);
+      for (const a of asks) a.stop();
+      s.ask(); // lets the stopped answerers' last waits end
+    }
   });
 });
 

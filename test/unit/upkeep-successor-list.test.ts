@@ -135,7 +135,8 @@ describe('pullFromLastLive', () => {
 
 describe('startSuccessorListUpkeep', () => {
   it('pushes our list to our first predecessor once per change, and pulls our first successor’s every interval', async () => {
-    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    // The pull runs on a tick of the upkeep clock, a setTimeout (upkeep/upkeep-clock.ts).
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const { node, sent } = recorded(config(10, [20, 30, 40], { successors: 3 }));
     const upkeep = startSuccessorListUpkeep(node);
     try {
@@ -155,7 +156,7 @@ describe('startSuccessorListUpkeep', () => {
   });
 
   it('does nothing with r = 2', async () => {
-    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const { node, sent } = recorded(config(10, [20, 30]));
     const upkeep = startSuccessorListUpkeep(node);
     try {

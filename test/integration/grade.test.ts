@@ -13,12 +13,15 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Grade } from '../../src/grade/grade.js';
 import { binPath, packageRoot } from '../../src/runtime/worker-path.js';
-import { tempDir } from '../fixtures/network.js';
+import { stopNetworks, tempDir } from '../fixtures/network.js';
 
 // This file's ports: 30800..30999 (its gradings run one after another, each run on its own 25 ports).
 const PORT_BASE = 30800;
 
 const run = promisify(execFile);
+
+// The grader ends its own processes (checked below); this removes the test's directories.
+afterAll(stopNetworks);
 const FIXTURE = path.join(packageRoot(), 'test', 'fixtures', 'grade');
 
 /** The flaws of test/fixtures/grade/course_peer.py, and a submission that never prints. */

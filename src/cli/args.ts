@@ -26,6 +26,7 @@ export const USAGE = `Usage:
   p2p join PEER KNOWN_PEER PING_INTERVAL [options]
   p2p example [--routing MODE] [--order ORDER] [--full] [--interactive] [--ping SECONDS] [--port-base N] [--dir DIR] [--view]
   p2p view [EVENTS_FILE|DIR...] [--port N] [--id-bits M]
+  p2p grade --peer 'CMD {mode} {args}' [--dir DIR | --each GLOB] [options]   (see p2p grade --help)
 
 A peer listens on TCP and UDP port PORT_BASE + PEER. PEER and the others are
 IDs in 0..2^m-1 (m = --id-bits, 8 by default: 0..255); a peer on another host

@@ -12,7 +12,13 @@ import { parsePeerCommand, USAGE } from './args.js';
 /** Runs the CLI; resolves with the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   const [sub, ...rest] = argv;
-  if (sub === undefined || sub === '-h' || sub === '--help' || sub === 'help' || rest.includes('--help') || rest.includes('-h')) {
+  if (
+    sub === undefined ||
+    sub === '-h' ||
+    sub === '--help' ||
+    sub === 'help' ||
+    (sub !== 'grade' && (rest.includes('--help') || rest.includes('-h')))
+  ) {
     process.stdout.write(`${USAGE}\n`);
     return sub === undefined ? 2 : 0;
   }
@@ -21,13 +27,17 @@ export async function main(argv: readonly string[]): Promise<number> {
       const { runExample } = await import('../example/example.js');
       return await runExample(rest);
     }
+    if (sub === 'grade') {
+      const { runGrade } = await import('../grade/main.js');
+      return await runGrade(rest);
+    }
     if (sub === 'view') {
       const { runView } = await import('../view/command.js');
       return await runView(rest);
     }
     if (sub !== 'init' && sub !== 'join') {
       process.stderr.write(
-        `${errorLine(`unknown command "${sub}": expected init, join, example or view, see p2p --help`, 'ERR_BAD_ARGUMENT')}\n`,
+        `${errorLine(`unknown command "${sub}": expected init, join, example, view or grade, see p2p --help`, 'ERR_BAD_ARGUMENT')}\n`,
       );
       return 2;
     }

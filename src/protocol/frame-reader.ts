@@ -54,9 +54,16 @@ export class FrameReader {
 
   /**
    * @param maxFrameBytes largest frame accepted, length prefix included.
+   * @param rawAfterTransfer whether a `transfer` frame switches the stream to
+   *   file bytes (a transfer's own connection), or is a frame like any other
+   *   (a peer's port, where a `transfer` request asks for a file and more
+   *   frames follow on the same connection).
    * @throws RangeError when maxFrameBytes is not an integer of at least MIN_FRAME_BYTES.
    */
-  constructor(private readonly maxFrameBytes: number = MAX_FRAME_BYTES) {
+  constructor(
+    private readonly maxFrameBytes: number = MAX_FRAME_BYTES,
+    private readonly rawAfterTransfer = true,
+  ) {
     if (!Number.isInteger(maxFrameBytes) || maxFrameBytes < MIN_FRAME_BYTES) {
       throw new RangeError(`maxFrameBytes must be an integer of at least ${MIN_FRAME_BYTES}, got ${maxFrameBytes}`);
     }
@@ -107,7 +114,7 @@ export class FrameReader {
       this.frame = this.take(total);
       const request = decodeRequest(this.frame, this.maxFrameBytes);
       this.frameBytes = undefined;
-      if (request.type === 'transfer') this.rawMode = true;
+      if (request.type === 'transfer' && this.rawAfterTransfer) this.rawMode = true;
       return request;
     } catch (err) {
       throw this.fail(err);

@@ -31,7 +31,7 @@
  * is such a connection, a newcomer is refused (and logged) instead.
  */
 import type net from 'node:net';
-import { MAX_TCP_CONNECTIONS, TCP_FRAME_DEADLINE_MS, TCP_IDLE_TIMEOUT_MS } from '../constants.js';
+import { MAX_FRAME_BYTES, MAX_TCP_CONNECTIONS, TCP_FRAME_DEADLINE_MS, TCP_IDLE_TIMEOUT_MS } from '../constants.js';
 import { errorLine, isP2PError, P2PError } from '../errors.js';
 import { contentError } from '../protocol/content.js';
 import { FrameReader } from '../protocol/frame-reader.js';
@@ -153,7 +153,9 @@ function close(conn: Connection, opts: SocketProducerOptions, kind: EventKind, e
 function serveConnection(socket: net.Socket, opts: SocketProducerOptions, hops: HopClock): Connection {
   const conn: Connection = {
     socket,
-    reader: new FrameReader(),
+    // Frames only: a `transfer` request here asks for a file (its bytes go
+    // to a transfer pool's own connection), and more frames follow it.
+    reader: new FrameReader(MAX_FRAME_BYTES, false),
     from: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`,
     since: Date.now(),
     timer: undefined,

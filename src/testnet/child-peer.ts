@@ -2,7 +2,9 @@
  * A peer in a child process, driven the way a person would drive it: its
  * stdin takes typed lines, its stdout and stderr are its transcript, and its
  * events (the JSON-lines stream) arrive through an extra pipe (fd 3), so a
- * driver can wait for exactly the event it needs, with a deadline.
+ * driver can wait for exactly the event it needs, with a deadline. A peer of
+ * another implementation (`command`) has no event stream: only its lines,
+ * each stamped with the time it arrived.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -15,6 +17,8 @@ import { binPath } from '../runtime/worker-path.js';
 export interface TranscriptLine {
   readonly stream: 'stdout' | 'stderr';
   readonly text: string;
+  /** When this process read it (ms since the epoch). */
+  readonly at: number;
 }
 
 /** Options of a child peer. */
@@ -30,6 +34,13 @@ export interface ChildPeerOptions {
    * and fd 3 reach the peer itself. Default: none, node is spawned directly.
    */
   readonly commandPrefix?: readonly string[];
+  /**
+   * A whole command to run instead of our CLI (program first), e.g. a
+   * student's `python3 p2p.py init 2 4 5 1`: it gets no `--events` and no
+   * fd 3, and is started in its own process group, which `kill` signals as
+   * a whole (a shell and the program it started end together).
+   */
+  readonly command?: readonly string[];
 }
 
 type Waiter = { test: (e: PeerEvent) => boolean; resolve: (e: PeerEvent) => void };
@@ -47,6 +58,7 @@ export class ChildPeer {
   private readonly lineListeners = new Set<(line: TranscriptLine) => void>();
   private readonly eventListeners = new Set<(event: PeerEvent) => void>();
   private exitCode: number | null | undefined;
+  private readonly group: boolean;
 
   /** Starts `p2p <args> --events fd:3`. */
   constructor(
@@ -54,19 +66,23 @@ export class ChildPeer {
     readonly args: readonly string[],
     opts: ChildPeerOptions,
   ) {
-    const [command, ...prefixArgs] = [...(opts.commandPrefix ?? []), process.execPath];
-    this.proc = spawn(command, [...prefixArgs, binPath(), ...args, '--events', 'fd:3'], {
+    const [command, ...prefixArgs] = opts.command ?? [...(opts.commandPrefix ?? []), process.execPath];
+    if (command === undefined) throw new P2PError('ERR_BAD_ARGUMENT', `peer ${id}: an empty command`);
+    this.group = opts.command !== undefined;
+    this.proc = spawn(command, this.group ? prefixArgs : [...prefixArgs, binPath(), ...args, '--events', 'fd:3'], {
       cwd: opts.cwd,
       env: { ...process.env, ...opts.env },
-      stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+      stdio: this.group ? ['pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe', 'pipe'],
+      detached: this.group,
     });
+    this.proc.on('error', () => undefined); // a command that cannot start exits with code -2 below
     this.proc.stdin?.on('error', () => undefined); // writes after exit are dropped
     const record = (line: TranscriptLine): void => {
       this.transcript.push(line);
       for (const listener of this.lineListeners) listener(line);
     };
-    this.readLines(this.proc.stdout, (text) => record({ stream: 'stdout', text }));
-    this.readLines(this.proc.stderr, (text) => record({ stream: 'stderr', text }));
+    this.readLines(this.proc.stdout, (text) => record({ stream: 'stdout', text, at: Date.now() }));
+    this.readLines(this.proc.stderr, (text) => record({ stream: 'stderr', text, at: Date.now() }));
     this.readLines(this.proc.stdio[3] as Readable | null, (text) => {
       let event: PeerEvent;
       try {
@@ -84,10 +100,13 @@ export class ChildPeer {
       }
     });
     this.exited = new Promise((resolve) => {
-      this.proc.once('exit', (code) => {
+      const done = (code: number | null): void => {
+        if (this.exitCode !== undefined) return;
         this.exitCode = code;
         resolve(code);
-      });
+      };
+      this.proc.once('exit', (code) => done(code));
+      this.proc.once('error', () => done(this.proc.pid === undefined ? -2 : null));
     });
     this.closed = new Promise((resolve) => this.proc.once('close', () => resolve()));
   }
@@ -164,9 +183,27 @@ export class ChildPeer {
     return this.waitFor(test, timeoutMs, `${kind}${detail} event`, since);
   }
 
-  /** Sends a signal (SIGKILL: the abrupt departure of the course). */
+  /**
+   * Sends a signal (SIGKILL: the abrupt departure of the course). A
+   * `command` peer's whole process group gets it, even once its first
+   * process has ended (what it started may still run).
+   */
   kill(signal: NodeJS.Signals = 'SIGKILL'): void {
+    const pid = this.proc.pid;
+    if (this.group && pid !== undefined) {
+      try {
+        process.kill(-pid, signal);
+      } catch {
+        // ESRCH: the group is gone.
+      }
+      return;
+    }
     if (this.running) this.proc.kill(signal);
+  }
+
+  /** The signal that ended the process, if one did. */
+  get signal(): NodeJS.Signals | null {
+    return this.proc.signalCode;
   }
 
   /** The printed stdout lines, in order. */

@@ -27,6 +27,15 @@ export interface NetworkOptions {
    * host; undefined (the default) runs node directly.
    */
   readonly commandPrefix?: (id: number) => readonly string[] | undefined;
+  /**
+   * The whole command that starts peer `id` with the course's arguments
+   * (`['init', '2', '4', '5', '1']`), for another implementation's peers
+   * (see ChildPeerOptions `command`): they get neither `--port-base` nor
+   * `extraArgs`, only this command. Undefined (the default): our CLI.
+   */
+  readonly peerCommand?: (id: number, args: readonly string[]) => readonly string[];
+  /** Extra environment of every peer. */
+  readonly env?: NodeJS.ProcessEnv;
   /** Called with each peer as it starts (e.g. to feed a view its events). */
   readonly onStart?: (peer: ChildPeer) => void;
 }
@@ -68,9 +77,13 @@ export class PeerNetwork {
   /** Starts `p2p <args>` as peer `id`. */
   start(id: number, args: readonly string[]): ChildPeer {
     const commandPrefix = this.opts.commandPrefix?.(id);
-    const peer = new ChildPeer(id, [...args, '--port-base', String(this.opts.portBase), ...(this.opts.extraArgs ?? [])], {
+    const command = this.opts.peerCommand?.(id, args);
+    const fullArgs = command === undefined ? [...args, '--port-base', String(this.opts.portBase), ...(this.opts.extraArgs ?? [])] : args;
+    const peer = new ChildPeer(id, fullArgs, {
       cwd: this.opts.dir,
       ...(commandPrefix === undefined ? {} : { commandPrefix }),
+      ...(command === undefined ? {} : { command }),
+      ...(this.opts.env === undefined ? {} : { env: this.opts.env }),
     });
     this.peers.set(id, peer);
     this.history.push(peer);

@@ -134,6 +134,18 @@ describe('a link pool', () => {
       if (r.kind === 'request') queued.push(r.request.stamp);
     }
     expect(queued).toEqual(Array.from({ length: 21 }, (_, i) => `4-${i}`));
+    // A transfer request (asking for a file's bytes) is one frame like any
+    // other: the frames after it on the same connection are read and answered.
+    const transfer: Request = { type: 'transfer', source: 4, destination: 9, stamp: '4-t', content: { filename: '1234' } };
+    await links.send(to, transfer);
+    await links.send(to, store('4-after'));
+    const after: string[] = [];
+    for (let rec = queue.tryPop(); rec !== undefined; rec = queue.tryPop()) {
+      const r = decodeQueueRecord(rec);
+      if (r.kind === 'request') after.push(r.request.stamp);
+    }
+    expect(after).toEqual(['4-t', '4-after']);
+    expect(links.size).toBe(1);
   });
 
   it('keeps one connection per destination, however many requests', async () => {

@@ -21,7 +21,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['handlers'],
   ['roles'],
   ['peer'],
-  ['cli', 'testnet', 'example', 'chaos', 'fuzz', 'view', 'index.ts'],
+  ['cli', 'testnet', 'example', 'grade', 'chaos', 'fuzz', 'view', 'index.ts'],
 ];
 
 const layerOf = (top: string): number => LAYERS.findIndex((l) => l.includes(top));

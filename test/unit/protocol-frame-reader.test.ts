@@ -105,6 +105,13 @@ describe('FrameReader', () => {
     expect(reader.lastFrame).toEqual(b);
   });
 
+  it('on a peer port (rawAfterTransfer off), reads the frames after a transfer as frames', () => {
+    const reader = new FrameReader(MAX_FRAME_BYTES, false);
+    reader.push(concat(encodeRequest(TRANSFER), encodeRequest(join(1))));
+    expect(drain(reader)).toEqual([TRANSFER, join(1)]);
+    expect(reader.raw).toBe(false);
+  });
+
   it('yields a transfer, then hands out exactly the file bytes that shared its chunk', () => {
     const file = Uint8Array.from({ length: 300 }, (_, i) => (i * 7) & 0xff);
     // A file may well contain bytes that look like a frame: they must not be parsed.

@@ -28,7 +28,7 @@ export const USAGE = `Usage:
   p2p example [--routing MODE] [--order ORDER] [--full] [--interactive] [--ping SECONDS] [--port-base N]
               [--dir DIR] [--keep] [--view]
   p2p view [EVENTS_FILE|DIR...] [--port N] [--id-bits M]
-  p2p grade --peer 'CMD {mode} {args}' [--dir DIR | --each GLOB] [options]   (see p2p grade --help)
+  p2p grade --peer 'CMD {mode} {args}' [--dir DIR | --each GLOB] [--seeds LIST] [options]   (see p2p grade --help)
   p2p --help
 
 A peer listens on TCP and UDP port PORT_BASE + PEER. PEER and the others are

@@ -9,8 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { packageRoot } from '../runtime/worker-path.js';
 import { judgeRun, type CheckOutcome, type RunVerdict } from './judge.js';
-import type { GradeOptions } from './options.js';
-import { coursePlan, type Plan } from './plan.js';
+import { checkTemplate, type GradeOptions } from './options.js';
+import { coursePlan, seededPlan, type Plan } from './plan.js';
 import { CHECKS, RUBRIC_ITEMS, TOTAL_MARKS, roundMarks, type CheckId, type ItemId } from './rubric.js';
 import { runPlan } from './run.js';
 
@@ -53,29 +53,61 @@ export interface Grade {
 /** Progress, for the terminal. */
 export type Progress = (line: string) => void;
 
-/** Prepares a run's working directory: the submission's files, the course's two sample files, no received copy. */
-export async function prepareRunDir(submission: string, name: string): Promise<string> {
+/**
+ * Prepares a run's working directory: the submission's files, the course's
+ * two sample files and the plan's own, no received copy.
+ */
+export async function prepareRunDir(submission: string, name: string, plan?: Plan): Promise<string> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), `p2p-grade-${name}-`));
   await fs.cp(path.resolve(submission), dir, { recursive: true });
   for (const f of await fs.readdir(dir)) if (f.startsWith('received_')) await fs.rm(path.join(dir, f), { force: true });
   for (const f of ['2067.pdf', '4103.pdf']) await fs.copyFile(path.join(packageRoot(), 'examples', f), path.join(dir, f));
+  for (const f of plan?.files ?? []) await fs.writeFile(path.join(dir, f.file), f.bytes);
   return dir;
+}
+
+/** Every run one submission gets: the course ring in each order, then each seed on each ring asked (or its own). */
+export function plansOf(opts: Pick<GradeOptions, 'orders' | 'seeds' | 'rings' | 'routing'>): Plan[] {
+  const starts = opts.rings.length === 0 ? [undefined] : opts.rings;
+  return [
+    ...opts.orders.map((order) => coursePlan(order, opts.routing)),
+    ...opts.seeds.flatMap((seed) => starts.map((start) => seededPlan(seed, opts.routing, start))),
+  ];
+}
+
+/** The template that starts `submission`'s peers: its own command file's first line, else `--peer`. */
+export async function templateOf(submission: string, opts: Pick<GradeOptions, 'peer' | 'commandFile'>): Promise<string> {
+  if (opts.commandFile !== undefined) {
+    const file = path.join(submission, opts.commandFile);
+    const text = await fs.readFile(file, 'utf8').catch(() => undefined);
+    const line = text?.split('\n').find((l) => l.trim() !== '' && !l.trimStart().startsWith('#'));
+    if (line !== undefined) return checkTemplate(line.trim(), file);
+  }
+  if (opts.peer === undefined) throw new Error(`${path.join(submission, opts.commandFile ?? '')} is missing and no --peer was given`);
+  return opts.peer;
 }
 
 /** Grades the submission in `dir` on port bases from `portBase` on (one per run, `opts.portStride` apart). */
 export async function gradeSubmission(dir: string, opts: GradeOptions, portBase: number, progress: Progress = () => undefined): Promise<Grade> {
   const deadlineAt = Date.now() + opts.timeoutMs;
-  const plans: Plan[] = opts.orders.map((order) => coursePlan(order, opts.routing));
+  const plans = plansOf(opts);
   const runs: RunVerdict[] = [];
   let error: string | undefined;
+  let template: string;
+  try {
+    template = await templateOf(dir, opts);
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    return { ...marksOf([]), submission: dir, command: '', runs, allowed: allowedWords(opts), error: why };
+  }
   for (const [i, plan] of plans.entries()) {
-    const runDir = await prepareRunDir(dir, plan.name.split(' ')[0] ?? 'run');
+    const runDir = await prepareRunDir(dir, plan.name.split(' ')[0] ?? 'run', plan);
     const base = portBase + i * opts.portStride;
     progress(`  ${plan.name}: ports ${base}+ID, in ${runDir}`);
     try {
       const record = await runPlan({
         plan,
-        template: opts.peer,
+        template,
         dir: runDir,
         portBase: base,
         pingSeconds: opts.pingSeconds,
@@ -90,7 +122,7 @@ export async function gradeSubmission(dir: string, opts: GradeOptions, portBase:
       if (!opts.keep) await fs.rm(runDir, { recursive: true, force: true }).catch(() => undefined);
     }
   }
-  return { ...marksOf(runs), submission: dir, command: opts.peer, runs, allowed: allowedWords(opts), error };
+  return { ...marksOf(runs), submission: dir, command: template, runs, allowed: allowedWords(opts), error };
 }
 
 /** The marks of a set of judged runs. */

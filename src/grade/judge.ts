@@ -7,7 +7,7 @@
  * result is, per rubric check, whether it held and the evidence.
  */
 import { alignLines } from '../model/align.js';
-import { isPingish, nearlySame, normalize, sameLine } from './compare.js';
+import { fitFileSent, isPingish, nearlySame, normalize, sameLine } from './compare.js';
 import type { Allowances } from './options.js';
 import type { ExpectedLine, PingWant } from './plan.js';
 import { CHECKS, type CheckId } from './rubric.js';
@@ -92,12 +92,19 @@ export function judgeRun(record: RunRecord, tolerant: boolean, allowances: Allow
   const ids = [...new Set([...record.plan.init.map(([id]) => id), ...record.peers.map((p) => p.id)])].sort((a, b) => a - b);
   for (const id of ids) {
     const peer = peerFor(id);
-    const expected: (ExpectedLine & { step: number })[] = record.plan.steps.flatMap((s, step) =>
-      s.lines.filter((l) => l.peer === id).map((l) => ({ ...l, step })),
-    );
-    for (const e of expected) tested.add(e.check);
     const stdout = (peer?.lines ?? []).filter((l) => l.stream === 'stdout');
     const printed = stdout.filter((l) => !isPingish(l.text));
+    const expected: (ExpectedLine & { step: number })[] = record.plan.steps.flatMap((s, step) => {
+      const own = s.lines.filter((l) => l.peer === id).map((l) => ({ ...l, step }));
+      const since = record.steps[step]?.startedAt;
+      if (s.action.kind !== 'request' || s.action.at !== id || since === undefined) return own;
+      return fitFileSent(
+        own,
+        printed.filter((l) => l.at >= since).map((l) => l.text),
+        tolerant,
+      );
+    });
+    for (const e of expected) tested.add(e.check);
     const startOf = (step: number): StepRecord | undefined => record.steps[step];
     // A line in its step's time weighs more than the same text later: a
     // line repeated in a later step is matched to its own step first.

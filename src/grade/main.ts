@@ -9,7 +9,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { badArgument } from '../errors.js';
-import { gradeSubmission, type Grade } from './grade.js';
+import { gradeSubmission, plansOf, type Grade } from './grade.js';
 import { gradeHtml } from './html.js';
 import { parseGradeArgs, GRADE_USAGE } from './options.js';
 import { marksCsv, summaryText } from './text.js';
@@ -60,7 +60,7 @@ export async function runGrade(argv: readonly string[]): Promise<number> {
     if (!opts.quiet && !opts.json) process.stdout.write(`${line}\n`);
   };
   const grades: Grade[] = [];
-  const runsEach = opts.orders.length;
+  const runsEach = plansOf(opts).length;
   for (const [i, dir] of dirs.entries()) {
     progress(`Grading ${dir} (${i + 1} of ${dirs.length}):`);
     const grade = await gradeSubmission(dir, opts, opts.portBase + i * runsEach * opts.portStride, progress);

@@ -8,6 +8,7 @@ import { badArgument } from '../errors.js';
 import { readArgs, ROUTING_MODE_LIST, type OptionTypes } from '../cli/args.js';
 import { isRoutingMode, type RoutingMode } from '../routing/types.js';
 import type { Order } from '../model/walkthrough.js';
+import { MODEL_ID_BITS, ringOf, type Ring } from '../model/ring-model.js';
 
 /** How long the grader waits, derived from the ping interval unless set. */
 export interface Allowances {
@@ -25,8 +26,10 @@ export interface Allowances {
 
 /** Everything `p2p grade` was asked. */
 export interface GradeOptions {
-  /** The command template, `{mode}` and `{args}` and the rest to fill in. */
-  readonly peer: string;
+  /** The command template, `{mode}` and `{args}` and the rest to fill in; undefined: each submission's `commandFile` gives it. */
+  readonly peer: string | undefined;
+  /** A file in a submission's directory whose first line is that submission's own template (overrides `peer`). */
+  readonly commandFile: string | undefined;
   readonly portBase: number;
   /** Port bases of successive submissions (and runs) are this far apart. */
   readonly portStride: number;
@@ -35,6 +38,10 @@ export interface GradeOptions {
   /** A glob of submission directories, graded one after another. */
   readonly each: string | undefined;
   readonly orders: readonly Order[];
+  /** Seeds of random sequences (src/model/generate.ts), each one more run. */
+  readonly seeds: readonly number[];
+  /** Rings the seeded sequences start from; empty: each seed's own random ring. */
+  readonly rings: readonly Ring[];
   readonly routing: RoutingMode;
   readonly pingSeconds: number;
   readonly tolerant: boolean;
@@ -54,6 +61,9 @@ export interface GradeOptions {
 /** The options of `p2p grade`. */
 export const GRADE_OPTIONS = {
   peer: { type: 'string' },
+  'command-file': { type: 'string' },
+  seeds: { type: 'string' },
+  ring: { type: 'string' },
   'port-base': { type: 'string' },
   'port-stride': { type: 'string' },
   dir: { type: 'string' },
@@ -79,6 +89,7 @@ export const GRADE_OPTIONS = {
 export const GRADE_USAGE = `Usage:
   p2p grade --peer 'CMD {mode} {args}' --dir DIR [options]
   p2p grade --peer 'CMD {mode} {args}' --each 'submissions/*/' --csv marks.csv [options]
+  p2p grade --command-file run.txt --each 'submissions/*/' [options]
 
 Runs the course walkthrough on another implementation's peers and marks it
 against the rubric (ping 24, graceful departure 17, file insertion 11, join 14,
@@ -91,12 +102,22 @@ and {port} its ports (also in $P2P_PORT_BASE). Commands are typed on stdin,
 lines read from stdout; a kill is SIGKILL to the peer's process group.
 
 Options:
-  --peer TEMPLATE         the command that starts one peer (required)
+  --peer TEMPLATE         the command that starts one peer (required unless
+                          every submission has a --command-file)
+  --command-file NAME     a submission whose directory holds NAME is started by
+                          the template on its first line instead of --peer
   --dir DIR               the submission's directory (default: .)
   --each GLOB             grade every directory matching GLOB, one after another
   --port-base N           first port base (default 12000); each run gets its own
   --port-stride N         distance between port bases (default 256)
-  --order ORDERS          walkthrough, marking or both (default both)
+  --order ORDERS          walkthrough, marking, both (default) or none (only
+                          the seeded runs; a check they never test scores 0)
+  --seeds LIST            also run seeded random sequences: joins, departures,
+                          Stores and Requests on 5 to 8 peers, every line from
+                          the reference model (e.g. 1,2,3 or 1-5)
+  --ring IDS[/IDS...]     start the seeded sequences from these rings instead of
+                          each seed's random one (e.g. 0,37,90,128,200,255 or
+                          1,2,3,250/0,100,200,255); seed 1 without --seeds
   --routing MODE          ring (default), ring-list or chord: the routes expected
   --ping SECONDS          ping interval given to the peers (default 2)
   --tolerant              accept differences of case and spacing (reported)
@@ -124,9 +145,13 @@ function seconds(value: string | undefined, name: string, fallback: number): num
 export function parseGradeArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): GradeOptions {
   const { positionals, values: o } = readArgs(argv, GRADE_OPTIONS);
   if (positionals.length > 0) throw badArgument(`grade takes no arguments, got "${positionals.join(' ')}"`);
-  if (o.peer === undefined || o.peer.trim() === '')
+  if ((o.peer === undefined || o.peer.trim() === '') && o['command-file'] === undefined)
     throw badArgument("--peer is required: the command that starts a peer, e.g. 'python3 p2p.py {mode} {args}'");
-  if (!o.peer.includes('{args}')) throw badArgument('--peer must contain {args}: where the course arguments go');
+  if (o.peer !== undefined) checkTemplate(o.peer, '--peer');
+  if (o['command-file'] !== undefined && (o['command-file'] === '' || o['command-file'].includes('/')))
+    throw badArgument('--command-file must be a file name inside each submission, without a /');
+  const rings = o.ring === undefined ? [] : o.ring.split('/').map(parseRing);
+  const seeds = o.seeds === undefined ? (rings.length > 0 ? [1] : []) : parseSeeds(o.seeds);
   if (o.dir !== undefined && o.each !== undefined) throw badArgument('--dir and --each cannot be used together');
   const portBase = Number(o['port-base'] ?? env.P2P_PORT_BASE ?? DEFAULT_PORT_BASE);
   if (!Number.isInteger(portBase) || portBase < 1 || portBase + 255 > 65535) throw badArgument('--port-base must be an integer from 1 to 65280');
@@ -134,7 +159,10 @@ export function parseGradeArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
   if (!Number.isInteger(portStride) || portStride < 20 || portStride > 10_000)
     throw badArgument('--port-stride must be an integer from 20 to 10000');
   const order = o.order ?? 'both';
-  if (order !== 'walkthrough' && order !== 'marking' && order !== 'both') throw badArgument('--order must be walkthrough, marking or both');
+  if (order !== 'walkthrough' && order !== 'marking' && order !== 'both' && order !== 'none')
+    throw badArgument('--order must be walkthrough, marking, both or none');
+  if (order === 'none' && seeds.length === 0) throw badArgument('--order none leaves nothing to run: give --seeds or --ring');
+
   const routing = o.routing ?? 'ring';
   if (!isRoutingMode(routing)) throw badArgument(`--routing must be ${ROUTING_MODE_LIST}`);
   const pingSeconds = Number(o.ping ?? '2');
@@ -150,11 +178,14 @@ export function parseGradeArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
   };
   return {
     peer: o.peer,
+    commandFile: o['command-file'],
+    seeds,
+    rings,
     portBase,
     portStride,
     dir: o.each === undefined ? (o.dir ?? '.') : undefined,
     each: o.each,
-    orders: order === 'both' ? ['walkthrough', 'marking'] : [order],
+    orders: order === 'both' ? ['walkthrough', 'marking'] : order === 'none' ? [] : [order],
     routing,
     pingSeconds,
     tolerant: o.tolerant === true,
@@ -166,6 +197,36 @@ export function parseGradeArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     keep: o.keep === true,
     quiet: o.quiet === true,
   };
+}
+
+/** Refuses a template without `{args}` (`where` names the option or file it came from). */
+export function checkTemplate(template: string, where: string): string {
+  if (template.trim() === '') throw badArgument(`${where} is empty: it must give the command that starts a peer`);
+  if (!template.includes('{args}')) throw badArgument(`${where} must contain {args}: where the course arguments go`);
+  return template;
+}
+
+/** `1,2,7` or `1-5` (or both, `1-3,9`): seeds from 0 to 2^31-1, at most 100 of them. */
+export function parseSeeds(text: string): number[] {
+  const out: number[] = [];
+  for (const part of text.split(',')) {
+    const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(part);
+    const lo = Number(m?.[1]);
+    const hi = m?.[2] === undefined ? lo : Number(m[2]);
+    if (m === null || lo > hi || hi > 2 ** 31 - 1 || out.length + hi - lo + 1 > 100)
+      throw badArgument(`--seeds must list seeds (0 to 2^31-1, at most 100), as 1,2,7 or 1-5; got "${text}"`);
+    for (let s = lo; s <= hi; s++) out.push(s);
+  }
+  return [...new Set(out)];
+}
+
+/** A ring written as its IDs, `0,37,90,128,200`: 4 to 32 distinct IDs in 0..255. */
+export function parseRing(text: string): Ring {
+  const ids = text.split(',').map((t) => Number(t.trim()));
+  const max = 2 ** MODEL_ID_BITS - 1;
+  if (ids.some((id) => !Number.isInteger(id) || id < 0 || id > max) || new Set(ids).size !== ids.length || ids.length < 4 || ids.length > 32)
+    throw badArgument(`--ring must list 4 to 32 distinct peer IDs in 0..${max}, as 0,37,90,128,200; got "${text}"`);
+  return ringOf(ids);
 }
 
 /**

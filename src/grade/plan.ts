@@ -5,8 +5,11 @@
  * print, tagged with the rubric check it counts for, and the ping lines the
  * ring's changes call for.
  */
+import { fileContent, generateScenario, type GeneratorOptions } from '../model/generate.js';
 import { isForwardingLine, joinReceived } from '../model/lines.js';
-import { predecessorsIn, successorsIn, withoutPeer, withPeer, type Ring } from '../model/ring-model.js';
+import { initTriples, predecessorsIn, successorsIn, withoutPeer, withPeer, type Ring } from '../model/ring-model.js';
+import { runSteps } from '../model/scenario.js';
+import { describeStep } from '../model/step.js';
 import { COURSE_PEERS, routedStep, WALKTHROUGHS, type Action, type Order } from '../model/walkthrough.js';
 import type { RoutingMode } from '../routing/types.js';
 import type { CheckId } from './rubric.js';
@@ -47,6 +50,8 @@ export interface Plan {
   readonly steps: readonly PlannedStep[];
   /** Files the steps request: their copies are compared byte for byte. */
   readonly requested: readonly string[];
+  /** Files written into the working directory before the run (beside the course's 2067.pdf and 4103.pdf). */
+  readonly files: readonly { readonly file: string; readonly bytes: Uint8Array }[];
 }
 
 /** `Ping requests sent to Peers A and B`. */
@@ -74,7 +79,59 @@ export function coursePlan(order: Order, routing: RoutingMode): Plan {
     ring = after;
   }
   const requested = steps.flatMap((s) => (s.action.kind === 'request' ? [s.action.file] : []));
-  return { name: `${order} order`, init: COURSE_PEERS, steps, requested: [...new Set(requested)] };
+  return { name: `${order} order`, init: COURSE_PEERS, steps, requested: [...new Set(requested)], files: [] };
+}
+
+/**
+ * Bounds of a seeded run: smaller than the fuzzer's (5 to 8 peers, 5 to 8
+ * steps, files up to 64 KiB) so that a submission's extra runs cost about
+ * what a walkthrough costs.
+ */
+export const SEEDED_BOUNDS: Partial<GeneratorOptions> = {
+  minPeers: 5,
+  maxPeers: 8,
+  minSteps: 5,
+  maxSteps: 8,
+  maxFileBytes: 64 * 1024,
+  minPeersLeft: 3,
+};
+
+/**
+ * The plan of a seeded random sequence (src/model/generate.ts): from `start`
+ * or the seed's own random ring, a ping check, then the seed's joins,
+ * departures, Stores and Requests, every line derived by the reference
+ * model under `routing`. Every file the sequence names is in the working
+ * directory from the start, as the course's samples are.
+ */
+export function seededPlan(seed: number, routing: RoutingMode, start?: Ring): Plan {
+  const scenario = generateScenario(seed, { ...SEEDED_BOUNDS, start });
+  const files = scenario.files.map((f) => ({ file: `${f.name}${f.ext}`, bytes: fileContent(seed, f) }));
+  const model = runSteps({ ring: scenario.ring, files: new Set(scenario.files.map((f) => f.name)) }, scenario.steps, routing);
+  const steps: PlannedStep[] = [
+    {
+      title: 'Ping check',
+      action: { kind: 'pings' },
+      lines: [],
+      pings: pingWants({ kind: 'pings' }, scenario.ring, scenario.ring),
+      before: scenario.ring,
+      after: scenario.ring,
+    },
+  ];
+  let ring = scenario.ring;
+  for (const { step, lines, next } of model.steps) {
+    steps.push({
+      title: describeStep(step),
+      action: step,
+      lines: tagLines(step, lines, ring),
+      pings: pingWants(step, ring, next.ring),
+      before: ring,
+      after: next.ring,
+    });
+    ring = next.ring;
+  }
+  const requested = scenario.steps.flatMap((s) => (s.kind === 'request' ? [s.file] : []));
+  const where = start === undefined ? `${scenario.ring.length} random peers` : `ring ${scenario.ring.join(',')}`;
+  return { name: `seed ${seed} (${where})`, init: initTriples(scenario.ring), steps, requested: [...new Set(requested)], files };
 }
 
 /** The ring once `action` is done. */

@@ -10,7 +10,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { ChildPeer, TranscriptLine } from '../testnet/child-peer.js';
 import { PeerNetwork, performAction } from '../testnet/network.js';
-import { sameLine, isPingish } from './compare.js';
+import { fitFileSent, sameLine, isPingish } from './compare.js';
 import { expandTemplate, type Allowances } from './options.js';
 import type { Plan, PlannedStep } from './plan.js';
 import { boundPorts } from './ports.js';
@@ -262,9 +262,14 @@ function stepState(net: PeerNetwork, step: PlannedStep, since: number): 'done' |
   const note = (peer: ChildPeer | undefined): void => void owing.push(peer);
   for (const [id, want] of byPeer) {
     const peer = latest(id);
-    const printed = (peer?.transcript ?? []).filter((l) => l.stream === 'stdout' && l.at >= since && !isPingish(l.text));
+    const printed = (peer?.transcript ?? []).filter((l) => l.stream === 'stdout' && l.at >= since && !isPingish(l.text)).map((l) => l.text);
+    const order = fitFileSent(
+      want.map((text) => ({ text })),
+      printed,
+      true,
+    ).map((w) => w.text);
     let i = 0;
-    for (const l of printed) if (i < want.length && sameLine(want[i] as string, l.text, true)) i++;
+    for (const l of printed) if (i < order.length && sameLine(order[i] as string, l, true)) i++;
     if (i < want.length) note(peer);
   }
   for (const w of step.pings) {

@@ -25,6 +25,8 @@ export interface GeneratorOptions {
   readonly maxFileBytes: number;
   /** No Quit or kill leaves fewer peers than this. */
   readonly minPeersLeft: number;
+  /** The ring to start from (sorted IDs in 0..255); undefined: a random one of minPeers to maxPeers. */
+  readonly start?: Ring | undefined;
 }
 
 /** The bounds of issue 10: 6 to 12 peers, 8 to 12 steps, files up to 3 MiB, never fewer than 3 peers. */
@@ -50,7 +52,8 @@ export function generateScenario(seed: number, options: Partial<GeneratorOptions
     throw new RangeError(`generator bounds are inconsistent: ${JSON.stringify(o)}`);
   }
   const prng = createPrng(seed);
-  const start = randomMembership(prng, between(prng, o.minPeers, o.maxPeers), MODEL_ID_BITS);
+  const start = o.start ?? randomMembership(prng, between(prng, o.minPeers, o.maxPeers), MODEL_ID_BITS);
+  if (start.length <= o.minPeersLeft) throw new RangeError(`a start ring needs more than ${o.minPeersLeft} peers, got ${start.length}`);
   let ring: Ring = start;
   const ever = new Set<number>(ring);
   const files = new Map<string, ScenarioFile>();

@@ -15,8 +15,9 @@ import type { Grade } from '../../src/grade/grade.js';
 import { binPath, packageRoot } from '../../src/runtime/worker-path.js';
 import { stopNetworks, tempDir } from '../fixtures/network.js';
 
-// This file's ports: 30800..30999 (its gradings run one after another, each run on its own 25 ports).
+// This file's ports: 30800..30999 (its gradings run one after another, each run on its own 25 ports) and 13200..13711 (seeded runs, 256 ports each).
 const PORT_BASE = 30800;
+const SEEDED_PORT_BASE = 13200;
 
 const run = promisify(execFile);
 
@@ -187,4 +188,24 @@ describe('p2p grade on our own peers', () => {
       expect(await processesUnder(tmp)).toEqual([]);
     }, 180_000);
   }
+});
+
+describe('p2p grade on seeded random sequences', () => {
+  it('gives our peers 90/90 on seeds 1 and 2 under Chord, started by the command file in their directory', async () => {
+    const tmp = await tempDir('p2p-grade-seeded-');
+    const sub = path.join(tmp, 'ours');
+    await fs.mkdir(sub);
+    // The submission names its own command: --peer is not given.
+    const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(binPath())} {mode} {args} --port-base {port_base} --routing chord`;
+    await fs.writeFile(path.join(sub, 'run.txt'), `# started by p2p grade\n${command}\n`);
+    const args = ['--command-file', 'run.txt', '--dir', sub, '--routing', 'chord', '--order', 'none', '--seeds', '1-2'];
+    const g = (await grade([...args, '--ping', '0.5', '--port-base', String(SEEDED_PORT_BASE), '--port-stride', '256'], tmp, 170_000)) as Grade;
+    expect(g.command).toBe(command);
+    expect(g.runs.map((r) => r.name)).toEqual(['seed 1 (5 random peers)', 'seed 2 (6 random peers)']);
+    const lost = g.items.flatMap((i) => i.checks.flatMap((c) => c.evidence)).join('\n');
+    // Seed 1 stores, requests and kills; seed 2 joins and quits: together they test every check.
+    expect(g.items.flatMap((i) => i.checks.filter((c) => c.runs.every((r) => !r.tested)).map((c) => c.check))).toEqual([]);
+    expect(g.total, lost).toBe(90);
+    expect(await processesUnder(tmp)).toEqual([]);
+  }, 180_000);
 });

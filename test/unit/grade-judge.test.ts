@@ -4,10 +4,15 @@
  * of several runs; the alignment and the command template.
  */
 import { describe, expect, it } from 'vitest';
-import { marksOf } from '../../src/grade/grade.js';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { marksOf, plansOf, templateOf } from '../../src/grade/grade.js';
 import { judgeRun } from '../../src/grade/judge.js';
 import { expandTemplate, parseGradeArgs } from '../../src/grade/options.js';
-import { coursePlan, type Plan } from '../../src/grade/plan.js';
+import { coursePlan, seededPlan, type Plan } from '../../src/grade/plan.js';
+import { fileContent, generateScenario } from '../../src/model/generate.js';
+import { linesOf } from '../../src/model/step-lines.js';
 import type { PeerRecord, RunRecord, StepRecord } from '../../src/grade/run.js';
 import { alignLines } from '../../src/model/align.js';
 import type { TranscriptLine } from '../../src/testnet/child-peer.js';
@@ -109,6 +114,94 @@ describe('judging a run', () => {
     const m = marksOf([good, bad]);
     expect(m.total).toBe(88.5);
     expect(m.items.find((i) => i.item === 'retrieval')?.marks).toBe(10.5);
+  });
+});
+
+describe('seeded runs', () => {
+  it('plays the seed’s sequence from its ring, with the model’s lines, its files and a ping check first', () => {
+    const plan = seededPlan(7, 'chord');
+    const scenario = generateScenario(7, { minPeers: 5, maxPeers: 8, minSteps: 5, maxSteps: 8, maxFileBytes: 64 * 1024 });
+    expect(plan.init.map(([id]) => id)).toEqual([...scenario.ring]);
+    expect(plan.steps[0]?.action).toEqual({ kind: 'pings' });
+    expect(plan.steps.slice(1).map((s) => s.action)).toEqual(scenario.steps);
+    // The lines of each step are the model's, peer by peer, in order.
+    let state = { ring: scenario.ring, files: new Set(scenario.files.map((f) => f.name)) as ReadonlySet<string> };
+    for (const [i, step] of scenario.steps.entries()) {
+      const model = linesOf(state, step, 'chord');
+      const byPeer: Record<number, string[]> = {};
+      for (const l of plan.steps[i + 1]?.lines ?? []) (byPeer[l.peer] ??= []).push(l.text);
+      expect(byPeer).toEqual(Object.fromEntries(Object.entries(model.lines).map(([k, v]) => [k, [...v]])));
+      state = model.next;
+    }
+    expect(plan.files.map((f) => f.file)).toEqual(scenario.files.map((f) => `${f.name}${f.ext}`));
+    expect(plan.files[0]?.bytes).toEqual(scenario.files[0] && fileContent(7, scenario.files[0]));
+  });
+
+  it('starts from a ring given with --ring, and a perfect transcript of it passes every check it tests', () => {
+    const opts = parseGradeArgs(['--peer', 'x {args}', '--seeds', '3-4', '--ring', '0,37,90,128,200/1,2,3,250', '--order', 'marking']);
+    const plans = plansOf(opts);
+    expect(plans.map((p) => p.name)).toEqual([
+      'marking order',
+      'seed 3 (ring 0,37,90,128,200)',
+      'seed 3 (ring 1,2,3,250)',
+      'seed 4 (ring 0,37,90,128,200)',
+      'seed 4 (ring 1,2,3,250)',
+    ]);
+    for (const plan of plans) {
+      const verdict = judgeRun(perfectRecord(plan), false, ALLOWANCES);
+      expect(failed(verdict), plan.name).toEqual([]);
+      expect(verdict.checks.some((c) => c.tested)).toBe(true);
+    }
+  });
+
+  it('loses a check in a seeded run when a line of it is wrong', () => {
+    const plan = seededPlan(11, 'ring');
+    const index = plan.steps.findIndex((s) => s.lines.length > 0);
+    const target = plan.steps[index]?.lines[0];
+    expect(target).toBeDefined();
+    const record = perfectRecord(plan, (peer, l, step) =>
+      step === index && peer === target?.peer && l.text === target.text ? { ...l, text: 'nothing' } : l,
+    );
+    expect(failed(judgeRun(record, false, ALLOWANCES))).toContain(target?.check);
+  });
+
+  it('lets a peer that requests its own file say "The file has been sent" after the receiving lines, never before its place', () => {
+    // Seed 9, step 5: Request 5859 at Peer 246, which owns it.
+    const plan = seededPlan(9, 'ring');
+    const step = plan.steps[5];
+    expect(step?.action).toEqual({ kind: 'request', at: 246, file: '5859' });
+    const sentLate = perfectRecord(plan, (peer, l, i) =>
+      i === 5 && peer === 246 && l.text === 'The file has been sent' ? { ...l, at: l.at + 30 } : l,
+    );
+    expect(failed(judgeRun(sentLate, false, ALLOWANCES))).toEqual([]);
+    const sentEarly = perfectRecord(plan, (peer, l, i) =>
+      i === 5 && peer === 246 && l.text === 'The file has been sent' ? { ...l, at: l.at - 2 } : l,
+    );
+    const lost = failed(judgeRun(sentEarly, false, ALLOWANCES));
+    expect(lost.length).toBe(1);
+    expect(lost[0]).toMatch(/^request-/);
+  });
+
+  it('refuses bad seeds and rings by name', () => {
+    expect(() => parseGradeArgs(['--peer', 'x {args}', '--seeds', '5-1'])).toThrow(/--seeds must list seeds/);
+    expect(() => parseGradeArgs(['--peer', 'x {args}', '--ring', '1,2,300,4'])).toThrow(/--ring must list 4 to 32 distinct peer IDs/);
+    expect(() => parseGradeArgs(['--peer', 'x {args}', '--ring', '1,2,2,4'])).toThrow(/--ring must list/);
+    expect(parseGradeArgs(['--peer', 'x {args}', '--ring', '1,2,3,4']).seeds).toEqual([1]);
+  });
+
+  it('takes a submission’s own command from its command file, else --peer, and names what is missing', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'p2p-grade-cmd-'));
+    try {
+      const both = { peer: 'python3 p2p.py {mode} {args}', commandFile: 'run.txt' };
+      expect(await templateOf(dir, both)).toBe('python3 p2p.py {mode} {args}');
+      await expect(templateOf(dir, { peer: undefined, commandFile: 'run.txt' })).rejects.toThrow(/run\.txt is missing and no --peer was given/);
+      await fs.writeFile(path.join(dir, 'run.txt'), '# how to start my peer\njava -cp . Peer {mode} {args}\n');
+      expect(await templateOf(dir, both)).toBe('java -cp . Peer {mode} {args}');
+      await fs.writeFile(path.join(dir, 'run.txt'), 'java Peer\n');
+      await expect(templateOf(dir, both)).rejects.toThrow(/run\.txt must contain \{args\}/);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,15 +1,17 @@
-/** Worker shell of the ping sender role (logic in src/roles/ping-sender.ts). */
+/** Worker shell of the ping sender role (logic in src/roles/ping-sender.ts): pings for every peer of the process. */
 import { startPingSender } from '../src/roles/ping-sender.js';
-import { hostRole } from '../src/roles/role-host.js';
+import { hostRole, perPeer } from '../src/roles/role-host.js';
 
 hostRole((ctx) =>
-  startPingSender({
-    self: ctx.data.config.self,
-    intervalMs: ctx.data.config.pingIntervalMs,
-    timeoutMs: ctx.data.config.pingTimeoutMs,
-    state: ctx.state,
-    queue: ctx.queue,
-    emit: ctx.emit,
-    fault: ctx.fault,
-  }),
+  perPeer(ctx, (config, state, emit) =>
+    startPingSender({
+      self: config.self,
+      intervalMs: config.pingIntervalMs,
+      timeoutMs: config.pingTimeoutMs,
+      state,
+      queue: ctx.queue,
+      emit,
+      fault: ctx.fault,
+    }),
+  ),
 );

@@ -1,14 +1,20 @@
-/** Worker shell of the socket producer role (logic in src/roles/socket-producer.ts). */
-import { startSocketProducer } from '../src/roles/socket-producer.js';
-import { hostRole } from '../src/roles/role-host.js';
+/** Worker shell of the socket producer role (logic in src/roles/socket-producer.ts): one TCP server per peer of the process. */
+import { ConnectionBudget, startSocketProducer } from '../src/roles/socket-producer.js';
+import { hostRole, perPeer } from '../src/roles/role-host.js';
 
-hostRole((ctx) =>
-  startSocketProducer({
-    host: ctx.data.config.self.host,
-    port: ctx.data.config.self.port,
-    queue: ctx.queue,
-    state: ctx.state,
-    emit: ctx.emit,
-    fault: ctx.fault,
-  }),
-);
+hostRole((ctx) => {
+  // One bound on connections for the whole process, however many peers it hosts.
+  const budget = new ConnectionBudget();
+  return perPeer(ctx, (config, state, emit) =>
+    startSocketProducer({
+      self: config.self.id,
+      host: config.self.host,
+      port: config.self.port,
+      queue: ctx.queue,
+      state,
+      emit,
+      fault: ctx.fault,
+      budget,
+    }),
+  );
+});

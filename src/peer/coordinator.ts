@@ -16,6 +16,14 @@
  * (a role whose loop broke and says `fatal`, a thread out of memory, a
  * terminated worker) reaches the coordinator, which says so loudly and
  * ends the peer with a non-zero code.
+ *
+ * The same coordinator runs a host of many peers (`p2p host`): still five
+ * role workers, each serving every peer, one ring queue whose records name
+ * their peer, one state block with a slot per peer. Each peer's lines are
+ * printed prefixed with its ID. A peer that quits (or fails to join), or is
+ * killed from the prompt, leaves alone: every role drops it, and the process
+ * ends with its last peer. One peer per process (`p2p init|join`) is this
+ * with one peer and no prefix.
  */
 import type { Readable } from 'node:stream';
 import { MessageChannel, Worker } from 'node:worker_threads';
@@ -32,6 +40,9 @@ import { openEventLog, type EventLog } from './event-log.js';
 import { answerAsks } from '../runtime/activity.js';
 import type { PeerEvent, RoleMessage } from '../runtime/events.js';
 import { PeerState, ROLES, type Role } from '../runtime/peer-state.js';
+import type { CoordinatorMessage } from '../runtime/events.js';
+import { COMMAND_HELP, HOST_COMMAND_HELP } from '../protocol/commands.js';
+import { defaultRef } from '../protocol/peer-ref.js';
 import type { RoleWorkerData } from '../roles/role-host.js';
 import { workerUrl } from '../runtime/worker-path.js';
 
@@ -44,6 +55,14 @@ export interface PeerExit {
 /** Options of startPeer. */
 export interface StartPeerOptions {
   readonly config: PeerConfig;
+  /**
+   * A host of many peers (`p2p host`): every peer it starts with, `config`
+   * being the first. Lines are then `ID> COMMAND`, and each printed line is
+   * prefixed with its peer's ID.
+   */
+  readonly hosted?: readonly PeerConfig[] | undefined;
+  /** Peer slots of a host, for the peers it may start later (default: as many as it starts with, at least 1). */
+  readonly maxPeers?: number | undefined;
   /** Receives every event; default: print lines to this process's stdout/stderr. */
   readonly onEvent?: (event: PeerEvent) => void;
   /** Also write every event as a JSON line to this file (or `fd:N`). */
@@ -65,6 +84,20 @@ export function printEvent(event: PeerEvent): void {
   (event.stream === 'stderr' ? process.stderr : process.stdout).write(`${event.line}\n`);
 }
 
+/** A line of a host's peer: its ID, then the line (`  15 | Ping requests sent to Peers 19 and 2`). */
+export function hostLine(event: PeerEvent): string | undefined {
+  if (event.line === undefined) return undefined;
+  // The host's own lines (its prompt's refusals, its answers) are nobody's.
+  if (event.role === 'stdin-reader' || event.kind === 'host-said') return event.line;
+  return `${String(event.peer).padStart(3)} | ${event.line}`;
+}
+
+/** Prints a host's event: its line prefixed with its peer's ID. */
+export function printHostEvent(event: PeerEvent): void {
+  const line = hostLine(event);
+  if (line !== undefined) (event.stream === 'stderr' ? process.stderr : process.stdout).write(`${line}\n`);
+}
+
 /** A running peer. */
 export class Peer {
   /** Resolves when the peer has stopped, with its exit code. */
@@ -78,6 +111,12 @@ export class Peer {
   private snapshotTimer: NodeJS.Timeout | undefined;
   /** The consumer's control API. */
   readonly control: Comlink.Remote<ConsumerApi>;
+  /** The peers running now, and the state slot of each. */
+  private readonly running = new Map<number, number>();
+  /** Answers awaited from the roles for a peer being added. */
+  private readonly adding = new Map<number, { left: number; errors: Error[]; done: () => void }>();
+  /** The exit code of the host: the highest of its peers' (0 while none failed). */
+  private worstCode = 0;
 
   private constructor(
     readonly config: PeerConfig,
@@ -87,6 +126,7 @@ export class Peer {
     private readonly controlPort: import('node:worker_threads').MessagePort,
   ) {
     this.exited = new Promise((resolve) => (this.resolveExit = resolve));
+    this.peers.forEach((c, slot) => this.running.set(c.self.id, slot));
     this.eventLog = options.eventsFile === undefined ? undefined : openEventLog(options.eventsFile);
     this.control = Comlink.wrap<ConsumerApi>(nodeEndpoint(controlPort));
     this.asks = answerAsks(state, 'coordinator', (err) => {
@@ -98,20 +138,155 @@ export class Peer {
   /** Starts the five workers; resolves once each has said ready (and, for `join`, the join request is delivered). */
   static async start(options: StartPeerOptions): Promise<Peer> {
     const queue = RingQueue.create(options.queueCapacity ?? QUEUE_CAPACITY_BYTES);
-    const state = PeerState.create();
+    const count = options.hosted?.length ?? 1;
+    const state = PeerState.create(Math.max(count, options.maxPeers ?? count));
     const { port1, port2 } = new MessageChannel();
     const peer = new Peer(options.config, options, queue, state, port1);
     await peer.spawnAll(port2);
     if (options.snapshotEveryMs !== undefined) peer.startSnapshots(options.snapshotEveryMs);
-    if (options.config.knownPeer !== undefined) {
-      try {
-        await peer.control.join();
-      } catch (err) {
-        await peer.stop(1, 'join failed');
-        throw err; // a P2PError rebuilt by comlink-errors (ERR_UNREACHABLE, ERR_DUPLICATE_ID, ...)
+    if (!peer.isHost) {
+      if (options.config.knownPeer !== undefined) {
+        try {
+          await peer.control.join();
+        } catch (err) {
+          await peer.stop(1, 'join failed');
+          throw err; // a P2PError rebuilt by comlink-errors (ERR_UNREACHABLE, ERR_DUPLICATE_ID, ...)
+        }
       }
+      return peer;
+    }
+    // A host's joining peers join one after another: two joins at once into
+    // the same part of the ring would race for the same predecessor.
+    for (const c of peer.peers) {
+      if (c.knownPeer === undefined || !peer.running.has(c.self.id)) continue;
+      await peer.joinHosted(c.self.id);
     }
     return peer;
+  }
+
+  /** Every peer the process started with (one, unless a host). */
+  get peers(): readonly PeerConfig[] {
+    return this.options.hosted ?? [this.config];
+  }
+
+  /** A host of many peers (`p2p host`). */
+  get isHost(): boolean {
+    return this.options.hosted !== undefined;
+  }
+
+  /** The IDs of the peers running now. */
+  get runningIds(): number[] {
+    return [...this.running.keys()].sort((a, b) => a - b);
+  }
+
+  /** Sends hosted peer `id`'s join request; a failed join ends that peer only. */
+  private async joinHosted(id: number): Promise<void> {
+    try {
+      await this.control.join(id);
+    } catch (err) {
+      this.say(errorLineOf(err, `peer ${id}: join failed`), 'stderr');
+      this.peerEnded(id, 1, 'join failed', false);
+    }
+  }
+
+  /**
+   * Starts one more peer in this host: each role binds its ports and holds
+   * it; then, with `knownPeer`, it joins. Rejects (and drops it) when a role
+   * cannot (ERR_PORT_IN_USE...), or when it is running already.
+   */
+  async addPeer(config: PeerConfig): Promise<void> {
+    const id = config.self.id;
+    if (this.running.has(id)) throw new P2PError('ERR_DUPLICATE_ID', `peer ${id} is already running in this host`);
+    const used = new Set(this.running.values());
+    const slots = PeerState.slotsIn(this.state.buffer);
+    let slot = 0;
+    while (slot < slots && used.has(slot)) slot++;
+    if (slot >= slots) throw new P2PError('ERR_BAD_ARGUMENT', `this host has room for ${slots} peers (--max-peers)`);
+    this.running.set(id, slot);
+    const errors = await new Promise<Error[]>((resolve) => {
+      const wait = { left: ROLES.length, errors: [] as Error[], done: () => resolve(wait.errors) };
+      this.adding.set(id, wait);
+      for (const w of this.workers.values()) w.postMessage({ kind: 'add', config, slot } satisfies CoordinatorMessage<PeerConfig>);
+    });
+    this.adding.delete(id);
+    if (errors.length > 0) {
+      this.running.delete(id);
+      for (const w of this.workers.values()) w.postMessage({ kind: 'drop', peer: id, abrupt: true } satisfies CoordinatorMessage);
+      throw errors[0] as Error;
+    }
+    if (config.knownPeer !== undefined) await this.joinHosted(id);
+  }
+
+  /** Ends hosted peer `id` at once, telling nobody (a kill). */
+  killPeer(id: number): boolean {
+    if (!this.running.has(id)) return false;
+    this.peerEnded(id, 130, 'killed', true);
+    return true;
+  }
+
+  /**
+   * Peer `id` has ended: alone, the process stops; in a host, every role
+   * drops it, and the host stops with its last peer.
+   */
+  private peerEnded(id: number, code: number, reason: string, abrupt: boolean): void {
+    if (!this.isHost) {
+      void this.stop(code, reason);
+      return;
+    }
+    if (!this.running.delete(id)) return;
+    this.worstCode = Math.max(this.worstCode, code === 130 ? 0 : code);
+    for (const w of this.workers.values()) w.postMessage({ kind: 'drop', peer: id, abrupt } satisfies CoordinatorMessage);
+    this.emit({
+      peer: id,
+      role: 'coordinator',
+      kind: 'peer-stopped',
+      fields: { code, reason, abrupt },
+      time: new Date().toISOString(),
+    });
+    if (this.running.size === 0) void this.stop(this.worstCode, 'every peer has ended');
+  }
+
+  /** A line of the host's own (an answer to a host command). */
+  private say(line: string, stream: 'stdout' | 'stderr' = 'stdout'): void {
+    this.emit({ peer: this.config.self.id, role: 'coordinator', kind: 'host-said', line, stream, time: new Date().toISOString() });
+  }
+
+  /** A host command typed at the prompt (protocol/commands.ts, parseHostLine). */
+  private hostCommand(line: string): void {
+    const [verb = '', ...args] = line.trim().split(/\s+/);
+    switch (verb.toLowerCase()) {
+      case 'peers':
+        this.say(`Peers running here (${this.running.size}): ${this.runningIds.join(' ')}`);
+        return;
+      case 'help':
+        this.say(`${HOST_COMMAND_HELP}\n${COMMAND_HELP}`);
+        return;
+      case 'kill': {
+        const id = Number(args[0]);
+        if (!this.killPeer(id)) this.say(errorLine(`kill: peer ${id} is not running in this host`, 'ERR_BAD_ARGUMENT'), 'stderr');
+        return;
+      }
+      case 'start': {
+        const id = Number(args[0]);
+        const known = Number(args[2]);
+        const max = 2 ** this.config.idBits - 1;
+        if (id > max || known > max) {
+          this.say(errorLine(`start: peer IDs are 0..${max}`, 'ERR_BAD_ARGUMENT'), 'stderr');
+          return;
+        }
+        const config: PeerConfig = {
+          ...this.config,
+          self: { ...this.config.self, id, port: this.config.portBase + id },
+          initialSuccessors: [],
+          knownPeer: defaultRef(known, this.config.defaultHost, this.config.portBase),
+        };
+        this.addPeer(config).then(
+          () => this.say(`Peer ${id} started in this host`),
+          (err: unknown) => this.say(errorLineOf(err, `start: peer ${id}`), 'stderr'),
+        );
+        return;
+      }
+    }
   }
 
   /** Thread ID of each role. */
@@ -147,7 +322,8 @@ export class Peer {
       for (const role of ROLES) {
         const data: RoleWorkerData = {
           role,
-          config: this.config,
+          peers: this.peers,
+          host: this.isHost,
           queueBuffer: this.queue.buffer,
           stateBuffer: this.state.buffer,
           controlPort: role === 'consumer' ? controlPort : undefined,
@@ -156,7 +332,7 @@ export class Peer {
           workerData: data,
           transferList: role === 'consumer' ? [controlPort] : [],
           stdin: role === 'stdin-reader',
-          name: `p2p-${this.config.self.id}-${role}`,
+          name: this.isHost ? `p2p-host-${role}` : `p2p-${this.config.self.id}-${role}`,
           resourceLimits: { maxOldGenerationSizeMb: ROLE_MAX_OLD_GENERATION_MB },
         });
         this.workers.set(role, worker);
@@ -185,8 +361,18 @@ export class Peer {
               }
               return;
             case 'exit':
-              void this.stop(msg.code, msg.reason);
+              this.peerEnded(msg.peer, msg.code, msg.reason, false);
               return;
+            case 'host-command':
+              this.hostCommand(msg.line);
+              return;
+            case 'added': {
+              const wait = this.adding.get(msg.peer);
+              if (wait === undefined) return;
+              if (msg.error !== undefined) wait.errors.push(deserializeError(msg.error));
+              if (--wait.left === 0) wait.done();
+              return;
+            }
           }
         });
         worker.on('exit', (code) => {
@@ -245,7 +431,7 @@ export class Peer {
   }
 
   private emit(event: PeerEvent): void {
-    (this.options.onEvent ?? printEvent)(event);
+    (this.options.onEvent ?? (this.isHost ? printHostEvent : printEvent))(event);
     this.eventLog?.write(event);
   }
 

@@ -19,9 +19,16 @@
  * ```
  *
  * A queue record is either a frame, or a command record: the tag byte
- * COMMAND_RECORD_TAG followed by the UTF-8 of a command line. A frame's first
- * byte is the top byte of L, always 0 because frames are far below 16 MiB, so
- * the tag cannot be mistaken for a frame.
+ * COMMAND_RECORD_TAG followed by the UTF-8 of a command line, or
+ * PEER_COMMAND_RECORD_TAG, the u32 ID of the peer it is typed at, then the
+ * UTF-8. A frame's first byte is the top byte of L, always 0 because frames
+ * are far below 16 MiB, so a tag cannot be mistaken for a frame.
+ *
+ * Which peer a record is for (a process may host many, `p2p host`): a
+ * command names it; a frame's destination field does, which the producer
+ * that read it from a peer's socket sets to that peer (`addressTo`), so that
+ * a frame is handled by the peer whose port it came in on, as with one peer
+ * per process.
  *
  * The decoder trusts nothing: every length is checked against the bytes there
  * are before it is used, and every failure is a P2PError with a frame code.
@@ -67,6 +74,10 @@ export const MIN_BODY_BYTES = HEADER_FIXED_BYTES - LENGTH_PREFIX_BYTES + 1 + PAI
 export const MIN_FRAME_BYTES = LENGTH_PREFIX_BYTES + MIN_BODY_BYTES;
 /** First byte of a queue record that carries a command line instead of a frame. */
 export const COMMAND_RECORD_TAG = 0xc0;
+/** First byte of a command record that names its peer (u32 ID after the tag). */
+export const PEER_COMMAND_RECORD_TAG = 0xc1;
+/** Offset of a frame's destination field. */
+const DESTINATION_AT = 10;
 
 const MAX_U32 = 0xffffffff;
 const encoder = new TextEncoder();
@@ -344,19 +355,46 @@ export function tryDecodeRequest(frame: Uint8Array, maxFrameBytes: number = MAX_
 }
 
 /**
- * Encodes a command line as a queue record: COMMAND_RECORD_TAG, then UTF-8.
+ * Encodes a command line as a queue record: COMMAND_RECORD_TAG, then UTF-8;
+ * with `peer`, PEER_COMMAND_RECORD_TAG, the peer's u32 ID, then UTF-8.
  * @throws P2PError ERR_FRAME_FIELD for a lone surrogate, ERR_FRAME_OVERSIZED when
  *   the record would exceed MAX_FRAME_BYTES.
  */
-export function encodeCommandRecord(line: string): Uint8Array {
-  if (line.length + 1 > MAX_FRAME_BYTES) throw oversized(line.length + 1, MAX_FRAME_BYTES);
+export function encodeCommandRecord(line: string, peer?: number): Uint8Array {
+  const head = peer === undefined ? 1 : 5;
+  if (line.length + head > MAX_FRAME_BYTES) throw oversized(line.length + head, MAX_FRAME_BYTES);
   if (!line.isWellFormed()) throw badField('line', 'contains a lone surrogate');
   const n = utf8Length(line);
-  if (n + 1 > MAX_FRAME_BYTES) throw oversized(n + 1, MAX_FRAME_BYTES);
-  const rec = new Uint8Array(n + 1);
-  rec[0] = COMMAND_RECORD_TAG;
-  writeText(rec, 1, line, n);
+  if (n + head > MAX_FRAME_BYTES) throw oversized(n + head, MAX_FRAME_BYTES);
+  const rec = new Uint8Array(n + head);
+  if (peer === undefined) rec[0] = COMMAND_RECORD_TAG;
+  else {
+    rec[0] = PEER_COMMAND_RECORD_TAG;
+    new DataView(rec.buffer).setUint32(1, peer);
+  }
+  writeText(rec, head, line, n);
   return rec;
+}
+
+/**
+ * Addresses a frame, in place, to the peer that received it: its destination
+ * field becomes `peer` (4 bytes; the frame's length does not change).
+ * The frame must be whole (decoded once already).
+ */
+export function addressTo(frame: Uint8Array, peer: number): void {
+  new DataView(frame.buffer, frame.byteOffset, frame.byteLength).setUint32(DESTINATION_AT, peer);
+}
+
+/**
+ * The peer a queue record is for: a command's named peer, a frame's
+ * destination; undefined for a command that names none (a lone peer's) or a
+ * record too short to say.
+ */
+export function recordPeer(rec: Uint8Array): number | undefined {
+  const view = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
+  if (rec[0] === COMMAND_RECORD_TAG) return undefined;
+  if (rec[0] === PEER_COMMAND_RECORD_TAG) return rec.length >= 5 ? view.getUint32(1) : undefined;
+  return rec.length >= DESTINATION_AT + 4 ? view.getUint32(DESTINATION_AT) : undefined;
 }
 
 /** A decoded queue record: a request, or a command line typed at the console. */
@@ -369,9 +407,11 @@ export type QueueRecord = { kind: 'request'; request: Request } | { kind: 'comma
  */
 export function decodeQueueRecord(rec: Uint8Array): QueueRecord {
   if (rec.length === 0) throw truncated(1, 0);
-  if (rec[0] === COMMAND_RECORD_TAG) {
+  if (rec[0] === COMMAND_RECORD_TAG || rec[0] === PEER_COMMAND_RECORD_TAG) {
     if (rec.length > MAX_FRAME_BYTES) throw oversized(rec.length, MAX_FRAME_BYTES);
-    return { kind: 'command', line: decodeText(rec.subarray(1), 'line') };
+    const head = rec[0] === COMMAND_RECORD_TAG ? 1 : 5;
+    if (rec.length < head) throw truncated(head, rec.length);
+    return { kind: 'command', line: decodeText(rec.subarray(head), 'line') };
   }
   return { kind: 'request', request: decodeRequest(rec) };
 }

@@ -89,3 +89,65 @@ function truncate(text: string): string {
   const printable = text.replace(/[^\x20-\x7e]/g, '?');
   return printable.length > 40 ? `${printable.slice(0, 40)}...` : printable;
 }
+
+/** Help of a host's own commands (`p2p host`), beside every peer's. */
+export const HOST_COMMAND_HELP = [
+  'Host commands (a host runs many peers; each line of a peer is prefixed with its ID):',
+  '  ID> COMMAND              a peer command typed at peer ID (e.g. 15> Store 2067)',
+  '  status ID, fingers ID    the same as ID> status, ID> fingers',
+  '  quit ID                  peer ID leaves gracefully (ID> Quit)',
+  '  kill ID                  peer ID ends at once, telling nobody (as Ctrl-C or SIGKILL would)',
+  '  start ID join KNOWN      start peer ID in this host, joining through peer KNOWN',
+  '  peers                    the peers running in this host',
+  '  help                     this text and the peer commands',
+].join('\n');
+
+/** A line typed at a host: for one of its peers, or for the host itself. */
+export type HostLine =
+  | { readonly kind: 'peer'; readonly peer: number; readonly line: string }
+  | { readonly kind: 'host'; readonly line: string; readonly verb: 'kill' | 'start' | 'peers' | 'help' };
+
+/**
+ * Reads a line typed at a host: `ID> COMMAND` (the command is checked as a
+ * peer's), `status ID`, `fingers ID` and `quit ID` (a peer's command, at
+ * that peer), or one of the host's own (`kill ID`, `start ID join KNOWN`,
+ * `peers`, `help`). Throws ERR_BAD_COMMAND with a one-line explanation.
+ */
+export function parseHostLine(line: string): HostLine {
+  const text = line.trim();
+  const addressed = /^(\d{1,5})\s*>\s*(.*)$/.exec(text);
+  if (addressed !== null) {
+    const rest = addressed[2] ?? '';
+    parseCommand(rest);
+    return { kind: 'peer', peer: Number(addressed[1]), line: rest };
+  }
+  const [verb = '', ...args] = text.split(/\s+/);
+  const id = (usage: string): number => {
+    if (args.length !== 1 || !/^\d{1,5}$/.test(args[0] ?? ''))
+      throw new P2PError('ERR_BAD_COMMAND', `Invalid command "${text}": usage is ${usage}`);
+    return Number(args[0]);
+  };
+  switch (verb.toLowerCase()) {
+    case 'status':
+    case 'fingers':
+      return { kind: 'peer', peer: id(`${verb.toLowerCase()} ID`), line: verb.toLowerCase() };
+    case 'quit':
+      return { kind: 'peer', peer: id('quit ID'), line: 'Quit' };
+    case 'kill':
+      id('kill ID');
+      return { kind: 'host', verb: 'kill', line: text };
+    case 'start':
+      if (args.length !== 3 || args[1]?.toLowerCase() !== 'join' || !/^\d{1,5}$/.test(args[0] ?? '') || !/^\d{1,5}$/.test(args[2] ?? ''))
+        throw new P2PError('ERR_BAD_COMMAND', `Invalid command "${text}": usage is start ID join KNOWN`);
+      return { kind: 'host', verb: 'start', line: text };
+    case 'peers':
+    case 'help':
+      if (args.length > 0) throw new P2PError('ERR_BAD_COMMAND', `Invalid command "${text}": usage is ${verb.toLowerCase()}`);
+      return { kind: 'host', verb: verb.toLowerCase() as 'peers' | 'help', line: text };
+    default:
+      throw new P2PError(
+        'ERR_BAD_COMMAND',
+        `Invalid command "${text}": in a host, type ID> COMMAND (e.g. 15> Store 2067), or kill ID, quit ID, status ID, start ID join KNOWN, peers, help`,
+      );
+  }
+}

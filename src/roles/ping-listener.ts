@@ -8,16 +8,14 @@
  */
 import type dgram from 'node:dgram';
 import { errorLine, P2PError } from '../errors.js';
-import { encodeRequest, tryDecodeRequest } from '../protocol/codec.js';
+import { addressTo, encodeRequest, tryDecodeRequest } from '../protocol/codec.js';
 import { contentError } from '../protocol/content.js';
 import { bindUdp } from '../net/udp.js';
 import { detach } from '../runtime/faults.js';
 import type { ProducerOptions } from './socket-producer.js';
 
 /** What the ping listener needs. */
-export interface PingListenerOptions extends ProducerOptions {
-  readonly self: number;
-}
+export type PingListenerOptions = ProducerOptions;
 
 /** Binds the UDP port (rejects with ERR_PORT_IN_USE) and starts answering. */
 export async function startPingListener(opts: PingListenerOptions): Promise<{ close(): Promise<void> }> {
@@ -65,8 +63,10 @@ function onDatagram(socket: dgram.Socket, msg: Buffer, rinfo: dgram.RemoteInfo, 
   // printed line). The reply above never waits on the queue; when the queue is
   // full this push waits without blocking the event loop, so later pings are
   // still answered.
-  // The datagram is the queue's record as it is (same codec): no re-encoding.
+  // The datagram is the queue's record as it is (same codec): no re-encoding,
+  // only addressed to this peer, whose port it came in on.
   const record = msg;
+  addressTo(record, opts.self);
   if (opts.queue.tryPush(record) === 1) {
     opts.state.count('ping-listener');
     return;

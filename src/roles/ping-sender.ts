@@ -46,8 +46,17 @@ interface Target {
   reported: boolean;
 }
 
-/** This process's incarnation, carried by its pings (a restart under the same ID has another). */
-const INCARNATION = `${process.pid}-${Math.round(performance.timeOrigin)}`;
+/** Peers started in this process so far: each start is an incarnation of its own. */
+let starts = 0;
+
+/**
+ * An incarnation of peer `id`, carried by its pings: a restart under the same
+ * ID has another, whether in a new process or in the same host (`p2p host`).
+ */
+function incarnation(id: number): string {
+  starts += 1;
+  return `${process.pid}-${Math.round(performance.timeOrigin)}-${id}-${starts}`;
+}
 
 /** "Peer 4", "Peers 4 and 5", "Peers 4, 5 and 8". */
 export function listPeers(ids: readonly number[]): string {
@@ -65,6 +74,7 @@ export async function startPingSender(opts: PingSenderOptions): Promise<{ begin(
   socket.removeAllListeners('error');
   socket.on('error', () => undefined); // unreachable successors show up as missed pings
   const stamps = new StampSource(`${opts.self.id}.ping`);
+  const inc = incarnation(opts.self.id);
   let startedAt = Date.now();
   const graceMs = Math.max(STARTUP_GRACE_INTERVALS * opts.intervalMs, STARTUP_GRACE_MIN_MS);
   const targets = new Map<number, Target>();
@@ -81,7 +91,7 @@ export async function startPingSender(opts: PingSenderOptions): Promise<{ begin(
       stamp: stamps.stamp(),
       // `inc`: this process, so that a peer restarted under the same ID is
       // told apart from a late ping of the one that left.
-      content: { phase: 'req', slot: String(t.slot), seq: String(t.misses), _addr: formatPeerRef(opts.self), inc: INCARNATION },
+      content: { phase: 'req', slot: String(t.slot), seq: String(t.misses), _addr: formatPeerRef(opts.self), inc },
     });
     socket.send(frame, t.ref.port, t.ref.host);
     clearTimeout(t.timer);

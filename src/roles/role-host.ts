@@ -6,6 +6,12 @@
  * say `ready` (or `fatal` with the error), begin on the coordinator's `go`,
  * stop on its `stop`, and answer asks for its thread's wake-ups and timers
  * (runtime/activity.ts: nothing to do until `status` asks).
+ *
+ * A role serves every peer of its process: one for `p2p init|join`, many for
+ * `p2p host`. Each peer has its own emitter (its events carry its ID) and
+ * its own slot of the shared state; the coordinator may `drop` one peer (a
+ * Quit or a kill inside a host) or `add` one, and the role does that for
+ * that peer only.
  */
 import { parentPort, threadId, workerData, type MessagePort } from 'node:worker_threads';
 import { serializeError } from '../errors.js';
@@ -19,7 +25,10 @@ import { PeerState, type Role } from '../runtime/peer-state.js';
 /** The workerData of every role worker. */
 export interface RoleWorkerData {
   readonly role: Role;
-  readonly config: PeerConfig;
+  /** Every peer the process starts with, peer slot i for peers[i] (one for init and join). */
+  readonly peers: readonly PeerConfig[];
+  /** A host of many peers (`p2p host`): typed lines name their peer (`ID> COMMAND`). */
+  readonly host: boolean;
   readonly queueBuffer: SharedArrayBuffer;
   readonly stateBuffer: SharedArrayBuffer;
   /** The consumer's end of the control channel (comlink). */
@@ -30,8 +39,12 @@ export interface RoleWorkerData {
 export interface RoleContext {
   readonly data: RoleWorkerData;
   readonly queue: RingQueue;
+  /** The state view of the first peer (slot 0): counters and asks are the process's. */
   readonly state: PeerState;
+  /** The emitter of the first peer, for what concerns the role as a whole. */
   readonly emit: Emit;
+  /** The emitter of one peer: its events carry its ID. */
+  readonly emitFor: (peer: number) => Emit;
   readonly post: (message: RoleMessage) => void;
   /** Reports an unexpected error with ERR_INTERNAL (rate-limited); the role carries on. */
   readonly fault: Fault;
@@ -51,6 +64,10 @@ export interface RunningRole {
    */
   begin?(): void;
   close(): Promise<void> | void;
+  /** Ends one peer of a host (abrupt: a kill, telling nobody); the others go on. */
+  drop?(peer: number, abrupt: boolean): Promise<void> | void;
+  /** Starts one more peer in a running host, in peer slot `slot`; rejects as start does (a port in use). */
+  add?(config: PeerConfig, slot: number): Promise<void> | void;
 }
 
 /** Runs `start` as this worker's role. */
@@ -75,15 +92,23 @@ export function hostRole(start: (ctx: RoleContext) => Promise<RunningRole> | Run
     flush();
     port.postMessage(message);
   };
-  const emit = createEmitter(data.config.self.id, data.role, (event) => {
+  const sink = (event: PeerEvent): void => {
     pending.push(event);
     if (flushing) return;
     flushing = true;
     setImmediate(flush);
-  });
+  };
+  const emitters = new Map<number, Emit>();
+  const emitFor = (peer: number): Emit => {
+    let e = emitters.get(peer);
+    if (e === undefined) emitters.set(peer, (e = createEmitter(peer, data.role, sink)));
+    return e;
+  };
+  const first = data.peers[0]?.self.id ?? 0;
+  const emit = emitFor(first);
   const state = new PeerState(data.stateBuffer);
   const faults = new FaultReporter({
-    peer: data.config.self.id,
+    peer: first,
     role: data.role,
     emit,
     count: () => state.count(data.role, 'errors'),
@@ -94,6 +119,7 @@ export function hostRole(start: (ctx: RoleContext) => Promise<RunningRole> | Run
     queue: new RingQueue(data.queueBuffer),
     state,
     emit,
+    emitFor,
     post,
     fault: faults.report,
     fatal: (err) => post({ kind: 'fatal', role: data.role, error: serializeError(err) }),
@@ -101,13 +127,31 @@ export function hostRole(start: (ctx: RoleContext) => Promise<RunningRole> | Run
   ctx.state.registerRole(data.role, threadId);
   const asks = answerAsks(state, data.role, (err) => faults.report(err, 'answering an activity ask'));
   let running: RunningRole | undefined;
-  port.on('message', (message: CoordinatorMessage) => {
-    // `go` comes only after this role's `ready`, so `running` is set by then.
+  port.on('message', (message: CoordinatorMessage<PeerConfig>) => {
+    // `go`, `drop` and `add` come only after this role's `ready`, so `running` is set by then.
     if (message.kind === 'go') {
       detach(
         () => running?.begin?.(),
         (err) => faults.report(err, 'begin'),
       );
+      return;
+    }
+    if (message.kind === 'drop') {
+      detach(
+        () => running?.drop?.(message.peer, message.abrupt),
+        (err) => faults.report(err, `dropping peer ${message.peer}`),
+      );
+      return;
+    }
+    if (message.kind === 'add') {
+      const peer = message.config.self.id;
+      Promise.resolve()
+        .then(() => running?.add?.(message.config, message.slot))
+        .then(
+          () => post({ kind: 'added', role: data.role, peer }),
+          (err: unknown) => post({ kind: 'added', role: data.role, peer, error: serializeError(err) }),
+        )
+        .catch((err: unknown) => faults.report(err, `adding peer ${peer}`));
       return;
     }
     Promise.resolve()
@@ -130,4 +174,60 @@ export function hostRole(start: (ctx: RoleContext) => Promise<RunningRole> | Run
       (err: unknown) => post({ kind: 'fatal', role: data.role, error: serializeError(err) }),
     )
     .catch((err: unknown) => faults.report(err, 'start'));
+}
+
+/** One peer's part of a role that runs a part per peer (a listener, a ping sender). */
+export interface PeerPart {
+  begin?(): void;
+  close(): Promise<void> | void;
+  /** Ends it at once, as a kill would (default: close). */
+  kill?(): Promise<void> | void;
+}
+
+/**
+ * A role made of one part per peer of the process: `startOne` starts the
+ * part of one peer (binding its sockets), with that peer's state view and
+ * emitter. Every part starts before the role is ready (one that fails closes
+ * the others and fails the role, as a port in use does for a lone peer);
+ * `begin`, `drop`, `add` and `close` are passed on to the parts concerned.
+ */
+export async function perPeer(
+  ctx: RoleContext,
+  startOne: (config: PeerConfig, state: PeerState, emit: Emit) => Promise<PeerPart> | PeerPart,
+): Promise<RunningRole> {
+  const parts = new Map<number, PeerPart>();
+  let begun = false;
+  const start = async (config: PeerConfig, slot: number): Promise<PeerPart> =>
+    startOne(config, ctx.state.forSlot(slot), ctx.emitFor(config.self.id));
+  const started = await Promise.allSettled(ctx.data.peers.map((config, slot) => start(config, slot)));
+  started.forEach((r, i) => {
+    if (r.status === 'fulfilled') parts.set(ctx.data.peers[i]?.self.id ?? i, r.value);
+  });
+  const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed !== undefined) {
+    await Promise.all([...parts.values()].map((p) => p.close()));
+    throw failed.reason;
+  }
+  return {
+    begin: () => {
+      begun = true;
+      for (const p of parts.values()) p.begin?.();
+    },
+    close: async () => {
+      await Promise.all([...parts.values()].map((p) => p.close()));
+      parts.clear();
+    },
+    drop: async (peer, abrupt) => {
+      const part = parts.get(peer);
+      if (part === undefined) return;
+      parts.delete(peer);
+      await (abrupt && part.kill !== undefined ? part.kill() : part.close());
+    },
+    add: async (config, slot) => {
+      if (parts.has(config.self.id)) throw new Error(`peer ${config.self.id} is already running here`);
+      const part = await start(config, slot);
+      parts.set(config.self.id, part);
+      if (begun) part.begin?.();
+    },
+  };
 }

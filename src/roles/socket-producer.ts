@@ -33,6 +33,7 @@
 import type net from 'node:net';
 import { MAX_FRAME_BYTES, MAX_TCP_CONNECTIONS, TCP_FRAME_DEADLINE_MS, TCP_IDLE_TIMEOUT_MS } from '../constants.js';
 import { errorLine, isP2PError, P2PError } from '../errors.js';
+import { addressTo } from '../protocol/codec.js';
 import { contentError } from '../protocol/content.js';
 import { FrameReader } from '../protocol/frame-reader.js';
 import type { RingQueue } from '../queue/ring-queue.js';
@@ -43,8 +44,10 @@ import type { Emit, EventKind } from '../runtime/events.js';
 import { detach, type Fault } from '../runtime/faults.js';
 import type { PeerState } from '../runtime/peer-state.js';
 
-/** What a producer (the socket producer, the ping listener) needs: its socket's address, the queue it feeds, and where it reports. */
+/** What a producer (the socket producer, the ping listener) needs: its peer, its socket's address, the queue it feeds, and where it reports. */
 export interface ProducerOptions {
+  /** The peer whose socket this is: what it reads is addressed to it (codec.ts, addressTo). */
+  readonly self: number;
   readonly host: string;
   readonly port: number;
   readonly queue: RingQueue;
@@ -55,7 +58,20 @@ export interface ProducerOptions {
 }
 
 /** What the socket producer needs. */
-export type SocketProducerOptions = ProducerOptions;
+export interface SocketProducerOptions extends ProducerOptions {
+  /** The connections of every peer of the process (default: this peer's own). */
+  readonly budget?: ConnectionBudget | undefined;
+}
+
+/**
+ * The connections open on every TCP port of the process, bounded by
+ * MAX_TCP_CONNECTIONS together: a process hosting many peers holds no more
+ * connection buffers than one peer does, and a flood on one peer's port
+ * evicts only the connections waiting longest, wherever they are.
+ */
+export class ConnectionBudget {
+  readonly open = new Set<Connection>();
+}
 
 /** A running socket producer. */
 export interface SocketProducer {
@@ -79,7 +95,9 @@ interface Connection {
 
 /** Binds the TCP port (rejects with ERR_PORT_IN_USE) and starts accepting. */
 export async function startSocketProducer(opts: SocketProducerOptions): Promise<SocketProducer> {
-  const open = new Set<Connection>();
+  const { open } = opts.budget ?? new ConnectionBudget();
+  /** This port's connections (closed with it). */
+  const mine = new Set<Connection>();
   const hops = new HopClock();
   const server = await listenTcp(opts.host, opts.port, (socket) => {
     if (open.size >= MAX_TCP_CONNECTIONS && !evictLongestWaiting(open, opts)) {
@@ -98,15 +116,17 @@ export async function startSocketProducer(opts: SocketProducerOptions): Promise<
     }
     const conn = serveConnection(socket, opts, hops);
     open.add(conn);
+    mine.add(conn);
     socket.once('close', () => {
       clearTimeout(conn.timer);
       open.delete(conn);
+      mine.delete(conn);
     });
   });
   return {
     close: () =>
       new Promise<void>((resolve) => {
-        for (const c of open) c.socket.destroy();
+        for (const c of mine) c.socket.destroy();
         server.close(() => resolve());
       }),
   };
@@ -242,8 +262,10 @@ function serveConnection(socket: net.Socket, opts: SocketProducerOptions, hops: 
           answers.push(FRAME_NAK);
           continue;
         }
-        // The frame is the queue's record as it is (same codec): no re-encoding.
+        // The frame is the queue's record as it is (same codec): no re-encoding,
+        // only addressed to this peer, whose port it came in on.
         const record = reader.lastFrame;
+        addressTo(record, opts.self);
         if (opts.queue.tryPush(record) !== 1) {
           // Answer what is queued before waiting for room.
           answer();

@@ -13,8 +13,8 @@
  */
 import { MAX_COMMAND_CHARS, MAX_EXPLANATION_CHARS, MAX_LINE_BYTES } from '../constants.js';
 import type { Readable } from 'node:stream';
-import { isP2PError } from '../errors.js';
-import { parseCommand } from '../protocol/commands.js';
+import { isP2PError, P2PError } from '../errors.js';
+import { parseCommand, parseHostLine } from '../protocol/commands.js';
 import { encodeCommandRecord } from '../protocol/codec.js';
 import type { RingQueue } from '../queue/ring-queue.js';
 import type { Emit } from '../runtime/events.js';
@@ -26,6 +26,12 @@ export interface StdinReaderOptions {
   readonly queue: RingQueue;
   readonly state: PeerState;
   readonly emit: Emit;
+  /**
+   * A host of many peers (`p2p host`): the IDs running now, and where lines
+   * for the host itself go. Lines are then `ID> COMMAND` and the host's own
+   * (protocol/commands.ts, parseHostLine). Undefined for a lone peer.
+   */
+  readonly host?: { readonly peers: ReadonlySet<number>; readonly command: (line: string) => void } | undefined;
 }
 
 /** One line split from the input: its text, or only its length when it was too long to keep. */
@@ -108,17 +114,32 @@ export function startStdinReader(opts: StdinReaderOptions): { close(): void } {
     }
     const line = split.text.trim();
     if (line === '') return;
+    let record: Uint8Array;
     try {
       if (line.length > MAX_COMMAND_CHARS) {
         throw new Error(`Invalid command: a line of ${line.length} characters is too long (at most ${MAX_COMMAND_CHARS})`);
       }
-      parseCommand(line); // validate here, so a typo is answered at once
+      if (opts.host === undefined) {
+        parseCommand(line); // validate here, so a typo is answered at once
+        record = encodeCommandRecord(line);
+      } else {
+        const parsed = parseHostLine(line);
+        if (parsed.kind === 'host') {
+          opts.state.count('stdin-reader');
+          opts.host.command(parsed.line);
+          return;
+        }
+        if (!opts.host.peers.has(parsed.peer)) {
+          throw new P2PError('ERR_BAD_COMMAND', `Invalid command "${line}": peer ${parsed.peer} is not running in this host (peers lists them)`);
+        }
+        record = encodeCommandRecord(parsed.line, parsed.peer);
+      }
     } catch (err) {
       refuse(err, line);
       return;
     }
     // The stdin thread may block: it has nothing else to do while the queue is full.
-    if (opts.queue.pushBlocking(encodeCommandRecord(line)) === 1) opts.state.count('stdin-reader');
+    if (opts.queue.pushBlocking(record) === 1) opts.state.count('stdin-reader');
   };
   const onData = (chunk: Buffer | string): void => {
     for (const split of lines.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk)) handle(split);

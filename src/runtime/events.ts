@@ -36,6 +36,7 @@ export const EVENT_KINDS = [
   'handover-offered',
   'handover-pulling',
   'help',
+  'host-said', // a host's (`p2p host`) answer to its own commands: peers, help, a peer started or refused
   'internal-error',
   'join-accepted',
   'join-accepted-again',
@@ -59,6 +60,7 @@ export const EVENT_KINDS = [
   'peer-dead',
   'peer-departing',
   'peer-readmitted',
+  'peer-stopped', // one peer of a host ended (quit, killed, join failed); the host goes on
   'ping-dead',
   'ping-request',
   'ping-response',
@@ -150,13 +152,26 @@ export type RoleMessage =
   | { readonly kind: 'events'; readonly events: readonly PeerEvent[] }
   | { readonly kind: 'ready'; readonly role: Role }
   | { readonly kind: 'fatal'; readonly role: Role; readonly error: SerializedError }
-  | { readonly kind: 'exit'; readonly code: number; readonly reason: string };
+  /** Peer `peer` ends (it quit, or could not join): the process ends with its last peer. */
+  | { readonly kind: 'exit'; readonly peer: number; readonly code: number; readonly reason: string }
+  /** A line typed at a host that is for the host, not a peer (`kill 15`, `start 15 join 4`): the stdin reader passes it on. */
+  | { readonly kind: 'host-command'; readonly line: string }
+  /** A role has started (or failed to start: `error`) the peer of an `add`. */
+  | { readonly kind: 'added'; readonly role: Role; readonly peer: number; readonly error?: SerializedError | undefined };
 
 /**
  * Messages the coordinator posts to a role worker: `go` once every role has
- * said ready (sockets bound, queue attached), `stop` at the end.
+ * said ready (sockets bound, queue attached), `stop` at the end. In a host of
+ * several peers, `drop` ends one peer (its sockets closed, its state gone;
+ * `abrupt`: at once, telling nobody, as a kill) and `add` starts one more in
+ * peer slot `slot`, with its settings `config` (a PeerConfig, typed by the
+ * roles, a layer above).
  */
-export type CoordinatorMessage = { readonly kind: 'go' } | { readonly kind: 'stop' };
+export type CoordinatorMessage<Config = unknown> =
+  | { readonly kind: 'go' }
+  | { readonly kind: 'stop' }
+  | { readonly kind: 'drop'; readonly peer: number; readonly abrupt: boolean }
+  | { readonly kind: 'add'; readonly config: Config; readonly slot: number };
 
 /** What a role calls to report something. */
 export interface Emit {

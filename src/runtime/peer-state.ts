@@ -9,22 +9,29 @@
  * often its thread has woken and how many timers it holds (runtime/activity.ts);
  * the coordinator has a slot for that too.
  *
+ * A process may host many peers (`p2p host`): the block then has one peer
+ * slot per hosted peer (its successors, predecessors and epoch), while the
+ * thread slots and ASK are the process's, shared by every peer in it. A
+ * PeerState is a view of one peer slot (`slot`, 0 for a lone peer); `forSlot`
+ * gives the view of another slot on the same buffer.
+ *
  * Layout (Int32 words; each control line is 64 bytes = 16 words so that the
  * words written by different threads never share a cache line):
  *
- *   word   0  SEQ            sequence lock: odd while the consumer writes
- *   word   1  SUCC_COUNT     number of valid successor entries
- *   word   2  PRED_COUNT     number of valid predecessor entries (0..2)
- *   word   3  EPOCH          bumped on every successor change (ping sender resets)
- *   word  16  SUCC[MAX_SUCCESSORS] x {id, ipv4, port}
- *   word  16 + 3*MAX_SUCCESSORS  PRED[2] x {id, ipv4, port}
- *   word  ASK (own line)    bumped by whoever asks every thread for its activity
- *   word  ROLE_BASE + 16*t  thread t (the five roles, then the coordinator):
- *                           {THREAD_ID, HANDLED, ERRORS, WAKE_UPS, TIMERS, TOLD,
- *                           ANSWERING}
+ *   word   0  ASK            bumped by whoever asks every thread for its activity
+ *   word  16 + 16*t          thread t (the five roles, then the coordinator):
+ *                            {THREAD_ID, HANDLED, ERRORS, WAKE_UPS, TIMERS, TOLD,
+ *                            ANSWERING}
+ *   then, per peer slot k, at PEERS_BASE + k * PEER_WORDS:
+ *     +0  SEQ              sequence lock: odd while the consumer writes
+ *     +1  SUCC_COUNT       number of valid successor entries
+ *     +2  PRED_COUNT       number of valid predecessor entries (0..2)
+ *     +3  EPOCH            bumped on every successor change (ping sender resets)
+ *     +16 SUCC[MAX_SUCCESSORS] x {id, ipv4, port}
+ *     +16 + 3*MAX_SUCCESSORS  PRED[2] x {id, ipv4, port}
  *
- * Concurrency contract: one writer (the consumer) for SEQ/SUCC/PRED/EPOCH,
- * any number of readers; one writer per thread slot; ASK is bumped by any
+ * Concurrency contract: one writer (the consumer) for each slot's
+ * SEQ/SUCC/PRED/EPOCH, any number of readers; one writer per thread slot; ASK is bumped by any
  * thread (Atomics.add), and each thread answers it in its own slot (WAKE_UPS
  * and TIMERS, then TOLD = the ASK it answered). All accesses go through
  * Atomics, which are sequentially consistent, so a reader that sees the same
@@ -43,15 +50,7 @@ export const THREADS = [...ROLES, 'coordinator'] as const;
 export type ThreadName = (typeof THREADS)[number];
 
 const WORDS_PER_LINE = 16;
-const SEQ = 0;
-const SUCC_COUNT = 1;
-const PRED_COUNT = 2;
-const EPOCH = 3;
-const SUCC_BASE = WORDS_PER_LINE;
-const REF_WORDS = 3;
-const PRED_BASE = SUCC_BASE + REF_WORDS * MAX_SUCCESSORS;
-const MAX_PREDECESSORS = 2;
-const ASK = Math.ceil((PRED_BASE + REF_WORDS * MAX_PREDECESSORS) / WORDS_PER_LINE) * WORDS_PER_LINE;
+const ASK = 0;
 const ROLE_BASE = ASK + WORDS_PER_LINE;
 const ROLE_THREAD_ID = 0;
 const ROLE_HANDLED = 1;
@@ -60,7 +59,18 @@ const ROLE_WAKE_UPS = 3;
 const ROLE_TIMERS = 4;
 const ROLE_TOLD = 5;
 const ROLE_ANSWERING = 6;
-const TOTAL_WORDS = ROLE_BASE + WORDS_PER_LINE * THREADS.length;
+const PEERS_BASE = ROLE_BASE + WORDS_PER_LINE * THREADS.length;
+// Offsets within a peer slot.
+const SEQ = 0;
+const SUCC_COUNT = 1;
+const PRED_COUNT = 2;
+const EPOCH = 3;
+const SUCC_BASE = WORDS_PER_LINE;
+const REF_WORDS = 3;
+const PRED_BASE = SUCC_BASE + REF_WORDS * MAX_SUCCESSORS;
+const MAX_PREDECESSORS = 2;
+/** Words of one peer slot, whole cache lines: two peers' writers never share one. */
+const PEER_WORDS = Math.ceil((PRED_BASE + REF_WORDS * MAX_PREDECESSORS) / WORDS_PER_LINE) * WORDS_PER_LINE;
 
 /** Counters of one role. */
 export interface RoleCounters {
@@ -85,57 +95,74 @@ export interface ThreadActivity {
 /** A view of the shared peer state; every thread builds one on the same buffer. */
 export class PeerState {
   private readonly words: Int32Array;
+  /** First word of this view's peer slot. */
+  private readonly base: number;
 
-  constructor(readonly buffer: SharedArrayBuffer) {
-    if (buffer.byteLength < PeerState.byteLength) {
-      throw new RangeError(`peer state buffer needs ${PeerState.byteLength} bytes, got ${buffer.byteLength}`);
+  constructor(
+    readonly buffer: SharedArrayBuffer,
+    /** The peer slot this view reads and writes (0 for a lone peer). */
+    readonly slot = 0,
+  ) {
+    if (!Number.isInteger(slot) || slot < 0 || buffer.byteLength < PeerState.byteLength(slot + 1)) {
+      throw new RangeError(`peer state buffer of ${buffer.byteLength} bytes has no slot ${slot}`);
     }
     this.words = new Int32Array(buffer);
+    this.base = PEERS_BASE + slot * PEER_WORDS;
   }
 
-  /** Bytes a state block needs. */
-  static get byteLength(): number {
-    return TOTAL_WORDS * 4;
+  /** Bytes a state block with `slots` peer slots needs. */
+  static byteLength(slots = 1): number {
+    return (PEERS_BASE + slots * PEER_WORDS) * 4;
   }
 
-  /** A fresh zeroed block. */
-  static create(): PeerState {
-    return new PeerState(new SharedArrayBuffer(PeerState.byteLength));
+  /** Peer slots a buffer holds. */
+  static slotsIn(buffer: SharedArrayBuffer): number {
+    return Math.floor((buffer.byteLength / 4 - PEERS_BASE) / PEER_WORDS);
+  }
+
+  /** A fresh zeroed block with `slots` peer slots, viewed at slot 0. */
+  static create(slots = 1): PeerState {
+    return new PeerState(new SharedArrayBuffer(PeerState.byteLength(slots)));
+  }
+
+  /** The view of another peer slot of the same block. */
+  forSlot(slot: number): PeerState {
+    return slot === this.slot ? this : new PeerState(this.buffer, slot);
   }
 
   /** Publishes the successor and predecessor lists (consumer only). */
   publish(successors: readonly PeerRef[], predecessors: readonly (PeerRef | undefined)[]): void {
     const w = this.words;
-    const seq = Atomics.load(w, SEQ);
-    Atomics.store(w, SEQ, seq + 1); // odd: readers retry
+    const seq = Atomics.load(w, this.base + SEQ);
+    Atomics.store(w, this.base + SEQ, seq + 1); // odd: readers retry
     const succ = successors.slice(0, MAX_SUCCESSORS);
-    const prev = this.readRefs(SUCC_BASE, Atomics.load(w, SUCC_COUNT));
-    succ.forEach((ref, i) => this.writeRef(SUCC_BASE + i * REF_WORDS, ref));
-    Atomics.store(w, SUCC_COUNT, succ.length);
+    const prev = this.readRefs(this.base + SUCC_BASE, Atomics.load(w, this.base + SUCC_COUNT));
+    succ.forEach((ref, i) => this.writeRef(this.base + SUCC_BASE + i * REF_WORDS, ref));
+    Atomics.store(w, this.base + SUCC_COUNT, succ.length);
     const preds = predecessors.filter((p): p is PeerRef => p !== undefined).slice(0, MAX_PREDECESSORS);
-    preds.forEach((ref, i) => this.writeRef(PRED_BASE + i * REF_WORDS, ref));
-    Atomics.store(w, PRED_COUNT, preds.length);
+    preds.forEach((ref, i) => this.writeRef(this.base + PRED_BASE + i * REF_WORDS, ref));
+    Atomics.store(w, this.base + PRED_COUNT, preds.length);
     const changed = !sameIds(prev, succ);
-    if (changed) Atomics.add(w, EPOCH, 1);
-    Atomics.store(w, SEQ, seq + 2); // even again: the write is complete
+    if (changed) Atomics.add(w, this.base + EPOCH, 1);
+    Atomics.store(w, this.base + SEQ, seq + 2); // even again: the write is complete
     // Wake the ping sender, which sleeps on EPOCH between its timers, only
     // after SEQ is even so that its read succeeds at once.
-    if (changed) Atomics.notify(w, EPOCH);
+    if (changed) Atomics.notify(w, this.base + EPOCH);
   }
 
   /** A consistent copy of the successor list (any thread). */
   successors(): PeerRef[] {
-    return this.readConsistent(() => this.readRefs(SUCC_BASE, Atomics.load(this.words, SUCC_COUNT)));
+    return this.readConsistent(() => this.readRefs(this.base + SUCC_BASE, Atomics.load(this.words, this.base + SUCC_COUNT)));
   }
 
   /** A consistent copy of the predecessor list (any thread). */
   predecessors(): PeerRef[] {
-    return this.readConsistent(() => this.readRefs(PRED_BASE, Atomics.load(this.words, PRED_COUNT)));
+    return this.readConsistent(() => this.readRefs(this.base + PRED_BASE, Atomics.load(this.words, this.base + PRED_COUNT)));
   }
 
   /** Changes whenever the successor IDs change. */
   get epoch(): number {
-    return Atomics.load(this.words, EPOCH);
+    return Atomics.load(this.words, this.base + EPOCH);
   }
 
   /**
@@ -144,7 +171,7 @@ export class PeerState {
    * it alive either: the caller holds other handles (its socket, its timers).
    */
   async waitEpochChange(seen: number): Promise<void> {
-    const result = Atomics.waitAsync(this.words, EPOCH, seen);
+    const result = Atomics.waitAsync(this.words, this.base + EPOCH, seen);
     if (result.async) await result.value;
   }
 
@@ -240,10 +267,10 @@ export class PeerState {
 
   private readConsistent<T>(read: () => T): T {
     for (;;) {
-      const before = Atomics.load(this.words, SEQ);
+      const before = Atomics.load(this.words, this.base + SEQ);
       if ((before & 1) === 0) {
         const value = read();
-        if (Atomics.load(this.words, SEQ) === before) return value;
+        if (Atomics.load(this.words, this.base + SEQ) === before) return value;
       }
       // The writer is mid-update; it holds the lock for a handful of stores.
     }

@@ -28,15 +28,38 @@ export interface TransferPoolOptions {
   readonly maxThreads?: number;
 }
 
+/** The piscina pool, shared by a pool and the views made of it for other peers (forPeer). */
+interface PiscinaHolder {
+  pool: Promise<Piscina> | undefined;
+  created: Piscina | undefined;
+  closed: boolean;
+}
+
 /** Transfers in piscina threads. */
 export class TransferPool implements TransferService {
-  /** The piscina pool, once the first transfer has asked for it. */
-  private pool: Promise<Piscina> | undefined;
-  private created: Piscina | undefined;
+  private readonly holder: PiscinaHolder;
+  /** This view was closed (its peer left); the piscina pool is its root's. */
   private closed = false;
   private running = 0;
 
-  constructor(private readonly opts: TransferPoolOptions) {}
+  constructor(
+    private readonly opts: TransferPoolOptions,
+    shared?: PiscinaHolder,
+  ) {
+    this.holder = shared ?? { pool: undefined, created: undefined, closed: false };
+    this.root = shared === undefined;
+  }
+
+  /** Whether this pool owns the piscina pool (and destroys it on close). */
+  private readonly root: boolean;
+
+  /**
+   * The pool of another peer of the same process (`p2p host`): its own
+   * directory and ID, the same piscina threads.
+   */
+  forPeer(self: number, dataDir: string, host: string): TransferPool {
+    return new TransferPool({ ...this.opts, self, dataDir, host }, this.holder);
+  }
 
   get active(): number {
     return this.running;
@@ -44,7 +67,7 @@ export class TransferPool implements TransferService {
 
   /** Pool threads' IDs, for `status`. */
   get threadIds(): number[] {
-    return this.created?.threads.map((t) => t.threadId) ?? [];
+    return this.holder.created?.threads.map((t) => t.threadId) ?? [];
   }
 
   async receive(spec: ReceiveSpec): Promise<Endpoint> {
@@ -80,23 +103,26 @@ export class TransferPool implements TransferService {
 
   async close(): Promise<void> {
     this.closed = true;
-    if (this.pool !== undefined) await (await this.pool).destroy();
+    if (!this.root) return;
+    this.holder.closed = true;
+    if (this.holder.pool !== undefined) await (await this.holder.pool).destroy();
   }
 
   /** The pool, made (and piscina loaded) at the first call. */
   private piscina(): Promise<Piscina> {
-    if (this.closed) return Promise.reject(new Error('the transfer pool is closed'));
-    this.pool ??= import('piscina').then(({ Piscina }) => {
-      this.created = new Piscina({
+    if (this.closed || this.holder.closed) return Promise.reject(new Error('the transfer pool is closed'));
+    const holder = this.holder;
+    holder.pool ??= import('piscina').then(({ Piscina }) => {
+      holder.created = new Piscina({
         filename: fileURLToPath(workerUrl('transfer')),
         minThreads: 0, // pool threads start with the first transfer, not with every peer
         maxThreads: this.opts.maxThreads ?? 2,
         concurrentTasksPerWorker: 16,
         idleTimeout: 60_000,
       });
-      return this.created;
+      return holder.created;
     });
-    return this.pool;
+    return holder.pool;
   }
 
   private track<T>(p: Promise<T>): Promise<T> {

@@ -113,6 +113,7 @@ describe('a link pool', () => {
     const port = PORT_BASE + 1;
     const queue = RingQueue.create(1 << 16);
     const producer: SocketProducer = await startSocketProducer({
+      self: 9, // the destination of every request below
       host: HOST,
       port,
       queue,

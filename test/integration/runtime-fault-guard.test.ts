@@ -36,7 +36,8 @@ describe('a role thread with an unhandled rejection and an uncaught exception', 
     const data: RoleWorkerData = {
       role: 'ping-sender',
       // No socket is bound: the config only names the peer.
-      config: initConfig(29, [30, 31], 27100, 500),
+      peers: [initConfig(29, [30, 31], 27100, 500)],
+      host: false,
       queueBuffer: RingQueue.create(1024).buffer,
       stateBuffer: state.buffer,
     };

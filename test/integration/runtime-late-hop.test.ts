@@ -50,6 +50,7 @@ describe('a frame read after its sender gave up', () => {
     const queue = RingQueue.create(1 << 16);
     const events: { kind: string; fields: Readonly<Record<string, unknown>> | undefined }[] = [];
     producer = await startSocketProducer({
+      self: 9, // the destination of every frame below
       host: '127.0.0.1',
       port: PORT,
       queue,

@@ -78,6 +78,13 @@ export const HOP_ACK_MARGIN_MS = 1_000;
 
 /** Most connections held at once; at the limit the longest-waiting one is evicted. */
 export const MAX_TCP_CONNECTIONS = 512;
+/**
+ * Connections open on all the TCP ports of a host of many peers (`p2p host`)
+ * together: each port still holds at most MAX_TCP_CONNECTIONS, and the whole
+ * process at most this (its file descriptors are bounded too; peers keep a
+ * connection to each peer they talk to, about ten each under Chord).
+ */
+export const HOST_MAX_TCP_CONNECTIONS = 8192;
 
 /**
  * A connection must deliver each whole frame within this long (ms) of being

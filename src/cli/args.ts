@@ -27,6 +27,7 @@ export const USAGE = `Usage:
   p2p join PEER KNOWN_PEER PING_INTERVAL [options]
   p2p example [--routing MODE] [--order ORDER] [--full] [--interactive] [--ping SECONDS] [--port-base N]
               [--dir DIR] [--keep] [--view]
+  p2p host --ids LIST | --count N [--ping SECONDS] [--join KNOWN] [options]   (see p2p host --help)
   p2p view [EVENTS_FILE|DIR...] [--port N] [--id-bits M]
   p2p grade --peer 'CMD {mode} {args}' [--dir DIR | --each GLOB] [--seeds LIST] [options]   (see p2p grade --help)
   p2p --help

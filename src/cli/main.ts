@@ -17,7 +17,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     sub === '-h' ||
     sub === '--help' ||
     sub === 'help' ||
-    (sub !== 'grade' && (rest.includes('--help') || rest.includes('-h')))
+    (sub !== 'grade' && sub !== 'host' && (rest.includes('--help') || rest.includes('-h')))
   ) {
     process.stdout.write(`${USAGE}\n`);
     return sub === undefined ? 2 : 0;
@@ -31,13 +31,17 @@ export async function main(argv: readonly string[]): Promise<number> {
       const { runGrade } = await import('../grade/main.js');
       return await runGrade(rest);
     }
+    if (sub === 'host') {
+      const { runHost } = await import('./host.js');
+      return await runHost(rest);
+    }
     if (sub === 'view') {
       const { runView } = await import('../view/command.js');
       return await runView(rest);
     }
     if (sub !== 'init' && sub !== 'join') {
       process.stderr.write(
-        `${errorLine(`unknown command "${sub}": expected init, join, example, view or grade, see p2p --help`, 'ERR_BAD_ARGUMENT')}\n`,
+        `${errorLine(`unknown command "${sub}": expected init, join, host, example, view or grade, see p2p --help`, 'ERR_BAD_ARGUMENT')}\n`,
       );
       return 2;
     }

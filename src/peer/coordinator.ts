@@ -89,7 +89,9 @@ export function hostLine(event: PeerEvent): string | undefined {
   if (event.line === undefined) return undefined;
   // The host's own lines (its prompt's refusals, its answers) are nobody's.
   if (event.role === 'stdin-reader' || event.kind === 'host-said') return event.line;
-  return `${String(event.peer).padStart(3)} | ${event.line}`;
+  const prefix = `${String(event.peer).padStart(3)} | `;
+  // A multi-line answer (status, fingers) is the peer's on every line.
+  return prefix + event.line.replaceAll('\n', `\n${prefix}`);
 }
 
 /** Prints a host's event: its line prefixed with its peer's ID. */

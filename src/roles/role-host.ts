@@ -205,7 +205,7 @@ export async function perPeer(
   });
   const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed !== undefined) {
-    await Promise.all([...parts.values()].map((p) => p.close()));
+    await Promise.all([...parts.values()].map(async (p) => p.close()));
     throw failed.reason;
   }
   return {
@@ -214,7 +214,7 @@ export async function perPeer(
       for (const p of parts.values()) p.begin?.();
     },
     close: async () => {
-      await Promise.all([...parts.values()].map((p) => p.close()));
+      await Promise.all([...parts.values()].map(async (p) => p.close()));
       parts.clear();
     },
     drop: async (peer, abrupt) => {

@@ -64,13 +64,15 @@ export interface SocketProducerOptions extends ProducerOptions {
 }
 
 /**
- * The connections open on every TCP port of the process, bounded by
- * MAX_TCP_CONNECTIONS together: a process hosting many peers holds no more
- * connection buffers than one peer does, and a flood on one peer's port
- * evicts only the connections waiting longest, wherever they are.
+ * The connections open on every TCP port of the process. Each port holds at
+ * most MAX_TCP_CONNECTIONS (a flood on it evicts its own longest-waiting
+ * connections, as for a lone peer), and the process at most `limit`
+ * together (a host of many peers: HOST_MAX_TCP_CONNECTIONS), beyond which
+ * the longest-waiting connection anywhere is evicted.
  */
 export class ConnectionBudget {
   readonly open = new Set<Connection>();
+  constructor(readonly limit = MAX_TCP_CONNECTIONS) {}
 }
 
 /** A running socket producer. */
@@ -95,12 +97,16 @@ interface Connection {
 
 /** Binds the TCP port (rejects with ERR_PORT_IN_USE) and starts accepting. */
 export async function startSocketProducer(opts: SocketProducerOptions): Promise<SocketProducer> {
-  const { open } = opts.budget ?? new ConnectionBudget();
+  const budget = opts.budget ?? new ConnectionBudget();
+  const { open } = budget;
   /** This port's connections (closed with it). */
   const mine = new Set<Connection>();
   const hops = new HopClock();
   const server = await listenTcp(opts.host, opts.port, (socket) => {
-    if (open.size >= MAX_TCP_CONNECTIONS && !evictLongestWaiting(open, opts)) {
+    const full =
+      (mine.size >= MAX_TCP_CONNECTIONS && !evictLongestWaiting(mine, opts, MAX_TCP_CONNECTIONS)) ||
+      (open.size >= budget.limit && !evictLongestWaiting(open, opts, budget.limit));
+    if (full) {
       // Every slot holds a frame waiting for room in the queue: this peer is
       // the bottleneck, and the newcomer must wait its turn (it retries or
       // reroutes, as it does for a peer that is down).
@@ -136,7 +142,7 @@ export async function startSocketProducer(opts: SocketProducerOptions): Promise<
  * Makes room for one more connection: closes the one waiting longest for its
  * frame. Returns false when there is none (every one is queueing).
  */
-function evictLongestWaiting(open: Set<Connection>, opts: SocketProducerOptions): boolean {
+function evictLongestWaiting(open: Set<Connection>, opts: SocketProducerOptions, limit: number): boolean {
   let oldest: Connection | undefined;
   for (const c of open) if (!c.queueing && (oldest === undefined || c.since < oldest.since)) oldest = c;
   if (oldest === undefined) return false;
@@ -150,7 +156,7 @@ function evictLongestWaiting(open: Set<Connection>, opts: SocketProducerOptions)
     'connection-evicted',
     new P2PError(
       'ERR_TIMEOUT',
-      `${MAX_TCP_CONNECTIONS} connections open; this one had waited longest for its frame (${waited} ms, ${oldest.reader.buffered} bytes)`,
+      `${limit} connections open; this one had waited longest for its frame (${waited} ms, ${oldest.reader.buffered} bytes)`,
     ),
   );
   return true;

@@ -127,6 +127,7 @@ export function hostRole(start: (ctx: RoleContext) => Promise<RunningRole> | Run
   ctx.state.registerRole(data.role, threadId);
   const asks = answerAsks(state, data.role, (err) => faults.report(err, 'answering an activity ask'));
   let running: RunningRole | undefined;
+  let changes: Promise<unknown> = Promise.resolve();
   port.on('message', (message: CoordinatorMessage<PeerConfig>) => {
     // `go`, `drop` and `add` come only after this role's `ready`, so `running` is set by then.
     if (message.kind === 'go') {
@@ -136,16 +137,18 @@ export function hostRole(start: (ctx: RoleContext) => Promise<RunningRole> | Run
       );
       return;
     }
+    // Drops and adds run one after another, in the order they were sent: a
+    // peer started in the slot a departed peer held must not start before
+    // that peer's part has finished closing (its sockets, its state slot).
     if (message.kind === 'drop') {
-      detach(
-        () => running?.drop?.(message.peer, message.abrupt),
-        (err) => faults.report(err, `dropping peer ${message.peer}`),
-      );
+      changes = changes
+        .then(() => running?.drop?.(message.peer, message.abrupt))
+        .catch((err: unknown) => faults.report(err, `dropping peer ${message.peer}`));
       return;
     }
     if (message.kind === 'add') {
       const peer = message.config.self.id;
-      Promise.resolve()
+      changes = changes
         .then(() => running?.add?.(message.config, message.slot))
         .then(
           () => post({ kind: 'added', role: data.role, peer }),

@@ -59,9 +59,20 @@ export async function onFindSuccessor(node: PeerNode, req: RequestOf<'update'>, 
       await node.forward(req, to, nextTrail(req.content, to.id, false));
     } catch (err) {
       // A finger that points at a departed peer: forget it and route again.
-      if (!isP2PError(err, 'ERR_UNREACHABLE') || attempt >= MAX_LOOKUP_RETRIES) throw err;
+      if (!isP2PError(err, 'ERR_UNREACHABLE')) throw err;
+      const ours = Number(req.content._nodeID) === node.id;
+      if (attempt >= MAX_LOOKUP_RETRIES) {
+        if (ours) throw err;
+        // Someone else's lookup that cannot go on from here (its next hop is
+        // a successor not listening yet, at a ring's start, or gone before
+        // the pings tell): its origin's deadline answers for it, and a
+        // fix-fingers lookup is asked again at the next round. Not this
+        // peer's error to print.
+        node.note('lookup-abandoned', { fields: { key, unreachable: to.id, code: err.code, relay: true }, ...trail });
+        return;
+      }
       node.forgetFinger(to.id);
-      if (Number(req.content._nodeID) === node.id && !node.isAwaiting(req.stamp)) {
+      if (ours && !node.isAwaiting(req.stamp)) {
         // Our own lookup, already over (its deadline passed while the send
         // waited on a peer that never read it): nobody wants a new route.
         node.note('lookup-abandoned', { fields: { key, unreachable: to.id, code: err.code }, ...trail });

@@ -50,11 +50,12 @@ describe('lines typed at a host', () => {
   );
 
   it('prefixes every line of a peer’s answer with its ID', () => {
-    const said = (peer: number, line: string): string | undefined => hostLine({ peer, role: 'consumer', kind: 'store-accepted', line });
+    const said = (peer: number, line: string): string | undefined =>
+      hostLine({ peer, role: 'consumer', kind: 'store-accepted', line, time: '' });
     expect(said(15, 'Store 2067 request accepted')).toBe(' 15 | Store 2067 request accepted');
     expect(said(4, 'a\nb')).toBe('  4 | a\n  4 | b');
-    expect(hostLine({ peer: 4, role: 'consumer', kind: 'host-said', line: 'peers: 4' })).toBe('peers: 4');
-    expect(hostLine({ peer: 4, role: 'consumer', kind: 'ping-response' })).toBeUndefined();
+    expect(hostLine({ peer: 4, role: 'consumer', kind: 'host-said', line: 'peers: 4', time: '' })).toBe('peers: 4');
+    expect(hostLine({ peer: 4, role: 'consumer', kind: 'ping-response', time: '' })).toBeUndefined();
   });
 });
 

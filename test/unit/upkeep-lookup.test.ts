@@ -196,6 +196,19 @@ describe('find-successor, in process (ring 5 -> 10 -> 20 -> 30)', () => {
     expect(events.find((e) => e.kind === 'lookup-forwarded')?.fields).toEqual({ key: KEY, to: 20 });
   });
 
+  it('someone else’s lookup whose next hops stay unreachable: dropped here with a note, not printed as this peer’s error', async () => {
+    const { node, sent, events } = (() => {
+      const t = recorded(config(SELF, [20, 30]), () => Promise.reject(unreachable()));
+      knowPredecessors(t.node, 5);
+      return t;
+    })();
+    await deliver(node, find(KEY));
+    await turns();
+    expect(sent.length).toBeGreaterThan(1); // rerouted before it gave up
+    expect(events.filter((e) => e.stream === 'stderr')).toEqual([]);
+    expect(events.filter((e) => e.kind === 'lookup-abandoned').map((e) => e.fields['relay'])).toEqual([true]);
+  });
+
   it('found: settles the lookup waiting for that stamp, and nothing else', async () => {
     const { node } = self();
     const result = watch(node.exchange('10-9', 60_000, () => Promise.resolve()));

@@ -181,7 +181,13 @@ export function startConsumer(ctx: RoleContext): RunningRole {
       add(config, slot);
     },
     close: async () => {
-      for (const h of hosted.values()) stopOne(h);
+      for (const h of hosted.values()) {
+        // A host stops with its last peer, or all at once: peers still held
+        // then are gone with it, and their half-done sends are not worth a
+        // line each. A lone peer says what it has to until the end.
+        if (ctx.data.host) h.dead = true;
+        stopOne(h);
+      }
       clock?.stop();
       ctx.queue.close();
       await running;

@@ -32,6 +32,45 @@ export interface PingSenderOptions {
   readonly emit: Emit;
   /** Reports an unexpected error (runtime/faults.ts). */
   readonly fault: Fault;
+  /**
+   * The interval timer, shared by every peer of a host (default: one of
+   * this peer's own). Peers that tick on one timer tick in one event-loop
+   * turn: one wake-up and one batch of events a second for the whole host,
+   * not one per peer.
+   */
+  readonly clock?: PingClock;
+}
+
+/** Calls every added tick each interval, on one timer. */
+export class PingClock {
+  private readonly ticks = new Set<() => void>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly intervalMs: number,
+    private readonly fault: Fault,
+  ) {}
+
+  /** Adds `tick` (first call one interval from now at most); returns its remover. */
+  add(tick: () => void): () => void {
+    this.ticks.add(tick);
+    this.timer ??= setInterval(() => {
+      for (const t of this.ticks) {
+        try {
+          t();
+        } catch (err) {
+          this.fault(err, 'ping tick');
+        }
+      }
+    }, this.intervalMs);
+    return () => {
+      this.ticks.delete(tick);
+      if (this.ticks.size === 0) {
+        clearInterval(this.timer);
+        this.timer = undefined;
+      }
+    };
+  }
 }
 
 interface Target {
@@ -223,7 +262,7 @@ export async function startPingSender(opts: PingSenderOptions): Promise<{ begin(
   detach(watchEpoch, (err) => opts.fault(err, 'watching successors'));
 
   let first: NodeJS.Timeout | undefined;
-  let every: NodeJS.Timeout | undefined;
+  let stopTicks: (() => void) | undefined;
   return {
     begin: () => {
       if (closed || first !== undefined) return;
@@ -233,12 +272,12 @@ export async function startPingSender(opts: PingSenderOptions): Promise<{ begin(
       reconcile();
       begun = true;
       first = setTimeout(tick, PING_FIRST_DELAY_MS);
-      every = setInterval(tick, opts.intervalMs);
+      stopTicks = (opts.clock ?? new PingClock(opts.intervalMs, opts.fault)).add(tick);
     },
     close: () => {
       closed = true;
       clearTimeout(first);
-      clearInterval(every);
+      stopTicks?.();
       for (const t of targets.values()) clearTimeout(t.timer);
       return new Promise<void>((resolve) => socket.close(() => resolve()));
     },

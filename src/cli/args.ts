@@ -159,7 +159,8 @@ export const PEER_OPTIONS = {
   'snapshot-every': { type: 'string' },
 } as const satisfies OptionTypes;
 
-function integer(text: string | undefined, what: string, min: number, max: number): number {
+/** `text` as an integer in min..max, or ERR_BAD_ARGUMENT naming `what`. */
+export function integer(text: string | undefined, what: string, min: number, max: number): number {
   const n = Number(text);
   if (text === undefined || !/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < min || n > max) {
     throw badArgument(`${what} must be an integer from ${min} to ${max}, got "${text ?? ''}"`);

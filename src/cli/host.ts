@@ -25,7 +25,7 @@ import { randomMembership } from '../routing/simulator.js';
 import { isRoutingMode } from '../routing/types.js';
 import type { PeerEvent } from '../runtime/events.js';
 import { pingTimeoutFor } from '../timing.js';
-import { readArgs, ROUTING_MODE_LIST, type OptionTypes } from './args.js';
+import { integer, readArgs, ROUTING_MODE_LIST, type OptionTypes } from './args.js';
 
 /** Help text of `p2p host`. */
 export const HOST_USAGE = `Usage:
@@ -87,13 +87,6 @@ export interface HostCommand {
   readonly eventsFile: string | undefined;
   readonly maxPeers: number;
   readonly showPings: boolean;
-}
-
-function integer(text: string | undefined, what: string, min: number, max: number): number {
-  const n = Number(text);
-  if (text === undefined || !/^\d+$/.test(text) || n < min || n > max)
-    throw badArgument(`${what} must be an integer from ${min} to ${max}, got "${text ?? ''}"`);
-  return n;
 }
 
 /** `0-255`, `2,4,5,8-19`: distinct IDs in 0..max, sorted. */

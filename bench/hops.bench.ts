@@ -17,9 +17,17 @@
  */
 import { runLookups } from '../src/routing/simulator.js';
 import { fmt, Invariants, isEntryPoint, machineInfo, mean, percentile, Progress, runAsMain, type BenchResult } from './common.js';
-import { commandLine, intOf, listOf, type BenchCommand } from './cli.js';
+import { commandLine, intOf, listOf, type BenchCommand, type BenchOptionTable, type BenchValues } from './cli.js';
 import { writeReport } from './report.js';
-import { ROUTINGS, routingLabel, runLiveLookups, type LiveLookupOptions, type LiveNetworkRun, type RoutingSpec } from './live-lookups.js';
+import {
+  ROUTINGS,
+  routingLabel,
+  runLiveLookups,
+  type HostedLiveOptions,
+  type LiveLookupOptions,
+  type LiveNetworkRun,
+  type RoutingSpec,
+} from './live-lookups.js';
 
 /** Options of the hop benchmark. */
 export interface HopsBenchOptions {
@@ -50,6 +58,9 @@ export interface HopsRow {
 
 /** A live row: the statistics, the simulator's mean on the same lookups, and whether every lookup matched it. */
 export interface LiveHopsRow extends HopsRow {
+  /** All peers in one `p2p host` process (false: a process per peer). */
+  hosted: boolean;
+  idBits: number;
   simMean: number;
   parity: boolean;
   /** Lookups that differed once and matched after the ring was re-settled (see live-lookups.ts). */
@@ -71,7 +82,14 @@ export interface HopsResults {
 /** The result file of the hop benchmark. */
 export type HopsBenchResult = BenchResult<HopsBenchOptions, HopsResults>;
 
-/** The live rings of `npm run bench:hops` and `bench:latency`: 8 to 64 peers, every routing, ping every 2 s, ports 22400..22655 (below the ephemeral range, outside every test file's). */
+/**
+ * The rings of 256 and 1,024 peers in one host each (4,096 with --large), ping
+ * every 2 s, ports 3000 + ID: below every test file's ports (12000 and up) even
+ * for 4,096 peers' 13-bit IDs (3000..11191).
+ */
+export const DEFAULT_HOSTED: HostedLiveOptions = { sizes: [256, 1024], portBase: 3000, pingSeconds: 2 };
+
+/** The live rings of `npm run bench:hops` and `bench:latency`: 8 to 64 peers, every routing, ping every 2 s, ports 22400..22655 (below the ephemeral range, outside every test file's), then DEFAULT_HOSTED. */
 export const DEFAULT_LIVE: LiveLookupOptions = {
   sizes: [8, 16, 32, 64],
   routings: ROUTINGS,
@@ -82,6 +100,7 @@ export const DEFAULT_LIVE: LiveLookupOptions = {
   pingSeconds: 2,
   portBase: 22400,
   deadlineMs: 240_000,
+  hosted: DEFAULT_HOSTED,
 };
 
 /** The defaults of `npm run bench:hops`. */
@@ -95,8 +114,20 @@ export const DEFAULT_HOPS_OPTIONS: HopsBenchOptions = {
 export const QUICK_HOPS_OPTIONS: HopsBenchOptions = {
   simulated: { ...DEFAULT_HOPS_OPTIONS.simulated, sizes: [8, 64, 1024, 16384], keys: 1000 },
   routings: ROUTINGS,
-  live: { ...DEFAULT_LIVE, sizes: [8], lookups: 16, repeats: 1 },
+  live: { ...DEFAULT_LIVE, sizes: [8], lookups: 16, repeats: 1, hosted: undefined },
 };
+
+/** The options of the hosted rings, in bench:hops and in `npm run bench`. */
+export const HOSTED_BENCH_OPTIONS = {
+  'hosted-sizes': {
+    kind: 'ints',
+    arg: 'N,N',
+    min: 3,
+    max: 4096,
+    help: `live ring sizes with every peer in one host process (default ${DEFAULT_HOSTED.sizes.join(',')}; --quick: none; ports ${DEFAULT_HOSTED.portBase} + ID)`,
+  },
+  large: { kind: 'flag', help: 'also a hosted ring of 4096 peers (13-bit IDs)' },
+} as const satisfies BenchOptionTable;
 
 /** The command line of `npm run bench:hops`. */
 export const HOPS_COMMAND: BenchCommand<HopsBenchOptions> = {
@@ -105,7 +136,8 @@ export const HOPS_COMMAND: BenchCommand<HopsBenchOptions> = {
     'Hops per lookup under every routing: simulated (up to 65536 peers) and on live rings of real peers,\n' +
     'every live lookup checked against the simulator. Writes bench/results/hops.json, the report and the summary.',
   options: {
-    sizes: { kind: 'ints', arg: 'N,N', min: 3, max: 256, help: `live ring sizes (default ${DEFAULT_LIVE.sizes.join(',')})` },
+    sizes: { kind: 'ints', arg: 'N,N', min: 3, max: 256, help: `live ring sizes, a process per peer (default ${DEFAULT_LIVE.sizes.join(',')})` },
+    ...HOSTED_BENCH_OPTIONS,
     'sim-sizes': {
       kind: 'ints',
       arg: 'N,N',
@@ -139,10 +171,17 @@ export const HOPS_COMMAND: BenchCommand<HopsBenchOptions> = {
         lookups: intOf(values, 'lookups', live.lookups),
         repeats: intOf(values, 'repeats', live.repeats),
         portBase: intOf(values, 'port-base', live.portBase),
+        hosted: hostedOf(values, live.hosted),
       },
     };
   },
 };
+
+/** The hosted rings that `--hosted-sizes` and `--large` ask for (none: undefined). */
+export function hostedOf(values: BenchValues, base: HostedLiveOptions | undefined): HostedLiveOptions | undefined {
+  const sizes = [...listOf(values, 'hosted-sizes', base?.sizes ?? []), ...(values.large === true ? [4096] : [])];
+  return sizes.length === 0 ? undefined : { ...DEFAULT_HOSTED, ...base, sizes: [...new Set(sizes)] };
+}
 
 /** Theoretical mean hops of a routing at size n (see the file comment). */
 export function theoryHops(spec: { mode: string; r: number }, n: number): number {
@@ -161,7 +200,8 @@ export async function runHopsBench(options: HopsBenchOptions): Promise<HopsBench
   const t0 = performance.now();
   const invariants = new Invariants();
   const sim = options.simulated;
-  const liveCount = options.live === undefined ? 0 : options.live.sizes.length * options.live.routings.length;
+  const liveCount =
+    options.live === undefined ? 0 : (options.live.sizes.length + (options.live.hosted?.sizes.length ?? 0)) * options.live.routings.length;
   const progress = new Progress('hops', sim.sizes.length * options.routings.length + liveCount);
   const simulated: HopsRow[] = [];
   for (const n of sim.sizes) {
@@ -192,6 +232,8 @@ export async function runHopsBench(options: HopsBenchOptions): Promise<HopsBench
   const live = liveRuns.map((run): LiveHopsRow => ({
     n: run.n,
     routing: run.routing,
+    hosted: run.hosted,
+    idBits: run.idBits,
     lookups: run.lookups.length,
     ...stats(run.lookups.map((l) => l.hops)),
     theory: theoryHops(run, run.n),
@@ -212,6 +254,12 @@ export async function runHopsBench(options: HopsBenchOptions): Promise<HopsBench
   };
 }
 
+/** How a live row's peers ran: `a process each, 8-bit IDs` or `one host, 11-bit IDs`. */
+export function liveSetting(r: { readonly hosted?: boolean; readonly idBits?: number }): string {
+  // Rows written before hosted rings existed have neither field: a process each, 8-bit IDs.
+  return `${r.hosted === true ? 'one host' : 'a process each'}, ${r.idBits ?? 8}-bit IDs`;
+}
+
 /** The console table. */
 export function formatHops(result: HopsBenchResult): string {
   const head = `${'N'.padStart(6)}  ${'routing'.padEnd(14)}${'mean'.padStart(9)}${'p50'.padStart(7)}${'p99'.padStart(7)}${'max'.padStart(7)}${'theory'.padStart(9)}`;
@@ -221,11 +269,12 @@ export function formatHops(result: HopsBenchResult): string {
   const lines = [`simulated hops (${result.parameters.simulated.idBits}-bit IDs, ${result.parameters.simulated.keys} lookups each)`, head];
   lines.push(...result.results.simulated.map(row));
   if (result.results.live.length > 0) {
-    lines.push('', 'live hops (real peers, 8-bit IDs), with the simulator on the same lookups', `${head}${'sim'.padStart(8)}  parity`);
+    lines.push('', 'live hops (real peers), with the simulator on the same lookups', `${head}${'sim'.padStart(8)}  parity   peers`);
     lines.push(
       ...result.results.live.map(
         (r) =>
-          `${row(r)}${fmt(r.simMean, 2).padStart(8)}  ${r.parity ? 'equal' : 'DIFFERS'}${r.transient > 0 ? ` (${r.transient} after re-settling)` : ''}`,
+          `${row(r)}${fmt(r.simMean, 2).padStart(8)}  ${(r.parity ? 'equal' : 'DIFFERS').padEnd(8)} ${liveSetting(r)}` +
+          `${r.transient > 0 ? ` (${r.transient} after re-settling)` : ''}`,
       ),
     );
   }

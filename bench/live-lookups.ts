@@ -15,7 +15,8 @@ import path from 'node:path';
 import { buildViews, createPrng, ownerOf, randomMembership, ringSize, simulateLookup } from '../src/routing/index.js';
 import type { RoutingMode } from '../src/routing/types.js';
 import type { Invariants, Progress } from './common.js';
-import { LiveRing, type LiveLookup, type LiveRingSetup } from './live-network.js';
+import { HostedRing } from './live-host.js';
+import { LiveRing, type LiveLookup, type LiveRingOptions, type LiveRingSetup, type LookupRing } from './live-network.js';
 
 /** A routing under test: the mode and its successor list length. */
 export interface RoutingSpec {
@@ -51,6 +52,25 @@ export interface LiveLookupOptions {
   /** Peers listen on portBase + ID. */
   readonly portBase: number;
   readonly deadlineMs: number;
+  /** Larger rings, each run with all its peers in one `p2p host` process; omitted: none. */
+  readonly hosted?: HostedLiveOptions | undefined;
+}
+
+/** Rings of hundreds to thousands of peers, each in one `p2p host` process. */
+export interface HostedLiveOptions {
+  readonly sizes: readonly number[];
+  /** Peers listen on portBase + ID, IDs of hostedIdBits(N) bits. */
+  readonly portBase: number;
+  readonly pingSeconds: number;
+}
+
+/**
+ * ID width of a hosted ring of n peers: one bit more than n needs, so that
+ * half the IDs are free and the ring is not the full ID space (where every
+ * finger is exact and every arc equal): 256 -> 9 bits, 1024 -> 11, 4096 -> 13.
+ */
+export function hostedIdBits(n: number): number {
+  return Math.max(8, Math.ceil(Math.log2(n)) + 1);
 }
 
 /** One (origin, key) pair on one live ring. */
@@ -82,7 +102,7 @@ export interface TransientMismatch {
 const ROUTINE_EVENTS = new Set(['ping-sent', 'ping-request', 'ping-response', 'lookup-forwarded', 'lookup-done', 'lookup', 'reconciled']);
 
 /** Types a lookup; a failure (no answer within the deadline) is recorded and yields undefined. */
-async function tryLookup(ring: LiveRing, origin: number, key: number, label: string, invariants: Invariants): Promise<LiveLookup | undefined> {
+async function tryLookup(ring: LookupRing, origin: number, key: number, label: string, invariants: Invariants): Promise<LiveLookup | undefined> {
   try {
     return await ring.lookup(origin, key);
   } catch (err) {
@@ -97,6 +117,9 @@ export interface LiveNetworkRun {
   routing: string;
   mode: RoutingMode;
   r: number;
+  /** All peers in one `p2p host` process (false: one process per peer). */
+  hosted: boolean;
+  idBits: number;
   ids: number[];
   setup: LiveRingSetup;
   /** Why earlier start-up attempts failed (empty when the first one converged). */
@@ -124,13 +147,14 @@ export function livePlan(seed: number, n: number, idBits: number, lookups: numbe
  * peer that never booted). `startErrors` collects why an attempt failed.
  */
 async function startRing(
-  opts: Parameters<typeof LiveRing.start>[0],
+  opts: LiveRingOptions,
+  hosted: boolean,
   invariants: Invariants,
   startErrors: string[],
-): Promise<LiveRing | undefined> {
+): Promise<LookupRing | undefined> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await LiveRing.start(opts);
+      return hosted ? await HostedRing.start(opts) : await LiveRing.start(opts);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       startErrors.push(message);
@@ -145,10 +169,20 @@ async function startRing(
 /** Runs every routing on every size, one ring at a time; broken parity is recorded in `invariants`. */
 export async function runLiveLookups(options: LiveLookupOptions, invariants: Invariants, progress?: Progress): Promise<LiveNetworkRun[]> {
   const runs: LiveNetworkRun[] = [];
-  for (const n of options.sizes) {
-    const { ids, pairs } = livePlan(options.seed, n, options.idBits, options.lookups);
+  const plans = [
+    ...options.sizes.map((n) => ({ n, hosted: false, idBits: options.idBits, portBase: options.portBase, pingSeconds: options.pingSeconds })),
+    ...(options.hosted?.sizes ?? []).map((n) => ({
+      n,
+      hosted: true,
+      idBits: hostedIdBits(n),
+      portBase: options.hosted?.portBase ?? options.portBase,
+      pingSeconds: options.hosted?.pingSeconds ?? options.pingSeconds,
+    })),
+  ];
+  for (const { n, hosted, idBits, portBase, pingSeconds } of plans) {
+    const { ids, pairs } = livePlan(options.seed, n, idBits, options.lookups);
     for (const spec of options.routings) {
-      const label = `${routingLabel(spec)} N=${n}`;
+      const label = `${routingLabel(spec)} N=${n}${hosted ? ' (one host)' : ''}`;
       const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'p2p-bench-'));
       const startErrors: string[] = [];
       const ring = await startRing(
@@ -156,13 +190,14 @@ export async function runLiveLookups(options: LiveLookupOptions, invariants: Inv
           ids,
           mode: spec.mode,
           r: spec.r,
-          idBits: options.idBits,
-          pingSeconds: options.pingSeconds,
-          portBase: options.portBase,
+          idBits,
+          pingSeconds,
+          portBase,
           dir,
           deadlineMs: options.deadlineMs,
           onNote: (what) => progress?.note(`${label}: ${what}`),
         },
+        hosted,
         invariants,
         startErrors,
       );
@@ -172,8 +207,8 @@ export async function runLiveLookups(options: LiveLookupOptions, invariants: Inv
         continue;
       }
       try {
-        const views = buildViews(ids, options.idBits, spec.r, spec.mode);
-        const marks = ring.net.marks();
+        const views = buildViews(ids, idBits, spec.r, spec.mode);
+        const marks = ring.marks();
         const lookups: LiveLookupRecord[] = [];
         const transient: TransientMismatch[] = [];
         let parity = true;
@@ -185,7 +220,7 @@ export async function runLiveLookups(options: LiveLookupOptions, invariants: Inv
           const describe = (l: LiveLookup): string => `owner ${l.owner} in ${l.hops} hops (${l.path.join('>')})`;
           const record: LiveLookupRecord = { origin, key, owner: -1, hops: -1, simHops: sim.hops, ms: [] };
           for (let k = 0; k < options.repeats; k++) {
-            const before = ring.net.marks();
+            const before = ring.marks();
             let live = await tryLookup(ring, origin, key, label, invariants);
             if (live !== undefined && !matches(live)) {
               // Re-settle (suspects forgotten, views perfect again) and look up again: a
@@ -237,6 +272,8 @@ export async function runLiveLookups(options: LiveLookupOptions, invariants: Inv
           routing: routingLabel(spec),
           mode: spec.mode,
           r: spec.r,
+          hosted,
+          idBits,
           ids,
           setup: { ...ring.setup },
           startErrors,

@@ -131,8 +131,22 @@ export class ExitWatch {
   }
 }
 
+/** What the lookup runs (live-lookups.ts) need of a live ring, of child peers or of one host. */
+export interface LookupRing {
+  readonly setup: LiveRingSetup;
+  /** Where each event stream is now: pass to eventKindsSince and deathsSince. */
+  marks(): Map<number, number>;
+  /** Types `lookup KEY` at `origin` and waits for its answer. */
+  lookup(origin: number, key: number): Promise<LiveLookup>;
+  /** After a disturbance: waits until every view is perfect again. */
+  resettle(): Promise<void>;
+  eventKindsSince(marks: ReadonlyMap<number, number>, routine: ReadonlySet<string>): Record<string, number>;
+  deathsSince(marks: ReadonlyMap<number, number>): number;
+  stop(): Promise<void>;
+}
+
 /** A ring of child peers in the simulator's perfect state. */
-export class LiveRing {
+export class LiveRing implements LookupRing {
   /** Peers' exits: any but a `kill` stops the harness's waits at once. */
   readonly exits = new ExitWatch();
 
@@ -165,6 +179,11 @@ export class LiveRing {
       await net.stopAll();
       throw err;
     }
+  }
+
+  /** Every peer's event count. */
+  marks(): Map<number, number> {
+    return this.net.marks();
   }
 
   /** True successor list of `id` (what buildViews gives it). */
@@ -287,22 +306,27 @@ export class LiveRing {
 
   /** Hands peer `id` its true successor list, as a successor-change update. */
   private async installList(id: number): Promise<void> {
-    const ref = (peer: number): PeerRef => ({ id: peer, host: HOST, port: this.opts.portBase + peer });
-    const list = this.truthSuccessors(id).map(ref);
-    installStamp += 1;
-    await sendRequest(ref(id), {
-      type: 'update',
-      source: id,
-      destination: id,
-      stamp: `bench-${installStamp}`,
-      content: {
-        reason: 'successor-change',
-        _firstID: String(list[0]?.id ?? ''),
-        _secondID: String(list[1]?.id ?? ''),
-        _succ: formatPeerRefs(list),
-      },
-    });
+    await sendSuccessorList(this.opts.portBase, id, this.truthSuccessors(id));
   }
+}
+
+/** Hands peer `id` (on 127.0.0.1, portBase + ID) the successor list `ids`, as the protocol's successor-change update. */
+export async function sendSuccessorList(portBase: number, id: number, ids: readonly number[]): Promise<void> {
+  const ref = (peer: number): PeerRef => ({ id: peer, host: HOST, port: portBase + peer });
+  const list = ids.map(ref);
+  installStamp += 1;
+  await sendRequest(ref(id), {
+    type: 'update',
+    source: id,
+    destination: id,
+    stamp: `bench-${installStamp}`,
+    content: {
+      reason: 'successor-change',
+      _firstID: String(list[0]?.id ?? ''),
+      _secondID: String(list[1]?.id ?? ''),
+      _succ: formatPeerRefs(list),
+    },
+  });
 }
 
 /** Resolves after `ms` (polling a ring into shape; the kill phase of the failure benchmark). */

@@ -13,7 +13,15 @@ import { defaultResultsDir, isEntryPoint, writeResult } from './common.js';
 import { COSTS_COMMAND, DEFAULT_COSTS_OPTIONS, formatCosts, runCostsBench, type CostsBenchOptions } from './costs.bench.js';
 import { DEFAULT_FAILURE_OPTIONS, FAILURE_COMMAND, formatFailure, runFailureBench, type FailureBenchOptions } from './failure.bench.js';
 import type { HopFloorOptions } from './floors.js';
-import { DEFAULT_HOPS_OPTIONS, formatHops, HOPS_COMMAND, runHopsBench, type HopsBenchOptions } from './hops.bench.js';
+import {
+  DEFAULT_HOPS_OPTIONS,
+  formatHops,
+  HOPS_COMMAND,
+  HOSTED_BENCH_OPTIONS,
+  hostedOf,
+  runHopsBench,
+  type HopsBenchOptions,
+} from './hops.bench.js';
 import { DEFAULT_HOP_FLOOR, formatLatency, LATENCY_COMMAND, runLatencyBench } from './latency.bench.js';
 import { DEFAULT_MICRO_OPTIONS, formatMicro, MICRO_COMMAND, runMicroBench, type MicroBenchOptions } from './micro.bench.js';
 import { DEFAULT_QUEUE_OPTIONS, formatQueueBench, QUEUE_COMMAND, runQueueBench, type QueueBenchOptions } from './queue.bench.js';
@@ -157,11 +165,15 @@ export const RUN_ALL_COMMAND: BenchCommand<RunAllOptions> = {
   options: {
     only: { kind: 'names', arg: 'NAMES', choices: BENCH_NAMES, help: `only these, e.g. --only hops,transfer (${BENCH_NAMES.join(', ')})` },
     sizes: { kind: 'ints', arg: 'N,N', min: 3, max: 256, help: 'live ring sizes of hops and latency (default 8,16,32,64; --quick: 8)' },
+    ...HOSTED_BENCH_OPTIONS,
   },
   configure: (values) => {
     const base = values.quick === true ? quickRunAll() : DEFAULT_RUN_ALL;
     const ports = typeof values['port-base'] === 'number' ? portPlan(values['port-base']) : undefined;
-    const live = base.hops.live === undefined ? undefined : { ...base.hops.live, sizes: listOf(values, 'sizes', base.hops.live.sizes) };
+    const live =
+      base.hops.live === undefined
+        ? undefined
+        : { ...base.hops.live, sizes: listOf(values, 'sizes', base.hops.live.sizes), hosted: hostedOf(values, base.hops.live.hosted) };
     const only = listOf<string>(values, 'only', BENCH_NAMES) as readonly BenchName[];
     if (ports === undefined) return { ...base, hops: { ...base.hops, live }, only };
     // One after another, every benchmark's peers on the same N + ID.

@@ -7,7 +7,7 @@ import { fmt, formatBytes, markdownTable } from './common.js';
 import type { CostsBenchResult } from './costs.bench.js';
 import { costLines, ISSUE_13_TARGETS, ratioText, verdict } from './floor-math.js';
 import type { FailureBenchResult } from './failure.bench.js';
-import type { HopsBenchResult, HopsRow } from './hops.bench.js';
+import { liveSetting, type HopsBenchResult, type HopsRow } from './hops.bench.js';
 import type { LatencyBenchResult } from './latency.bench.js';
 import type { MicroBenchResult } from './micro.bench.js';
 import type { StartupBenchResult } from './startup.bench.js';
@@ -69,13 +69,15 @@ export function hopsTables(result: HopsBenchResult): Table[] {
     tables.push({
       title: 'Lookup hops, live peers, with the simulator on the same lookups',
       note:
-        `Real peer processes (8-bit IDs, ping every ${l?.pingSeconds ?? '?'} s), ${l?.lookups ?? '?'} fixed (origin, key) pairs per N, ` +
+        `Real peers, each in a process of its own (8-bit IDs, ping every ${l?.pingSeconds ?? '?'} s) or, for the larger rings, all in one \`p2p host\` process ` +
+        `(IDs one bit wider than N needs, ping every ${l?.hosted?.pingSeconds ?? '?'} s; peers still talk over their own sockets), ` +
+        `${l?.lookups ?? '?'} fixed (origin, key) pairs per N, ` +
         `each looked up ${l?.repeats ?? '?'} times, once every view was perfect (true successors and predecessor; Chord: every finger). ` +
         'The ring runs with --successors 1. Successor lists of 4 are handed to each peer by the harness in a successor-change update. ' +
         'Parity: every lookup ended at the owner in exactly the hops and along exactly the path of the simulator. ' +
         'A lookup that differs is repeated once every view is perfect again; "after re-settling" counts those that then matched ' +
         '(a peer too slow to answer on a loaded machine is routed around for a few intervals; hops.json lists the events).',
-      head: ['N', 'routing', 'mean', 'p50', 'p99', 'max', 'simulated mean', 'theory', 'parity'],
+      head: ['N', 'routing', 'mean', 'p50', 'p99', 'max', 'simulated mean', 'theory', 'parity', 'peers'],
       rows: result.results.live.map((r) => {
         const run = result.results.liveRuns.find((x) => x.n === r.n && x.routing === r.routing);
         const equal = run?.lookups.filter((k) => k.hops === k.simHops).length ?? 0;
@@ -90,6 +92,7 @@ export function hopsTables(result: HopsBenchResult): Table[] {
           fmt(r.simMean, 2),
           fmt(r.theory, 2),
           `${r.parity ? 'equal' : 'DIFFERS'} (${equal}/${r.lookups}${later})`,
+          liveSetting(r),
         ];
       }),
     });

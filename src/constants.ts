@@ -85,6 +85,23 @@ export const MAX_TCP_CONNECTIONS = 512;
  * connection to each peer they talk to, about ten each under Chord).
  */
 export const HOST_MAX_TCP_CONNECTIONS = 8192;
+/**
+ * A host's budget grows by this much per peer it starts with, past
+ * HOST_MAX_TCP_CONNECTIONS / this many peers: a peer keeps at most
+ * HOST_KEPT_LINKS idle links, so the host's own peers alone can hold
+ * that many connections per peer open on its ports, plus a margin for
+ * links retiring and peers of other processes. Without it, 1,024 Chord
+ * peers in one host evicted 130,000 connections in their first 70 s, and
+ * lookups on the evicted ones failed.
+ */
+export const HOST_TCP_CONNECTIONS_PER_PEER = 16;
+/**
+ * Most idle kept connections each peer of a host holds (MAX_KEPT_LINKS
+ * for a peer alone). Both ends of a link between two peers of one host
+ * are file descriptors of that process: 1,024 peers keeping 64 links each
+ * would need 130,000 of them, far past a common limit of 20,000 (ulimit -n).
+ */
+export const HOST_KEPT_LINKS = 6;
 
 /**
  * A connection must deliver each whole frame within this long (ms) of being

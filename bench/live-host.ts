@@ -1,0 +1,180 @@
+/**
+ * A live ring of hundreds or thousands of peers in one `p2p host` process
+ * (the five roles serving every peer; peers still talk over their own
+ * sockets), brought to the simulator's perfect state like LiveRing
+ * (live-network.ts): true successor lists, true predecessors and, under
+ * Chord, perfect fingers. The host starts every peer with its true
+ * successors; predecessors come from pings, fingers from fix-fingers.
+ *
+ * Lookups are typed at the host's prompt (`ORIGIN> lookup KEY`) and timed
+ * to the origin's 'lookup' event on the host's event stream (fd 3), which
+ * carries every peer's events tagged with its ID.
+ */
+import { ChildPeer } from '../src/testnet/child-peer.js';
+import { buildFingers } from '../src/routing/chord.js';
+import { predecessorOf, successorList } from '../src/routing/ring.js';
+import type { PeerEvent } from '../src/runtime/events.js';
+import {
+  delay,
+  ExitWatch,
+  sendSuccessorList,
+  type LiveLookup,
+  type LiveRingOptions,
+  type LiveRingSetup,
+  type LookupRing,
+} from './live-network.js';
+
+const sameList = (a: unknown, b: readonly number[]): boolean => Array.isArray(a) && a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** The kinds whose latest fields decide whether a view is perfect. */
+const VIEW_KINDS = new Set(['successors-changed', 'predecessor-changed', 'fingers-changed']);
+
+/** A ring of peers in one host process, in the simulator's perfect state. */
+export class HostedRing implements LookupRing {
+  readonly setup: LiveRingSetup = { bootMs: 0, settleMs: 0, listsInstalled: 0, startupDeaths: 0 };
+  private readonly exits = new ExitWatch();
+  /** Per peer, the fields of its latest event of each VIEW_KINDS kind. */
+  private readonly views = new Map<number, Map<string, Readonly<Record<string, unknown>>>>();
+  private readonly pinged = new Set<number>();
+  private deaths = 0;
+
+  private constructor(
+    readonly host: ChildPeer,
+    readonly opts: LiveRingOptions,
+  ) {
+    host.onEvent((e) => this.see(e));
+  }
+
+  /** Starts the host and waits until every view is perfect; stops it if that fails. */
+  static async start(opts: LiveRingOptions): Promise<HostedRing> {
+    const { ids, mode, r, idBits } = opts;
+    if (ids.length < 3) throw new RangeError(`a live ring needs at least 3 peers, got ${ids.length}`);
+    const args = ['host', '--ids', ids.join(','), '--ping', String(opts.pingSeconds), '--routing', mode];
+    args.push('--successors', String(r), '--id-bits', String(idBits), '--port-base', String(opts.portBase));
+    const ring = new HostedRing(new ChildPeer(-1, args, { cwd: opts.dir }), opts);
+    ring.exits.watch(ring.host);
+    try {
+      const t0 = performance.now();
+      await ring.waitUntil(
+        () => ring.pinged.size === ids.length,
+        () => `${ids.length - ring.pinged.size} peers to ping`,
+      );
+      ring.setup.bootMs = performance.now() - t0;
+      const t1 = performance.now();
+      await ring.settle();
+      ring.setup.settleMs = performance.now() - t1;
+      ring.setup.startupDeaths = ring.deaths;
+      return ring;
+    } catch (err) {
+      await ring.stop();
+      throw err;
+    }
+  }
+
+  /** The host's event count: pass to eventKindsSince and deathsSince. */
+  marks(): Map<number, number> {
+    return new Map([[-1, this.host.mark()]]);
+  }
+
+  /** Types `ORIGIN> lookup KEY` at the host and waits for the origin's answer. */
+  async lookup(origin: number, key: number): Promise<LiveLookup> {
+    const since = this.host.mark();
+    const t0 = performance.now();
+    const pending = this.host.waitFor(
+      (e) => e.peer === origin && e.kind === 'lookup' && e.fields?.['key'] === key,
+      this.opts.deadlineMs,
+      `lookup ${key} from ${origin}`,
+      since,
+    );
+    this.host.type(`${origin}> lookup ${key}`);
+    const e = await this.exits.race(pending);
+    const ms = performance.now() - t0;
+    return { owner: Number(e.fields?.['owner']), hops: e.hops ?? -1, path: [...(e.path ?? [])], ms };
+  }
+
+  /** Successors declared dead by any peer since `marks`. */
+  deathsSince(marks: ReadonlyMap<number, number>): number {
+    return this.host.events.slice(marks.get(-1) ?? 0).filter((e) => e.kind === 'peer-dead').length;
+  }
+
+  /** Events of every peer since `marks`, counted by kind, leaving out `routine` kinds. */
+  eventKindsSince(marks: ReadonlyMap<number, number>, routine: ReadonlySet<string>): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const e of this.host.events.slice(marks.get(-1) ?? 0)) if (!routine.has(e.kind)) counts[e.kind] = (counts[e.kind] ?? 0) + 1;
+    return counts;
+  }
+
+  /** Waits out the intervals a peer routes around one it could not reach, then until every view is perfect again. */
+  async resettle(): Promise<void> {
+    await this.exits.race(delay(5 * this.opts.pingSeconds * 1000));
+    await this.settle();
+  }
+
+  /** Stops the host (SIGTERM, then SIGKILL after 5 s). */
+  async stop(): Promise<void> {
+    this.exits.stop();
+    if (!this.host.running) return;
+    this.host.kill('SIGTERM');
+    const killed = setTimeout(() => this.host.kill('SIGKILL'), 5000);
+    await this.host.closed;
+    clearTimeout(killed);
+  }
+
+  private see(e: PeerEvent): void {
+    if (e.kind === 'ping-sent') this.pinged.add(e.peer);
+    else if (e.kind === 'peer-dead') this.deaths += 1;
+    else if (VIEW_KINDS.has(e.kind)) {
+      let kinds = this.views.get(e.peer);
+      if (kinds === undefined) this.views.set(e.peer, (kinds = new Map()));
+      kinds.set(e.kind, e.fields ?? {});
+    }
+  }
+
+  /** Polls `done` every 100 ms until the deadline (or the host's exit). */
+  private async waitUntil(done: () => boolean, left: () => string): Promise<void> {
+    const deadline = Date.now() + this.opts.deadlineMs;
+    while (!done()) {
+      if (Date.now() > deadline) throw new Error(`host of ${this.opts.ids.length}: still ${left()} after ${this.opts.deadlineMs} ms`);
+      this.opts.onNote?.(`waiting for ${left()}`);
+      await this.exits.race(delay(100));
+    }
+  }
+
+  /** Waits until every view is perfect, handing over true successor lists where they are wrong (as LiveRing does). */
+  private async settle(): Promise<void> {
+    const { ids, mode, r, idBits } = this.opts;
+    const timeoutMs = Math.min(1000, Math.max(200, this.opts.pingSeconds * 1000));
+    const truth = (id: number): number[] => successorList(ids, id, r);
+    const view = (id: number, kind: string): Readonly<Record<string, unknown>> | undefined => this.views.get(id)?.get(kind);
+    const listOk = (id: number): boolean => sameList(view(id, 'successors-changed')?.['successors'], truth(id));
+    const perfect = (id: number): boolean => {
+      if (!listOk(id)) return false;
+      const preds = view(id, 'predecessor-changed')?.['predecessors'];
+      if (!Array.isArray(preds) || preds[0] !== predecessorOf(ids, id)) return false;
+      return mode !== 'chord' || sameList(view(id, 'fingers-changed')?.['fingers'], buildFingers(ids, id, idBits));
+    };
+    // Why a peer's view is not perfect yet, for the error at the deadline.
+    const why = (id: number): string => {
+      if (!listOk(id)) return `${id}: successors ${JSON.stringify(view(id, 'successors-changed')?.['successors'])}, true ${truth(id).join(',')}`;
+      const preds = view(id, 'predecessor-changed')?.['predecessors'];
+      if (!Array.isArray(preds) || preds[0] !== predecessorOf(ids, id))
+        return `${id}: predecessors ${JSON.stringify(preds)}, true ${predecessorOf(ids, id)}`;
+      return `${id}: fingers ${JSON.stringify(view(id, 'fingers-changed')?.['fingers'])}, true ${buildFingers(ids, id, idBits).join(',')}`;
+    };
+    let lastInstall = -Infinity;
+    let notYet: number[] = [];
+    await this.waitUntil(
+      () => {
+        notYet = ids.filter((id) => !perfect(id));
+        const wrong = ids.filter((id) => view(id, 'successors-changed') !== undefined && !listOk(id));
+        if (wrong.length > 0 && Date.now() - lastInstall > 3 * timeoutMs + 500) {
+          lastInstall = Date.now();
+          this.setup.listsInstalled += wrong.length;
+          for (const id of wrong) void sendSuccessorList(this.opts.portBase, id, truth(id)).catch(() => undefined);
+        }
+        return notYet.length === 0;
+      },
+      () => `${notYet.length} peer views (${notYet.slice(0, 2).map(why).join('; ')}${notYet.length > 2 ? '; ...' : ''})`,
+    );
+  }
+}

@@ -11,7 +11,8 @@ import { DEFAULT_HOP_FLOOR, LATENCY_COMMAND, latencyOptionsFromArgs } from '../.
 import { benchUsage, parseBenchArgs, parseBytes } from '../../bench/cli.js';
 import { etaText } from '../../bench/common.js';
 import { FAILURE_COMMAND } from '../../bench/failure.bench.js';
-import { HOPS_COMMAND } from '../../bench/hops.bench.js';
+import { DEFAULT_HOSTED, HOPS_COMMAND } from '../../bench/hops.bench.js';
+import { hostedIdBits } from '../../bench/live-lookups.js';
 import { MICRO_COMMAND } from '../../bench/micro.bench.js';
 import { QUEUE_COMMAND } from '../../bench/queue.bench.js';
 import { BENCH_NAMES, DEFAULT_RUN_ALL, RUN_ALL_COMMAND } from '../../bench/run-all.js';
@@ -132,6 +133,19 @@ describe('the benchmarks’ shared command line', () => {
     expect(full.hops.live?.sizes).toEqual([8, 16]);
     expect(full.transfer).toEqual(DEFAULT_RUN_ALL.transfer);
     expect(full.only).toEqual(BENCH_NAMES);
+  });
+
+  it('hosted rings: 256 and 1,024 by default, none with --quick, --hosted-sizes and --large choose', () => {
+    expect(HOPS_COMMAND.configure({}).live?.hosted?.sizes).toEqual([256, 1024]);
+    expect(HOPS_COMMAND.configure({ quick: true }).live?.hosted).toBeUndefined();
+    expect(HOPS_COMMAND.configure(parseBenchArgs(['--hosted-sizes', '512', '--large'], HOPS_COMMAND.options)).live?.hosted?.sizes).toEqual([
+      512, 4096,
+    ]);
+    const quickLarge = RUN_ALL_COMMAND.configure(parseBenchArgs(['--quick', '--large'], RUN_ALL_COMMAND.options));
+    expect(quickLarge.hops.live?.hosted).toMatchObject({ sizes: [4096], portBase: DEFAULT_HOSTED.portBase });
+    // One bit more than N needs: half the IDs are free.
+    expect([256, 1024, 4096].map(hostedIdBits)).toEqual([9, 11, 13]);
+    expect(hostedIdBits(100)).toBe(8);
   });
 
   it('each benchmark’s --quick is smaller than its default, and --port-base moves its peers', () => {

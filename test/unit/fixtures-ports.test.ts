@@ -14,7 +14,8 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_COSTS_OPTIONS } from '../../bench/costs.bench.js';
 import { DEFAULT_FAILURE_OPTIONS } from '../../bench/failure.bench.js';
 import { DEFAULT_STARTUP_OPTIONS } from '../../bench/startup.bench.js';
-import { DEFAULT_LIVE } from '../../bench/hops.bench.js';
+import { DEFAULT_HOSTED, DEFAULT_LIVE } from '../../bench/hops.bench.js';
+import { hostedIdBits } from '../../bench/live-lookups.js';
 import { DEFAULT_HOP_FLOOR } from '../../bench/latency.bench.js';
 import { DEFAULT_TRANSFER_OPTIONS } from '../../bench/transfer.bench.js';
 import { FUZZ_PORT_BASE } from '../../src/fuzz/main.js';
@@ -84,6 +85,8 @@ describe('the port plan of the integration tests', () => {
   it("the benchmarks' default ports lie below the ephemeral range, apart from each other and from the tests'", () => {
     const benches = [
       { file: 'bench:hops / bench:latency', from: DEFAULT_LIVE.portBase, to: DEFAULT_LIVE.portBase + 2 ** DEFAULT_LIVE.idBits - 1 },
+      // The hosted rings, up to --large's 4,096 peers.
+      { file: 'bench:hops (hosts)', from: DEFAULT_HOSTED.portBase, to: DEFAULT_HOSTED.portBase + 2 ** hostedIdBits(4096) - 1 },
       { file: 'bench:failure', from: DEFAULT_FAILURE_OPTIONS.portBase, to: DEFAULT_FAILURE_OPTIONS.portBase + 255 },
       { file: 'bench:transfer', from: DEFAULT_TRANSFER_OPTIONS.portBase, to: DEFAULT_TRANSFER_OPTIONS.portBase + 255 },
       { file: 'bench:startup', from: DEFAULT_STARTUP_OPTIONS.portBase, to: DEFAULT_STARTUP_OPTIONS.portBase + 255 },

@@ -12,7 +12,7 @@ import { buildFingers, fingerStarts } from '../../src/routing/chord.js';
 import { inOpenClosed, ownerOf } from '../../src/routing/ids.js';
 import { predecessorOf, successorList } from '../../src/routing/ring.js';
 import { randomMembership } from '../../src/routing/simulator.js';
-import { fixFingers, newFingerSchedule, stabilize } from '../../src/upkeep/stabilize.js';
+import { FINGER_REST_ROUNDS, fixFingers, newFingerSchedule, stabilize } from '../../src/upkeep/stabilize.js';
 import type { PeerNode } from '../../src/node/peer-node.js';
 import {
   config,
@@ -78,18 +78,22 @@ describe('fix-fingers', () => {
   const starts = lookedUp(IDS);
   const d = starts.length;
 
-  it('sweeps every finger until a sweep changes nothing, then looks one up per round, round-robin', async () => {
+  it('sweeps every finger until a sweep changes nothing, then looks one up per quiet round, round-robin, resting longer between', async () => {
     expect(d, why).toBeGreaterThanOrEqual(3);
     const t = setup();
     expect(await t.round(), why).toEqual(starts);
     expect(fingerIds(t.node), why).toEqual(buildFingers(IDS, SELF, M));
     expect(await t.round(), why).toEqual(starts); // the last round changed the fingers
     const quiet: number[] = [];
-    for (let r = 0; r < 3 * d; r++) {
+    const perRound: number[] = [];
+    for (let r = 0; r < 3 * d * (FINGER_REST_ROUNDS + 1); r++) {
       const keys = await t.round();
-      expect(keys, why).toHaveLength(1);
+      perRound.push(keys.length);
       quiet.push(...keys);
     }
+    // One lookup, a rest of one round, then rests of FINGER_REST_ROUNDS while nothing changes.
+    expect(perRound.slice(0, 6), why).toEqual([1, 0, 1, 0, 0, 1]);
+    expect(perRound.slice(5).join(''), why).toMatch(new RegExp(`^(1${'0'.repeat(FINGER_REST_ROUNDS)})+1?0*$`));
     // Every finger that needs a lookup gets one, in turn.
     expect(
       quiet.slice(0, d).sort((a, b) => a - b),
@@ -116,7 +120,9 @@ describe('fix-fingers', () => {
     if (k === undefined) throw new Error(`no inexact far finger (${why})`);
     const newcomer = fingerStarts(SELF, M)[k] as number;
     t.world.ring = [...IDS, newcomer].sort((a, b) => a - b);
-    expect(await t.settle(d + 1), `newcomer ${newcomer}; ${why}`).toBeLessThanOrEqual(d + 1);
+    // One cycle of quiet lookups, each followed by its rest, then the sweeps.
+    const cycle = (FINGER_REST_ROUNDS + 1) * d + 1;
+    expect(await t.settle(cycle), `newcomer ${newcomer}; ${why}`).toBeLessThanOrEqual(cycle);
     expect(t.events.filter((e) => e.kind === 'fingers-changed').at(-1)?.fields.fingers, why).toEqual(buildFingers(t.world.ring, SELF, M));
     expect(await t.round(), why).toHaveLength(lookedUp(t.world.ring).length); // one more sweep, which changes nothing
     expect(await t.round(), why).toHaveLength(1);
@@ -130,7 +136,8 @@ describe('fix-fingers', () => {
     const dead = buildFingers(IDS, SELF, M).find((f) => !near.has(f));
     if (dead === undefined) throw new Error(`every finger is a neighbour (${why})`);
     t.world.ring = IDS.filter((id) => id !== dead);
-    expect(await t.settle(d + 1), `dead ${dead}; ${why}`).toBeLessThanOrEqual(d + 1);
+    const cycle = (FINGER_REST_ROUNDS + 1) * d + 1;
+    expect(await t.settle(cycle), `dead ${dead}; ${why}`).toBeLessThanOrEqual(cycle);
     expect(fingerIds(t.node), why).not.toContain(dead);
   });
 
@@ -146,6 +153,7 @@ describe('fix-fingers', () => {
     t.node.predecessorsTold([t.node.refFor(IDS[3] as number)], t.node.predecessors[0]?.id ?? -1); // any change of neighbours
     expect(await t.round(), why).toEqual(starts);
     expect(await t.round(), why).toHaveLength(1);
+    expect(await t.round(), why).toEqual([]); // it changed nothing: a round of rest
     t.world.failNext = true;
     const [failed] = await t.round();
     expect(t.events.at(-1)?.kind, why).toBe('finger-lookup-failed');

@@ -80,28 +80,31 @@ export const HOP_ACK_MARGIN_MS = 1_000;
 export const MAX_TCP_CONNECTIONS = 512;
 /**
  * Connections open on all the TCP ports of a host of many peers (`p2p host`)
- * together: each port still holds at most MAX_TCP_CONNECTIONS, and the whole
- * process at most this (its file descriptors are bounded too; peers keep a
+ * together, at least (hostConnectionBudget in net/link-pool.ts grows it with
+ * the peers): each port still holds at most MAX_TCP_CONNECTIONS, and the
+ * whole process a bound (its file descriptors are bounded too; peers keep a
  * connection to each peer they talk to, about ten each under Chord).
  */
 export const HOST_MAX_TCP_CONNECTIONS = 8192;
 /**
- * A host's budget grows by this much per peer it starts with, past
- * HOST_MAX_TCP_CONNECTIONS / this many peers: a peer keeps at most
- * HOST_KEPT_LINKS idle links, so the host's own peers alone can hold
- * that many connections per peer open on its ports, plus a margin for
- * links retiring and peers of other processes. Without it, 1,024 Chord
- * peers in one host evicted 130,000 connections in their first 70 s, and
- * lookups on the evicted ones failed.
+ * File descriptors the kept links among the peers of one host may take in
+ * all (both ends of a link between two of its peers are this process's):
+ * each hosted peer keeps at most this / (2 × peers) idle links (hostKeptLinks
+ * in net/link-pool.ts), and MAX_KEPT_LINKS at most. Within a common limit of
+ * 20,000 (ulimit -n) with room for every peer's listening and ping sockets:
+ * 1,024 peers keeping 64 links each would need 130,000.
  */
-export const HOST_TCP_CONNECTIONS_PER_PEER = 16;
+export const HOST_LINK_FDS = 12_288;
+/** Fewest idle links a hosted peer keeps, however many peers the host has. */
+export const HOST_MIN_KEPT_LINKS = 4;
 /**
- * Most idle kept connections each peer of a host holds (MAX_KEPT_LINKS
- * for a peer alone). Both ends of a link between two peers of one host
- * are file descriptors of that process: 1,024 peers keeping 64 links each
- * would need 130,000 of them, far past a common limit of 20,000 (ulimit -n).
+ * A host's connection budget per peer, beyond the idle links each of its
+ * own peers may keep on its ports: links retiring, and peers of other
+ * processes. With a fixed budget of 8,192 for the process, 1,024 Chord
+ * peers in one host evicted 130,000 connections in their first 70 s, and
+ * lookups sent on the evicted ones failed.
  */
-export const HOST_KEPT_LINKS = 6;
+export const HOST_CONNECTION_MARGIN_PER_PEER = 10;
 
 /**
  * A connection must deliver each whole frame within this long (ms) of being

@@ -1,13 +1,12 @@
 /** Worker shell of the socket producer role (logic in src/roles/socket-producer.ts): one TCP server per peer of the process. */
-import { HOST_MAX_TCP_CONNECTIONS, HOST_TCP_CONNECTIONS_PER_PEER, MAX_TCP_CONNECTIONS } from '../src/constants.js';
+import { MAX_TCP_CONNECTIONS } from '../src/constants.js';
+import { hostConnectionBudget } from '../src/net/link-pool.js';
 import { ConnectionBudget, startSocketProducer } from '../src/roles/socket-producer.js';
 import { hostRole, perPeer } from '../src/roles/role-host.js';
 
 hostRole((ctx) => {
   // One bound on connections for the whole process, growing with the peers it hosts.
-  const budget = new ConnectionBudget(
-    ctx.data.host ? Math.max(HOST_MAX_TCP_CONNECTIONS, ctx.data.peers.length * HOST_TCP_CONNECTIONS_PER_PEER) : MAX_TCP_CONNECTIONS,
-  );
+  const budget = new ConnectionBudget(ctx.data.host ? hostConnectionBudget(ctx.data.peers.length) : MAX_TCP_CONNECTIONS);
   return perPeer(ctx, (config, state, emit) =>
     startSocketProducer({
       self: config.self.id,

@@ -38,7 +38,26 @@
  * File bytes keep their own connections (transfer/send.ts).
  */
 import net from 'node:net';
-import { LINK_IDLE_MS, MAX_FRAME_BYTES, MAX_KEPT_LINKS, TCP_CONNECT_TIMEOUT_MS } from '../constants.js';
+import {
+  HOST_CONNECTION_MARGIN_PER_PEER,
+  HOST_LINK_FDS,
+  HOST_MAX_TCP_CONNECTIONS,
+  HOST_MIN_KEPT_LINKS,
+  LINK_IDLE_MS,
+  MAX_FRAME_BYTES,
+  MAX_KEPT_LINKS,
+  TCP_CONNECT_TIMEOUT_MS,
+} from '../constants.js';
+
+/** Idle links each peer of a host of `peers` keeps (MAX_KEPT_LINKS for a peer alone; see HOST_LINK_FDS). */
+export function hostKeptLinks(peers: number): number {
+  return Math.max(HOST_MIN_KEPT_LINKS, Math.min(MAX_KEPT_LINKS, Math.floor(HOST_LINK_FDS / (2 * Math.max(1, peers)))));
+}
+
+/** Connections the socket producer of a host of `peers` holds open on all its ports together. */
+export function hostConnectionBudget(peers: number): number {
+  return Math.max(HOST_MAX_TCP_CONNECTIONS, peers * (hostKeptLinks(peers) + HOST_CONNECTION_MARGIN_PER_PEER));
+}
 import { P2PError } from '../errors.js';
 import { encodeRequest } from '../protocol/codec.js';
 import type { Request } from '../protocol/types.js';

@@ -13,8 +13,7 @@ import type { MessagePort } from 'node:worker_threads';
 import * as Comlink from 'comlink/dist/esm/comlink.mjs';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import '../runtime/comlink-errors.js';
-import { LinkPool } from '../net/link-pool.js';
-import { HOST_KEPT_LINKS, MAX_KEPT_LINKS } from '../constants.js';
+import { hostKeptLinks, LinkPool } from '../net/link-pool.js';
 import type { RingQueue } from '../queue/ring-queue.js';
 import type { RoleContext, RunningRole } from './role-host.js';
 import { dispatchRecord, runCommand, type DispatchContext } from '../handlers/dispatch.js';
@@ -102,7 +101,7 @@ export function startConsumer(ctx: RoleContext): RunningRole {
   const add = (config: PeerConfig, slot: number): Hosted => {
     const id = config.self.id;
     // Connections to the peers this one talks to stay open (net/link-pool.ts).
-    const links = new LinkPool(ctx.data.host ? HOST_KEPT_LINKS : MAX_KEPT_LINKS);
+    const links = new LinkPool(ctx.data.host ? hostKeptLinks(ctx.data.peers.length) : undefined);
     const emit = ctx.emitFor(id);
     const transfers = id === first ? pool : pool.forPeer(id, config.dataDir, config.self.host);
     const h: Hosted = {

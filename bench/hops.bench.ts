@@ -58,8 +58,10 @@ export interface HopsRow {
 
 /** A live row: the statistics, the simulator's mean on the same lookups, and whether every lookup matched it. */
 export interface LiveHopsRow extends HopsRow {
-  /** All peers in one `p2p host` process (false: a process per peer). */
+  /** Peers in `p2p host` processes (false: a process per peer). */
   hosted: boolean;
+  /** Host processes (hosted), or peer processes. */
+  processes: number;
   idBits: number;
   simMean: number;
   parity: boolean;
@@ -233,6 +235,7 @@ export async function runHopsBench(options: HopsBenchOptions): Promise<HopsBench
     n: run.n,
     routing: run.routing,
     hosted: run.hosted,
+    processes: run.processes,
     idBits: run.idBits,
     lookups: run.lookups.length,
     ...stats(run.lookups.map((l) => l.hops)),
@@ -254,10 +257,11 @@ export async function runHopsBench(options: HopsBenchOptions): Promise<HopsBench
   };
 }
 
-/** How a live row's peers ran: `a process each, 8-bit IDs` or `one host, 11-bit IDs`. */
-export function liveSetting(r: { readonly hosted?: boolean; readonly idBits?: number }): string {
-  // Rows written before hosted rings existed have neither field: a process each, 8-bit IDs.
-  return `${r.hosted === true ? 'one host' : 'a process each'}, ${r.idBits ?? 8}-bit IDs`;
+/** How a live row's peers ran: `a process each, 8-bit IDs`, `one host, 11-bit IDs` or `4 hosts, 13-bit IDs`. */
+export function liveSetting(r: { readonly hosted?: boolean; readonly processes?: number; readonly idBits?: number }): string {
+  // Rows written before hosted rings existed have none of these: a process each, 8-bit IDs.
+  const hosts = r.processes ?? 1;
+  return `${r.hosted !== true ? 'a process each' : hosts === 1 ? 'one host' : `${hosts} hosts`}, ${r.idBits ?? 8}-bit IDs`;
 }
 
 /** The console table. */

@@ -1,7 +1,10 @@
 /**
- * A live ring of hundreds or thousands of peers in one `p2p host` process
- * (the five roles serving every peer; peers still talk over their own
- * sockets), brought to the simulator's perfect state like LiveRing
+ * A live ring of hundreds or thousands of peers in one `p2p host` process,
+ * or spread over several (`hosts`: peer i of the ring in host i mod hosts,
+ * each started with `--ring` so that every peer gets its true successors
+ * wherever they live); in a host the five roles serve every peer, and
+ * peers still talk over their own sockets. Brought to the simulator's
+ * perfect state like LiveRing
  * (live-network.ts): true successor lists, true predecessors and, under
  * Chord, perfect fingers. The host starts every peer with its true
  * successors; predecessors come from pings, fingers from fix-fingers.
@@ -33,26 +36,35 @@ const VIEW_KINDS = new Set(['successors-changed', 'predecessor-changed', 'finger
 export class HostedRing implements LookupRing {
   readonly setup: LiveRingSetup = { bootMs: 0, settleMs: 0, listsInstalled: 0, startupDeaths: 0 };
   private readonly exits = new ExitWatch();
+  /** Which host runs each peer (index into hosts). */
+  private readonly hostOf = new Map<number, number>();
   /** Per peer, the fields of its latest event of each VIEW_KINDS kind. */
   private readonly views = new Map<number, Map<string, Readonly<Record<string, unknown>>>>();
   private readonly pinged = new Set<number>();
   private deaths = 0;
 
   private constructor(
-    readonly host: ChildPeer,
+    readonly hosts: readonly ChildPeer[],
     readonly opts: LiveRingOptions,
   ) {
-    host.onEvent((e) => this.see(e));
+    for (const host of hosts) host.onEvent((e) => this.see(e));
+    opts.ids.forEach((id, i) => this.hostOf.set(id, i % hosts.length));
   }
 
-  /** Starts the host and waits until every view is perfect; stops it if that fails. */
-  static async start(opts: LiveRingOptions): Promise<HostedRing> {
+  /** Starts the host processes (`hosts`, default 1) and waits until every view is perfect; stops them if that fails. */
+  static async start(opts: LiveRingOptions, hosts = 1): Promise<HostedRing> {
     const { ids, mode, r, idBits } = opts;
     if (ids.length < 3) throw new RangeError(`a live ring needs at least 3 peers, got ${ids.length}`);
-    const args = ['host', '--ids', ids.join(','), '--ping', String(opts.pingSeconds), '--routing', mode];
-    args.push('--successors', String(r), '--id-bits', String(idBits), '--port-base', String(opts.portBase));
-    const ring = new HostedRing(new ChildPeer(-1, args, { cwd: opts.dir }), opts);
-    ring.exits.watch(ring.host);
+    const common = ['--ping', String(opts.pingSeconds), '--routing', mode, '--successors', String(r)];
+    common.push('--id-bits', String(idBits), '--port-base', String(opts.portBase));
+    const count = Math.max(1, Math.min(hosts, ids.length));
+    const processes = Array.from({ length: count }, (_, k): ChildPeer => {
+      const mine = ids.filter((_id, i) => i % count === k);
+      const ring = count > 1 ? ['--ring', ids.join(',')] : [];
+      return new ChildPeer(-1 - k, ['host', '--ids', mine.join(','), ...ring, ...common], { cwd: opts.dir });
+    });
+    const ring = new HostedRing(processes, opts);
+    for (const host of processes) ring.exits.watch(host);
     try {
       const t0 = performance.now();
       await ring.waitUntil(
@@ -71,22 +83,29 @@ export class HostedRing implements LookupRing {
     }
   }
 
-  /** The host's event count: pass to eventKindsSince and deathsSince. */
+  /** Each host's event count: pass to eventKindsSince and deathsSince. */
   marks(): Map<number, number> {
-    return new Map([[-1, this.host.mark()]]);
+    return new Map(this.hosts.map((h, k) => [k, h.mark()]));
   }
 
-  /** Types `ORIGIN> lookup KEY` at the host and waits for the origin's answer. */
+  /** The events of every host since `marks`. */
+  private eventsSince(marks: ReadonlyMap<number, number>): PeerEvent[] {
+    return this.hosts.flatMap((h, k) => h.events.slice(marks.get(k) ?? 0));
+  }
+
+  /** Types `ORIGIN> lookup KEY` at the origin's host and waits for the origin's answer. */
   async lookup(origin: number, key: number): Promise<LiveLookup> {
-    const since = this.host.mark();
+    const host = this.hosts[this.hostOf.get(origin) ?? -1];
+    if (host === undefined) throw new RangeError(`peer ${origin} is not in this ring`);
+    const since = host.mark();
     const t0 = performance.now();
-    const pending = this.host.waitFor(
+    const pending = host.waitFor(
       (e) => e.peer === origin && e.kind === 'lookup' && e.fields?.['key'] === key,
       this.opts.deadlineMs,
       `lookup ${key} from ${origin}`,
       since,
     );
-    this.host.type(`${origin}> lookup ${key}`);
+    host.type(`${origin}> lookup ${key}`);
     const e = await this.exits.race(pending);
     const ms = performance.now() - t0;
     return { owner: Number(e.fields?.['owner']), hops: e.hops ?? -1, path: [...(e.path ?? [])], ms };
@@ -94,13 +113,13 @@ export class HostedRing implements LookupRing {
 
   /** Successors declared dead by any peer since `marks`. */
   deathsSince(marks: ReadonlyMap<number, number>): number {
-    return this.host.events.slice(marks.get(-1) ?? 0).filter((e) => e.kind === 'peer-dead').length;
+    return this.eventsSince(marks).filter((e) => e.kind === 'peer-dead').length;
   }
 
   /** Events of every peer since `marks`, counted by kind, leaving out `routine` kinds. */
   eventKindsSince(marks: ReadonlyMap<number, number>, routine: ReadonlySet<string>): Record<string, number> {
     const counts: Record<string, number> = {};
-    for (const e of this.host.events.slice(marks.get(-1) ?? 0)) if (!routine.has(e.kind)) counts[e.kind] = (counts[e.kind] ?? 0) + 1;
+    for (const e of this.eventsSince(marks)) if (!routine.has(e.kind)) counts[e.kind] = (counts[e.kind] ?? 0) + 1;
     return counts;
   }
 
@@ -110,14 +129,18 @@ export class HostedRing implements LookupRing {
     await this.settle();
   }
 
-  /** Stops the host (SIGTERM, then SIGKILL after 5 s). */
+  /** Stops the hosts (SIGTERM, then SIGKILL after 5 s). */
   async stop(): Promise<void> {
     this.exits.stop();
-    if (!this.host.running) return;
-    this.host.kill('SIGTERM');
-    const killed = setTimeout(() => this.host.kill('SIGKILL'), 5000);
-    await this.host.closed;
-    clearTimeout(killed);
+    await Promise.all(
+      this.hosts.map(async (host) => {
+        if (!host.running) return;
+        host.kill('SIGTERM');
+        const killed = setTimeout(() => host.kill('SIGKILL'), 5000);
+        await host.closed;
+        clearTimeout(killed);
+      }),
+    );
   }
 
   private see(e: PeerEvent): void {
@@ -134,7 +157,8 @@ export class HostedRing implements LookupRing {
   private async waitUntil(done: () => boolean, left: () => string): Promise<void> {
     const deadline = Date.now() + this.opts.deadlineMs;
     while (!done()) {
-      if (Date.now() > deadline) throw new Error(`host of ${this.opts.ids.length}: still ${left()} after ${this.opts.deadlineMs} ms`);
+      if (Date.now() > deadline)
+        throw new Error(`${this.opts.ids.length} peers in ${this.hosts.length} host(s): still ${left()} after ${this.opts.deadlineMs} ms`);
       this.opts.onNote?.(`waiting for ${left()}`);
       await this.exits.race(delay(100));
     }

@@ -73,6 +73,14 @@ export function hostedIdBits(n: number): number {
   return Math.max(8, Math.ceil(Math.log2(n)) + 1);
 }
 
+/** Peers per host process in a hosted ring: 4,096 peers run in 4 hosts, 1,024 or fewer in one. */
+export const PEERS_PER_HOST = 1024;
+
+/** Host processes of a hosted ring of n peers. */
+export function hostsFor(n: number): number {
+  return Math.ceil(n / PEERS_PER_HOST);
+}
+
 /** One (origin, key) pair on one live ring. */
 export interface LiveLookupRecord {
   origin: number;
@@ -117,8 +125,10 @@ export interface LiveNetworkRun {
   routing: string;
   mode: RoutingMode;
   r: number;
-  /** All peers in one `p2p host` process (false: one process per peer). */
+  /** Peers in `p2p host` processes (false: one process per peer). */
   hosted: boolean;
+  /** Host processes (hosted), or peer processes. */
+  processes: number;
   idBits: number;
   ids: number[];
   setup: LiveRingSetup;
@@ -154,7 +164,7 @@ async function startRing(
 ): Promise<LookupRing | undefined> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return hosted ? await HostedRing.start(opts) : await LiveRing.start(opts);
+      return hosted ? await HostedRing.start(opts, hostsFor(opts.ids.length)) : await LiveRing.start(opts);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       startErrors.push(message);
@@ -273,6 +283,7 @@ export async function runLiveLookups(options: LiveLookupOptions, invariants: Inv
           mode: spec.mode,
           r: spec.r,
           hosted,
+          processes: hosted ? hostsFor(n) : n,
           idBits,
           ids,
           setup: { ...ring.setup },

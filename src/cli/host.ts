@@ -10,8 +10,10 @@
  *   p2p host --ids 100-120 --join 4 --ping 1      (each joins through peer 4)
  *
  * Without --join the hosted peers start as one ring: each is given its true
- * successors among the hosted IDs. With --join, they start alone and join
- * one after another through the known peer.
+ * successors among the hosted IDs, or among --ring's IDs when the ring spans
+ * several processes (`--ids 0-127 --ring 0-255` here, `--ids 128-255 --ring
+ * 0-255` in another). With --join, they start alone and join one after
+ * another through the known peer.
  */
 import path from 'node:path';
 import { DEFAULT_HOST, DEFAULT_PORT_BASE, DEFAULT_SUCCESSORS, MAX_SUCCESSORS } from '../constants.js';
@@ -48,6 +50,10 @@ Options:
   --join KNOWN      start the peers alone and join each, one after another,
                     through KNOWN (an ID, or ID@HOST:PORT); default: the
                     hosted peers start as one ring, each with its true successors
+  --ring LIST       the whole ring when it spans several processes, each
+                    hosting some of its IDs (--ids, all in LIST): each peer
+                    starts with its true successors in LIST, the others'
+                    on PORT_BASE + ID of --host
   --routing MODE    ${ROUTING_MODE_LIST} (default ring)
   --successors R    successors kept, 1 to ${MAX_SUCCESSORS} (default ${DEFAULT_SUCCESSORS})
   --id-bits M       ID width in bits, 8 to 16 (default 8); PORT_BASE + ID must stay below 65536
@@ -70,6 +76,7 @@ const HOST_OPTIONS = {
   seed: { type: 'string' },
   ping: { type: 'string' },
   join: { type: 'string' },
+  ring: { type: 'string' },
   routing: { type: 'string' },
   successors: { type: 'string' },
   'id-bits': { type: 'string' },
@@ -141,11 +148,20 @@ export function parseHostCommand(argv: readonly string[], env: NodeJS.ProcessEnv
     } else known = ref(integer(o.join, '--join', 0, maxId));
     if (ids.includes(known.id)) throw badArgument(`--join ${known.id}: a hosted peer cannot join through itself`);
   }
-  if (known === undefined && ids.length < 2) throw badArgument('a host of one peer needs --join (a ring needs two peers)');
-  const configs = ids.map((id, i): PeerConfig => {
+  if (o.ring !== undefined && known !== undefined)
+    throw badArgument('--ring and --join do not go together: the peers either start as a ring or join one');
+  const ring = o.ring === undefined ? ids : parseIds(o.ring, maxId);
+  const outside = ids.filter((id) => !ring.includes(id));
+  if (outside.length > 0) throw badArgument(`--ring must name every hosted peer; it leaves out ${outside.slice(0, 8).join(', ')}`);
+  if (known === undefined && ring.length < 2) throw badArgument('a host of one peer needs --join or --ring (a ring needs two peers)');
+  const lastInRing = ring[ring.length - 1] ?? 0;
+  if (!isPort(portBase + lastInRing))
+    throw badArgument(`port ${portBase + lastInRing} of ring peer ${lastInRing} is out of range: choose a lower --port-base`);
+  const configs = ids.map((id): PeerConfig => {
+    const at = ring.indexOf(id);
     const next: PeerRef[] = [];
-    for (let k = 1; known === undefined && k <= Math.min(Math.max(2, successors), ids.length - 1); k++)
-      next.push(ref(ids[(i + k) % ids.length] as number));
+    for (let k = 1; known === undefined && k <= Math.min(Math.max(2, successors), ring.length - 1); k++)
+      next.push(ref(ring[(at + k) % ring.length] as number));
     return {
       self: ref(id),
       initialSuccessors: next,

@@ -82,6 +82,18 @@ describe('p2p host arguments', () => {
     expect(cmd.showPings).toBe(false);
   });
 
+  it('starts part of a ring that spans processes with --ring: successors among the whole ring', () => {
+    const cmd = parseHostCommand(['--ids', '4,8', '--ring', '2,4,5,8,9', '--port-base', '20000', '--successors', '3'], {});
+    expect(cmd.configs.map((c) => c.self.id)).toEqual([4, 8]);
+    expect(cmd.configs.map((c) => c.initialSuccessors.map((s) => s.id))).toEqual([
+      [5, 8, 9],
+      [9, 2, 4],
+    ]);
+    expect(cmd.configs[1]?.initialSuccessors[1]).toEqual({ id: 2, host: '127.0.0.1', port: 20002 });
+    // One hosted peer is enough when the ring has others.
+    expect(parseHostCommand(['--ids', '9', '--ring', '2,9'], {}).configs[0]?.initialSuccessors.map((s) => s.id)).toEqual([2]);
+  });
+
   it('starts them alone, each joining through the known peer, with --join', () => {
     const cmd = parseHostCommand(['--ids', '100-102', '--join', '4', '--port-base', '20000'], {});
     expect(cmd.configs.map((c) => [c.initialSuccessors.length, c.knownPeer])).toEqual(
@@ -111,6 +123,9 @@ describe('p2p host arguments', () => {
     [['--ids', '1', '--ping', '0'], 'a zero ping'],
     [['--ids', '1', '--routing', 'kademlia'], 'an unknown routing'],
     [['--ids', '1', 'extra'], 'a positional argument'],
+    [['--ids', '1,7', '--ring', '1,2,3'], 'a hosted peer outside --ring'],
+    [['--ids', '1,2', '--ring', '1,2', '--join', '5'], '--ring with --join'],
+    [['--ids', '1', '--ring', '1'], 'a ring of one'],
   ])('refuses %j (%s) with ERR_BAD_ARGUMENT', (argv) => {
     expect(codeOf(() => parseHostCommand(argv, {}))).toBe('ERR_BAD_ARGUMENT');
   });

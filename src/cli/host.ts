@@ -15,11 +15,12 @@
  * 0-255` in another). With --join, they start alone and join one after
  * another through the known peer.
  */
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_HOST, DEFAULT_PORT_BASE, DEFAULT_SUCCESSORS, MAX_SUCCESSORS } from '../constants.js';
 import { badArgument } from '../errors.js';
 import { isPingLine } from '../model/lines.js';
-import type { PeerConfig } from '../node/config.js';
+import { dataDirOf, type PeerConfig } from '../node/config.js';
 import { hostLine, startPeer } from '../peer/coordinator.js';
 import { ipv4ToU32, isPort, type PeerRef } from '../protocol/peer-ref.js';
 import { createPrng } from '../routing/prng.js';
@@ -59,7 +60,9 @@ Options:
   --id-bits M       ID width in bits, 8 to 16 (default 8); PORT_BASE + ID must stay below 65536
   --port-base N     base of the ports (default ${DEFAULT_PORT_BASE}, or $P2P_PORT_BASE)
   --host H          IPv4 address to bind and to be reached on (default ${DEFAULT_HOST})
-  --data-dir DIR    where every peer keeps its files (default: working directory)
+  --data-dir DIR    where every peer keeps its files (default: working directory);
+                    {id} in DIR gives each peer its own (made when missing),
+                    e.g. --data-dir files/{id}
   --events FILE     append every event of every peer as a JSON line (each with its peer)
   --max-peers N     room for peers started later with "start ID join KNOWN"
                     (default: the peers given, plus 64)
@@ -157,6 +160,7 @@ export function parseHostCommand(argv: readonly string[], env: NodeJS.ProcessEnv
   const lastInRing = ring[ring.length - 1] ?? 0;
   if (!isPort(portBase + lastInRing))
     throw badArgument(`port ${portBase + lastInRing} of ring peer ${lastInRing} is out of range: choose a lower --port-base`);
+  const dataDirPattern = path.resolve(o['data-dir'] ?? '.');
   const configs = ids.map((id): PeerConfig => {
     const at = ring.indexOf(id);
     const next: PeerRef[] = [];
@@ -168,7 +172,8 @@ export function parseHostCommand(argv: readonly string[], env: NodeJS.ProcessEnv
       knownPeer: known,
       pingIntervalMs,
       pingTimeoutMs: pingTimeoutFor(pingIntervalMs),
-      dataDir: path.resolve(o['data-dir'] ?? '.'),
+      dataDir: dataDirOf(dataDirPattern, id),
+      dataDirPattern,
       portBase,
       defaultHost: host,
       idBits,
@@ -190,6 +195,7 @@ export async function runHost(argv: readonly string[]): Promise<number> {
   const cmd = parseHostCommand(argv);
   const [first] = cmd.configs;
   if (first === undefined) throw badArgument('no peers to host');
+  for (const c of cmd.configs) mkdirSync(c.dataDir, { recursive: true });
   const print = (event: PeerEvent): void => {
     if (!cmd.showPings && event.line !== undefined && isPingLine(event.line)) return;
     const line = hostLine(event);

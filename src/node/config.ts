@@ -22,6 +22,8 @@ export interface PeerConfig {
   readonly pingTimeoutMs: number;
   /** Where files live; the course shares the working directory. */
   readonly dataDir: string;
+  /** A host's `--data-dir` with `{id}` in it: where a peer started later (`start ID join KNOWN`) keeps its files. */
+  readonly dataDirPattern?: string | undefined;
   /** Port of a peer known only by ID is PORT_BASE + ID. */
   readonly portBase: number;
   /** Host of a peer known only by ID. */
@@ -32,4 +34,9 @@ export interface PeerConfig {
   readonly successors: number;
   /** Lookup routing. */
   readonly routing: LiveRouting;
+}
+
+/** A host's data directory for peer `id`: `--data-dir` with `{id}` replaced (without it, every peer in one directory, as in the course). */
+export function dataDirOf(pattern: string, id: number): string {
+  return pattern.replaceAll('{id}', String(id));
 }

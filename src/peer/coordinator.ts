@@ -25,6 +25,7 @@
  * ends with its last peer. One peer per process (`p2p init|join`) is this
  * with one peer and no prefix.
  */
+import { mkdirSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import * as Comlink from 'comlink/dist/esm/comlink.mjs';
@@ -35,7 +36,7 @@ import { deserializeError, errorLine, errorLineOf, P2PError } from '../errors.js
 import { RingQueue } from '../queue/ring-queue.js';
 import type { ConsumerApi } from '../roles/consumer.js';
 import type { PeerSnapshot } from '../handlers/snapshot.js';
-import type { PeerConfig } from '../node/config.js';
+import { dataDirOf, type PeerConfig } from '../node/config.js';
 import { openEventLog, type EventLog } from './event-log.js';
 import { answerAsks } from '../runtime/activity.js';
 import type { PeerEvent, RoleMessage } from '../runtime/events.js';
@@ -276,12 +277,15 @@ export class Peer {
           this.say(errorLine(`start: peer IDs are 0..${max}`, 'ERR_BAD_ARGUMENT'), 'stderr');
           return;
         }
+        const pattern = this.config.dataDirPattern;
         const config: PeerConfig = {
           ...this.config,
           self: { ...this.config.self, id, port: this.config.portBase + id },
           initialSuccessors: [],
           knownPeer: defaultRef(known, this.config.defaultHost, this.config.portBase),
+          dataDir: pattern === undefined ? this.config.dataDir : dataDirOf(pattern, id),
         };
+        if (pattern !== undefined) mkdirSync(config.dataDir, { recursive: true });
         this.addPeer(config).then(
           () => this.say(`Peer ${id} started in this host`),
           (err: unknown) => this.say(errorLineOf(err, `start: peer ${id}`), 'stderr'),

@@ -94,6 +94,14 @@ describe('p2p host arguments', () => {
     expect(parseHostCommand(['--ids', '9', '--ring', '2,9'], {}).configs[0]?.initialSuccessors.map((s) => s.id)).toEqual([2]);
   });
 
+  it('gives each peer a data directory of its own when --data-dir names {id}, one shared without', () => {
+    const own = parseHostCommand(['--ids', '4,8', '--data-dir', '/srv/p2p/{id}/files'], {});
+    expect(own.configs.map((c) => c.dataDir)).toEqual(['/srv/p2p/4/files', '/srv/p2p/8/files']);
+    expect(own.configs[0]?.dataDirPattern).toBe('/srv/p2p/{id}/files');
+    const shared = parseHostCommand(['--ids', '4,8', '--data-dir', '/srv/p2p'], {});
+    expect(shared.configs.map((c) => c.dataDir)).toEqual(['/srv/p2p', '/srv/p2p']);
+  });
+
   it('starts them alone, each joining through the known peer, with --join', () => {
     const cmd = parseHostCommand(['--ids', '100-102', '--join', '4', '--port-base', '20000'], {});
     expect(cmd.configs.map((c) => [c.initialSuccessors.length, c.knownPeer])).toEqual(

@@ -52,11 +52,11 @@ export class HostedRing implements LookupRing {
   }
 
   /** Starts the host processes (`hosts`, default 1) and waits until every view is perfect; stops them if that fails. */
-  static async start(opts: LiveRingOptions, hosts = 1): Promise<HostedRing> {
+  static async start(opts: LiveRingOptions, hosts = 1, extraArgs: readonly string[] = []): Promise<HostedRing> {
     const { ids, mode, r, idBits } = opts;
     if (ids.length < 3) throw new RangeError(`a live ring needs at least 3 peers, got ${ids.length}`);
     const common = ['--ping', String(opts.pingSeconds), '--routing', mode, '--successors', String(r)];
-    common.push('--id-bits', String(idBits), '--port-base', String(opts.portBase));
+    common.push('--id-bits', String(idBits), '--port-base', String(opts.portBase), ...extraArgs);
     const count = Math.max(1, Math.min(hosts, ids.length));
     const processes = Array.from({ length: count }, (_, k): ChildPeer => {
       const mine = ids.filter((_id, i) => i % count === k);
@@ -93,10 +93,52 @@ export class HostedRing implements LookupRing {
     return this.hosts.flatMap((h, k) => h.events.slice(marks.get(k) ?? 0));
   }
 
+  /** The host process that runs peer `id`. */
+  hostFor(id: number): ChildPeer {
+    const host = this.hosts[this.hostOf.get(id) ?? -1];
+    if (host === undefined) throw new RangeError(`peer ${id} is not in this ring`);
+    return host;
+  }
+
+  /** Types `ID> COMMAND` at peer `id`'s host. */
+  typeAt(id: number, command: string): void {
+    this.hostFor(id).type(`${id}> ${command}`);
+  }
+
+  /** Kills the peers `ids` at once (`kill ID` at their hosts, all typed before any is handled). */
+  kill(ids: readonly number[]): void {
+    const byHost = new Map<ChildPeer, string[]>();
+    for (const id of ids) {
+      const host = this.hostFor(id);
+      byHost.set(host, [...(byHost.get(host) ?? []), `kill ${id}`]);
+    }
+    for (const [host, lines] of byHost) host.write(`${lines.join('\n')}\n`);
+  }
+
+  /**
+   * Types `lookup KEY` at `origin`; resolves with its answer, or undefined
+   * when the peer reports the lookup failed or nothing comes within `ms`.
+   */
+  async tryLookup(origin: number, key: number, ms: number): Promise<LiveLookup | undefined> {
+    const host = this.hostFor(origin);
+    const t0 = performance.now();
+    const ended = host.waitFor(
+      (e) =>
+        e.peer === origin &&
+        ((e.kind === 'lookup' && e.fields?.['key'] === key) || (e.kind === 'command-failed' && e.fields?.['input'] === `lookup ${key}`)),
+      ms,
+      `lookup ${key} from ${origin}`,
+      host.mark(),
+    );
+    host.type(`${origin}> lookup ${key}`);
+    const e = await this.exits.race(ended).catch(() => undefined);
+    if (e?.kind !== 'lookup') return undefined;
+    return { owner: Number(e.fields?.['owner']), hops: e.hops ?? -1, path: [...(e.path ?? [])], ms: performance.now() - t0 };
+  }
+
   /** Types `ORIGIN> lookup KEY` at the origin's host and waits for the origin's answer. */
   async lookup(origin: number, key: number): Promise<LiveLookup> {
-    const host = this.hosts[this.hostOf.get(origin) ?? -1];
-    if (host === undefined) throw new RangeError(`peer ${origin} is not in this ring`);
+    const host = this.hostFor(origin);
     const since = host.mark();
     const t0 = performance.now();
     const pending = host.waitFor(

@@ -24,14 +24,24 @@ export interface TransferPoolOptions {
   readonly self: number;
   readonly queueBuffer: SharedArrayBuffer;
   readonly timeoutMs?: number;
-  /** Pool threads at most (transfers are I/O-bound: each thread runs many at once). */
+  /** Threads at most of each of the two pools, sends and receives (transfers are I/O-bound: each thread runs many at once). */
   readonly maxThreads?: number;
 }
 
-/** The piscina pool, shared by a pool and the views made of it for other peers (forPeer). */
+/**
+ * Which piscina pool runs a task. Receives and sends run in pools of their
+ * own: a receive task waits in its slot for its sender to connect, and in a
+ * host (`p2p host`) that sender is often a peer of the same process. In one
+ * shared pool, a burst of Stores between hosted peers filled every slot with
+ * receives (2 threads × 16 tasks) and the sends they waited for queued
+ * behind them until the receives timed out: no file moved.
+ */
+type TaskKind = 'send' | 'receive';
+
+/** The piscina pools, shared by a pool and the views made of it for other peers (forPeer). */
 interface PiscinaHolder {
-  pool: Promise<Piscina> | undefined;
-  created: Piscina | undefined;
+  readonly pools: Map<TaskKind, Promise<Piscina>>;
+  readonly created: Piscina[];
   closed: boolean;
 }
 
@@ -46,7 +56,7 @@ export class TransferPool implements TransferService {
     private readonly opts: TransferPoolOptions,
     shared?: PiscinaHolder,
   ) {
-    this.holder = shared ?? { pool: undefined, created: undefined, closed: false };
+    this.holder = shared ?? { pools: new Map(), created: [], closed: false };
     this.root = shared === undefined;
   }
 
@@ -67,7 +77,7 @@ export class TransferPool implements TransferService {
 
   /** Pool threads' IDs, for `status`. */
   get threadIds(): number[] {
-    return this.holder.created?.threads.map((t) => t.threadId) ?? [];
+    return this.holder.created.flatMap((pool) => pool.threads.map((t) => t.threadId));
   }
 
   async receive(spec: ReceiveSpec): Promise<Endpoint> {
@@ -83,7 +93,7 @@ export class TransferPool implements TransferService {
       timeoutMs: this.opts.timeoutMs ?? TRANSFER_WAIT_MS,
       control: port2,
     };
-    const done = this.track(this.piscina().then((pool) => pool.run(task, { transferList: [port2] }) as Promise<ReceiveOutcome>));
+    const done = this.track(this.piscina('receive').then((pool) => pool.run(task, { transferList: [port2] }) as Promise<ReceiveOutcome>));
     try {
       const listening = new Promise<number>((resolve) => port1.once('message', (m: { port: number }) => resolve(m.port)));
       // If the task fails before it listens, its rejection wins the race.
@@ -98,31 +108,36 @@ export class TransferPool implements TransferService {
 
   async send(to: Endpoint, header: Request, path?: string): Promise<{ bytes: number }> {
     const task: SendTask = { kind: 'send', to, header, path, timeoutMs: this.opts.timeoutMs ?? TRANSFER_WAIT_MS };
-    return this.track(this.piscina().then((pool) => pool.run(task) as Promise<{ bytes: number }>));
+    return this.track(this.piscina('send').then((pool) => pool.run(task) as Promise<{ bytes: number }>));
   }
 
   async close(): Promise<void> {
     this.closed = true;
     if (!this.root) return;
     this.holder.closed = true;
-    if (this.holder.pool !== undefined) await (await this.holder.pool).destroy();
+    await Promise.all([...this.holder.pools.values()].map(async (pool) => (await pool).destroy()));
   }
 
-  /** The pool, made (and piscina loaded) at the first call. */
-  private piscina(): Promise<Piscina> {
+  /** The pool of `kind`'s tasks, made (and piscina loaded) at its first task. */
+  private piscina(kind: TaskKind): Promise<Piscina> {
     if (this.closed || this.holder.closed) return Promise.reject(new Error('the transfer pool is closed'));
     const holder = this.holder;
-    holder.pool ??= import('piscina').then(({ Piscina }) => {
-      holder.created = new Piscina({
-        filename: fileURLToPath(workerUrl('transfer')),
-        minThreads: 0, // pool threads start with the first transfer, not with every peer
-        maxThreads: this.opts.maxThreads ?? 2,
-        concurrentTasksPerWorker: 16,
-        idleTimeout: 60_000,
+    let pool = holder.pools.get(kind);
+    if (pool === undefined) {
+      pool = import('piscina').then(({ Piscina }) => {
+        const made = new Piscina({
+          filename: fileURLToPath(workerUrl('transfer')),
+          minThreads: 0, // pool threads start with the first transfer, not with every peer
+          maxThreads: this.opts.maxThreads ?? 1,
+          concurrentTasksPerWorker: 16,
+          idleTimeout: 60_000,
+        });
+        holder.created.push(made);
+        return made;
       });
-      return holder.created;
-    });
-    return holder.pool;
+      holder.pools.set(kind, pool);
+    }
+    return pool;
   }
 
   private track<T>(p: Promise<T>): Promise<T> {

@@ -7,15 +7,17 @@
  * owner and the owner's r - 1 successors (the harness removes the origin's
  * own copy, so that only the r replicas hold it). Then k = 10% of the peers,
  * drawn from the seed, are killed at one instant (`kill ID` at the host: the
- * peer's sockets close, nobody is told). From then on, batches of lookups
- * (random live origin, random key) run back to back; a lookup is correct when
+ * peer's sockets close, nobody is told). From then on, lookups
+ * (random live origin, random key) start one every 50 ms; a lookup is correct when
  * it ends at the key's owner among the live peers. Measured:
- *  - the share of failed lookups (no answer, or a wrong owner) in the first
- *    batch, beside the share of killed peers (the Chord paper, sec. 6.4:
+ *  - the share of failed lookups (no answer, or a wrong owner) among the
+ *    first 32 after the kill, beside the share of killed peers (the Chord paper, sec. 6.4:
  *    just after many failures, before stabilization, the share of failed
  *    lookups is about the share of failed nodes, because the keys of the
  *    failed nodes are lost to lookups until the ring heals);
- *  - the time from the kill until two batches in a row are all correct;
+ *  - the time from the kill until every lookup is correct: the start of the
+ *    first lookup of the final run of 64 or more correct ones (a lookup
+ *    starts every 50 ms, each on its own, so a slow one holds up none);
  *  - files lost: every replica among the killed (read from the data
  *    directories), against the expectation F · C(k, r) / C(N, r);
  *  - the time until every surviving file is back on r live replicas.
@@ -43,7 +45,7 @@ export interface ChurnBenchOptions {
   readonly replicas: readonly number[];
   /** Files stored before the kill. */
   readonly files: number;
-  /** Lookups per batch after the kill. */
+  /** The first this many lookups after the kill give the failed share just after it. */
   readonly batch: number;
   readonly pingSeconds: number;
   readonly portBase: number;
@@ -52,16 +54,20 @@ export interface ChurnBenchOptions {
   readonly deadlineMs: number;
 }
 
-/** One batch of lookups after the kill. */
-export interface ChurnBatch {
-  /** ms from the kill to the batch's start. */
+/** One lookup after the kill. */
+export interface ChurnProbe {
+  /** ms from the kill to the lookup's start. */
   atMs: number;
-  lookups: number;
-  /** No answer within the lookup timeout. */
-  unanswered: number;
-  /** Answered with another owner than the live one. */
-  wrongOwner: number;
+  /** Ended at the live owner, at another peer (one that was killed, mostly), or not at all within the timeout. */
+  outcome: 'correct' | 'wrong-owner' | 'unanswered' | 'pending';
+  /** ms to its answer. */
+  ms?: number | undefined;
 }
+
+/** A lookup starts this often after the kill. */
+const LOOKUP_GAP_MS = 50;
+/** Lookups in a row, all correct, that end the measurement. */
+const STREAK = 64;
 
 /** One run: one replica count. */
 export interface ChurnRun {
@@ -73,13 +79,13 @@ export interface ChurnRun {
   lost: string[];
   /** F · C(k, r) / C(N, r). */
   expectedLost: number;
-  /** ms from the kill until two batches in a row were all correct (-1: never within the deadline). */
+  /** ms from the kill to the start of the first lookup of the final all-correct run (-1: no such run within the deadline). */
   correctAfterMs: number;
   /** ms from the kill until every surviving file was on r live replicas again (-1: never within the deadline). */
   restoredAfterMs: number;
-  /** Failed share of the first batch. */
+  /** Failed share of the first `batch` lookups after the kill. */
   firstBatchFailed: number;
-  batches: ChurnBatch[];
+  probes: ChurnProbe[];
   settleMs: number;
 }
 
@@ -227,31 +233,36 @@ async function runOne(o: ChurnBenchOptions, r: number, invariants: Invariants, p
     ring.kill(killed);
     const deadline = Date.now() + o.deadlineMs;
 
-    // Lookups, batch after batch, until two in a row are all correct.
-    const batches: ChurnBatch[] = [];
-    let correctAfterMs = -1;
-    let clean = 0;
+    // Lookups started every LOOKUP_GAP_MS, each on its own (a slow one holds
+    // up nobody), until the last STREAK started are all answered correctly.
+    const probes: ChurnProbe[] = [];
+    const pending: Promise<void>[] = [];
     const lookupMs = Math.max(10_000, 4 * o.pingSeconds * 1000);
-    while (Date.now() < deadline) {
-      const atMs = performance.now() - killedAt;
-      const pairs = Array.from({ length: o.batch }, () => [alive[prng.nextInt(alive.length)] as number, prng.nextInt(2 ** idBits)] as const);
-      const keys = new Set<string>();
-      const unique = pairs.filter(([origin, key]) => !keys.has(`${origin}:${key}`) && keys.add(`${origin}:${key}`));
-      const answers = await Promise.all(unique.map(([origin, key]) => ring?.tryLookup(origin, key, lookupMs)));
-      const batch: ChurnBatch = { atMs, lookups: unique.length, unanswered: 0, wrongOwner: 0 };
-      answers.forEach((a, i) => {
-        const key = unique[i]?.[1] ?? -1;
-        if (a === undefined) batch.unanswered += 1;
-        else if (a.owner !== ownerOf(alive, key)) batch.wrongOwner += 1;
-      });
-      batches.push(batch);
-      progress.note(`${label}: batch ${batches.length} at ${fmt(atMs / 1000, 1)} s: ${batch.unanswered} unanswered, ${batch.wrongOwner} wrong`);
-      clean = batch.unanswered + batch.wrongOwner === 0 ? clean + 1 : 0;
-      if (clean === 1) correctAfterMs = atMs;
-      if (clean >= 2) break;
+    const streakHeld = (): boolean => {
+      const tail = probes.slice(-STREAK);
+      return tail.length === STREAK && tail.every((p) => p.outcome === 'correct');
+    };
+    while (Date.now() < deadline && !streakHeld()) {
+      const origin = alive[prng.nextInt(alive.length)] as number;
+      const key = prng.nextInt(2 ** idBits);
+      const probe: ChurnProbe = { atMs: performance.now() - killedAt, outcome: 'pending' };
+      probes.push(probe);
+      pending.push(
+        ring.tryLookup(origin, key, lookupMs).then((a) => {
+          probe.outcome = a === undefined ? 'unanswered' : a.owner === ownerOf(alive, key) ? 'correct' : 'wrong-owner';
+          probe.ms = a?.ms;
+        }),
+      );
+      if (probes.length % 20 === 0) progress.note(`${label}: ${probes.length} lookups since the kill`);
+      await delay(LOOKUP_GAP_MS);
     }
-    if (clean < 2) correctAfterMs = -1;
+    await Promise.all(pending);
+    // From the first lookup of the final all-correct run of lookups on.
+    let from = probes.length;
+    while (from > 0 && probes[from - 1]?.outcome === 'correct') from -= 1;
+    const correctAfterMs = probes.length - from >= STREAK ? (probes[from]?.atMs ?? -1) : -1;
     invariants.check(correctAfterMs >= 0, () => `churn ${label}: lookups still failing ${o.deadlineMs} ms after the kill`);
+    const early = probes.slice(0, o.batch);
 
     // Every surviving file back on its r live replicas.
     const surviving = files.filter((f) => !lost.includes(f.name));
@@ -264,7 +275,6 @@ async function runOne(o: ChurnBenchOptions, r: number, invariants: Invariants, p
     }, deadline);
     const restoredAfterMs = restored ? performance.now() - killedAt : -1;
     invariants.check(restored, () => `churn ${label}: surviving files not back on ${r} live replicas within ${o.deadlineMs} ms`);
-    const first = batches[0];
     return {
       r,
       peers: o.peers,
@@ -274,8 +284,8 @@ async function runOne(o: ChurnBenchOptions, r: number, invariants: Invariants, p
       expectedLost: (files.length * choose(k, r)) / choose(o.peers, r),
       correctAfterMs,
       restoredAfterMs,
-      firstBatchFailed: first === undefined ? 0 : (first.unanswered + first.wrongOwner) / Math.max(1, first.lookups),
-      batches,
+      firstBatchFailed: early.filter((p) => p.outcome !== 'correct').length / Math.max(1, early.length),
+      probes,
       settleMs,
     };
   } catch (err) {

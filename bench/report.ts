@@ -11,6 +11,7 @@ import path from 'node:path';
 import { defaultResultsDir, formatBytes, isEntryPoint, type MachineInfo } from './common.js';
 import type { CostsBenchResult } from './costs.bench.js';
 import { costLines } from './floor-math.js';
+import type { ChurnBenchResult } from './churn.bench.js';
 import type { FailureBenchResult } from './failure.bench.js';
 import type { HopsBenchResult } from './hops.bench.js';
 import type { LatencyBenchResult } from './latency.bench.js';
@@ -20,6 +21,7 @@ import type { QueueBenchResult } from './queue.bench.js';
 import { barChart, xyChart, type Series } from './svg.js';
 import {
   costsTables,
+  churnTables,
   failureTables,
   hopsTables,
   latencyTables,
@@ -39,6 +41,7 @@ export interface ReportInputs {
   latency?: LatencyBenchResult | undefined;
   transfer?: TransferBenchResult | undefined;
   failure?: FailureBenchResult | undefined;
+  churn?: ChurnBenchResult | undefined;
   queue?: QueueBenchResult | undefined;
   costs?: CostsBenchResult | undefined;
   micro?: MicroBenchResult | undefined;
@@ -59,6 +62,7 @@ export function loadResults(dir: string): ReportInputs {
     latency: read('latency') as ReportInputs['latency'],
     transfer: read('transfer') as ReportInputs['transfer'],
     failure: read('failure') as ReportInputs['failure'],
+    churn: read('churn') as ReportInputs['churn'],
     queue: read('queue') as ReportInputs['queue'],
     costs: read('costs') as ReportInputs['costs'],
     micro: read('micro') as ReportInputs['micro'],
@@ -180,6 +184,23 @@ function failureChart(r: FailureBenchResult): string {
   });
 }
 
+function churnChart(r: ChurnBenchResult): string {
+  const ok = { correct: 1, 'wrong-owner': 0, unanswered: 0, pending: 0 } as const;
+  return xyChart({
+    title: `Lookups after ${Math.round(r.parameters.killShare * 100)}% of ${r.parameters.peers} peers were killed (1 = at the live owner)`,
+    xLabel: 's after the kill',
+    yLabel: 'correct',
+    yFromZero: true,
+    series: r.results.runs.map((run, i) => ({
+      name: `r = ${run.r}`,
+      color: ['#1f77b4', '#2ca02c', '#ff7f0e'][i % 3] ?? '#555',
+      line: false,
+      radius: 2,
+      points: run.probes.map((p) => [p.atMs / 1000, ok[p.outcome] - 0.04 * i] as const),
+    })),
+  });
+}
+
 function queueChart(r: QueueBenchResult): string {
   return barChart({
     title: 'Cross-thread messages per second (median)',
@@ -212,7 +233,7 @@ function machineLine(m: Partial<MachineInfo> & { node: string; cpus: number; dat
 /** The report's sections, in order: a title, the run's machine, tables, a chart. */
 function sections(inputs: ReportInputs): { id: string; title: string; machine: string; tables: Table[]; chart: string; failures: string[] }[] {
   const out = [];
-  const { hops, latency, transfer, failure, queue, costs, micro, startup } = inputs;
+  const { hops, latency, transfer, failure, churn, queue, costs, micro, startup } = inputs;
   if (hops !== undefined)
     out.push({
       id: 'hops',
@@ -248,6 +269,15 @@ function sections(inputs: ReportInputs): { id: string; title: string; machine: s
       tables: failureTables(failure),
       chart: failureChart(failure),
       failures: failure.invariantFailures,
+    });
+  if (churn !== undefined)
+    out.push({
+      id: 'churn',
+      title: 'Churn at scale',
+      machine: machineLine(churn),
+      tables: churnTables(churn),
+      chart: churnChart(churn),
+      failures: churn.invariantFailures,
     });
   if (costs !== undefined)
     out.push({

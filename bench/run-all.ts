@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { commandLine, listOf, portPlan, type BenchCommand } from './cli.js';
 import { defaultResultsDir, isEntryPoint, writeResult } from './common.js';
 import { COSTS_COMMAND, DEFAULT_COSTS_OPTIONS, formatCosts, runCostsBench, type CostsBenchOptions } from './costs.bench.js';
+import { CHURN_COMMAND, DEFAULT_CHURN_OPTIONS, formatChurn, runChurnBench, type ChurnBenchOptions } from './churn.bench.js';
 import { DEFAULT_FAILURE_OPTIONS, FAILURE_COMMAND, formatFailure, runFailureBench, type FailureBenchOptions } from './failure.bench.js';
 import type { HopFloorOptions } from './floors.js';
 import {
@@ -30,7 +31,7 @@ import { DEFAULT_STARTUP_OPTIONS, formatStartup, runStartupBench, STARTUP_COMMAN
 import { DEFAULT_TRANSFER_OPTIONS, formatTransfer, runTransferBench, TRANSFER_COMMAND, type TransferBenchOptions } from './transfer.bench.js';
 
 /** Every benchmark, in the order `npm run bench` runs them. */
-export const BENCH_NAMES = ['hops', 'latency', 'transfer', 'failure', 'costs', 'startup', 'queue', 'micro'] as const;
+export const BENCH_NAMES = ['hops', 'latency', 'transfer', 'failure', 'churn', 'costs', 'startup', 'queue', 'micro'] as const;
 /** One benchmark's name. */
 export type BenchName = (typeof BENCH_NAMES)[number];
 
@@ -41,6 +42,7 @@ export interface RunAllOptions {
   readonly hops: HopsBenchOptions;
   readonly transfer: TransferBenchOptions;
   readonly failure: FailureBenchOptions;
+  readonly churn: ChurnBenchOptions;
   readonly queue: QueueBenchOptions;
   /** The floor of a hop, measured by the latency step. */
   readonly hopFloor: HopFloorOptions;
@@ -63,6 +65,7 @@ export const DEFAULT_RUN_ALL: RunAllOptions = {
   hops: DEFAULT_HOPS_OPTIONS,
   transfer: DEFAULT_TRANSFER_OPTIONS,
   failure: DEFAULT_FAILURE_OPTIONS,
+  churn: DEFAULT_CHURN_OPTIONS,
   queue: DEFAULT_QUEUE_OPTIONS,
   hopFloor: DEFAULT_HOP_FLOOR,
   costs: DEFAULT_COSTS_OPTIONS,
@@ -128,6 +131,7 @@ export async function runAll(options: RunAllOptions): Promise<RunAllOutcome> {
   }
   await step('transfer', () => runTransferBench(options.transfer), formatTransfer);
   await step('failure', () => runFailureBench(options.failure), formatFailure);
+  await step('churn', () => runChurnBench(options.churn), formatChurn);
   await step('costs', () => runCostsBench(options.costs), formatCosts);
   const startup = options.startup;
   if (startup !== undefined) await step('startup', () => runStartupBench(startup), formatStartup);
@@ -148,6 +152,7 @@ export function quickRunAll(dir: string = defaultResultsDir()): RunAllOptions {
     hops: HOPS_COMMAND.configure(quick),
     transfer: TRANSFER_COMMAND.configure(quick),
     failure: FAILURE_COMMAND.configure(quick),
+    churn: CHURN_COMMAND.configure(quick),
     queue: QUEUE_COMMAND.configure(quick),
     hopFloor: latency.floor ?? DEFAULT_HOP_FLOOR,
     costs: COSTS_COMMAND.configure(quick),

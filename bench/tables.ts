@@ -6,6 +6,7 @@ import type { QueueBenchResult } from './queue.bench.js';
 import { fmt, formatBytes, markdownTable } from './common.js';
 import type { CostsBenchResult } from './costs.bench.js';
 import { costLines, ISSUE_13_TARGETS, ratioText, verdict } from './floor-math.js';
+import type { ChurnBenchResult } from './churn.bench.js';
 import type { FailureBenchResult } from './failure.bench.js';
 import { liveSetting, type HopsBenchResult, type HopsRow } from './hops.bench.js';
 import type { LatencyBenchResult } from './latency.bench.js';
@@ -98,6 +99,36 @@ export function hopsTables(result: HopsBenchResult): Table[] {
     });
   }
   return tables;
+}
+
+/** Churn at scale: one row per replica count. */
+export function churnTables(result: ChurnBenchResult): Table[] {
+  const p = result.parameters;
+  const k = Math.round(p.killShare * p.peers);
+  const share = `${fmt(100 * p.killShare, 0)}%`;
+  return [
+    {
+      title: `Churn at scale: ${k} of ${p.peers} Chord peers (${share}) killed at once`,
+      note:
+        `One \`p2p host\` of ${p.peers} Chord peers (ping every ${p.pingSeconds} s), ${p.files} files each on exactly its owner and the owner's r − 1 successors, ` +
+        `then ${k} peers drawn from the seed killed at one instant (\`kill ID\`: their sockets close, nobody is told). A lookup (random live origin, random key) ` +
+        `starts every 50 ms; it fails when it ends at another peer than the key's live owner or is not answered within its timeout. ` +
+        `Failed just after: among the first ${p.batch} lookups, beside the share of peers killed (the Chord paper, sec. 6.4, finds the two about equal before stabilization). ` +
+        'Correct again: from the start of the first lookup of the final run of 64 correct ones. ' +
+        'Files lost: every replica among the killed, expected F·C(k, r)/C(N, r). Restored: every surviving file on its r live replicas again.',
+      head: ['r', 'killed', 'failed just after', 'killed share', 'correct again after', 'files lost', 'expected lost', 'files restored after'],
+      rows: result.results.runs.map((r) => [
+        String(r.r),
+        `${r.killed.length} of ${r.peers}`,
+        `${fmt(100 * r.firstBatchFailed, 1)}%`,
+        share,
+        r.correctAfterMs < 0 ? 'never' : `${fmt(r.correctAfterMs / 1000, 1)} s`,
+        `${r.lost.length} of ${r.files}`,
+        fmt(r.expectedLost, 2),
+        r.restoredAfterMs < 0 ? 'never' : `${fmt(r.restoredAfterMs / 1000, 1)} s`,
+      ]),
+    },
+  ];
 }
 
 /** Latency per ring and the overall fit. */

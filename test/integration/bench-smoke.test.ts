@@ -8,6 +8,7 @@ import { existsSync, promises as fs, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { ChurnBenchResult } from '../../bench/churn.bench.js';
 import type { CostsBenchResult } from '../../bench/costs.bench.js';
 import type { FailureBenchResult } from '../../bench/failure.bench.js';
 import type { HopsBenchResult } from '../../bench/hops.bench.js';
@@ -25,7 +26,7 @@ describe('the benchmark harness at a tiny size', () => {
     if (dir !== '') await fs.rm(dir, { recursive: true, force: true });
   });
 
-  it('runs hops (simulated and live), latency with its floor, transfer, failure, costs, queue and micro, and writes the report', async () => {
+  it('runs hops (simulated, live and in a host), latency with its floor, transfer, failure, churn, costs, queue and micro, and writes the report', async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'p2p-bench-smoke-'));
     const printed: string[] = [];
     const outcome = await runAll({
@@ -43,10 +44,23 @@ describe('the benchmark harness at a tiny size', () => {
           pingSeconds: 0.5,
           portBase: PORT_BASE,
           deadlineMs: 30_000,
+          // A ring of 16 in one host (8-bit IDs: 19400..19655).
+          hosted: { sizes: [16], portBase: PORT_BASE, pingSeconds: 0.5 },
         },
       },
       transfer: { sizes: [1024], runs: 1, runsLarge: 1, largeFrom: 2 ** 30, portBase: PORT_BASE, pingSeconds: 0.5, seed: 1 },
       failure: { intervals: [0.5], runs: 1, portBase: PORT_BASE, seed: 1, deadlineMs: 30_000 },
+      churn: {
+        peers: 16,
+        killShare: 0.125,
+        replicas: [3],
+        files: 8,
+        batch: 8,
+        pingSeconds: 0.5,
+        portBase: PORT_BASE,
+        seed: 1,
+        deadlineMs: 60_000,
+      },
       queue: { records: 10_000, runs: 1 },
       hopFloor: { port: PORT_BASE + 290, roundTrips: 20, warmup: 5, timeoutMs: 30_000 },
       costs: {
@@ -69,16 +83,26 @@ describe('the benchmark harness at a tiny size', () => {
       log: (text) => printed.push(text),
     });
     expect(outcome.failures).toEqual([]);
-    for (const name of ['hops', 'latency', 'transfer', 'failure', 'costs', 'queue', 'micro']) {
+    for (const name of ['hops', 'latency', 'transfer', 'failure', 'churn', 'costs', 'queue', 'micro']) {
       expect(existsSync(path.join(dir, `${name}.json`)), name).toBe(true);
     }
 
     const hops = JSON.parse(readFileSync(path.join(dir, 'hops.json'), 'utf8')) as HopsBenchResult;
     expect(hops.node).toBe(process.version);
     expect(hops.results.simulated).toHaveLength(2 * ROUTINGS.length);
-    expect(hops.results.live).toHaveLength(1);
-    expect(hops.results.live[0]?.parity).toBe(true);
-    expect(hops.results.liveRuns[0]?.lookups.every((l) => l.hops === l.simHops)).toBe(true);
+    expect(hops.results.live.map((r) => [r.n, r.hosted, r.parity])).toEqual([
+      [8, false, true],
+      [16, true, true],
+    ]);
+    expect(hops.results.liveRuns.every((run) => run.lookups.every((l) => l.hops === l.simHops))).toBe(true);
+
+    const churn = JSON.parse(readFileSync(path.join(dir, 'churn.json'), 'utf8')) as ChurnBenchResult;
+    // Two of 16 killed, three successors each: the ring always heals.
+    const [run] = churn.results.runs;
+    expect(run?.killed).toHaveLength(2);
+    expect(run?.correctAfterMs).toBeGreaterThanOrEqual(0);
+    expect(run?.restoredAfterMs).toBeGreaterThanOrEqual(0);
+    expect(run?.probes.slice(-64).every((p) => p.outcome === 'correct')).toBe(true);
 
     const transfer = JSON.parse(readFileSync(path.join(dir, 'transfer.json'), 'utf8')) as TransferBenchResult;
     expect(transfer.results.rows.map((r) => r.bytes)).toEqual([1024]);
@@ -108,6 +132,7 @@ describe('the benchmark harness at a tiny size', () => {
     expect(summary).toContain('### One hop beside its floor');
     expect(summary).toContain('### What a peer costs, beside its floor');
     expect(summary).toContain('### Micro-benchmarks');
-    expect(printed.length).toBe(7);
+    expect(summary).toContain('### Churn at scale');
+    expect(printed.length).toBe(8);
   }, 120_000);
 });

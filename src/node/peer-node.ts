@@ -83,6 +83,7 @@ export class PeerNode {
   ) {
     this.stamps = new StampSource(config.self.id);
     this.table = new Array<PeerRef | undefined>(config.idBits).fill(undefined);
+    this.reportedFingers = this.table.map(() => -1).join(',');
     this.learn(config.self);
     if (config.knownPeer !== undefined) this.learn(config.knownPeer);
     if (config.initialSuccessors.length > 0) this.adoptSuccessors(config.initialSuccessors);
@@ -145,6 +146,9 @@ export class PeerNode {
   get successors(): readonly PeerRef[] {
     return this.list;
   }
+
+  /** The fingers as last noted in 'fingers-changed' (IDs, -1 where unknown, comma-separated). */
+  private reportedFingers: string;
 
   /** Chord's fingers (undefined where unknown). Changed through setFinger and forgetFinger. */
   get fingers(): readonly (PeerRef | undefined)[] {
@@ -339,12 +343,27 @@ export class PeerNode {
    * predecessor's, will confirm the death and repair the successor lists).
    */
   forgetFinger(id: number): void {
-    const had = this.table.some((f) => f?.id === id);
     this.table = this.table.map((f) => (f?.id === id ? undefined : f));
     this.suspects.set(id, Date.now() + suspectMs(this.config));
     // Whoever follows 'fingers-changed' (the tests, the benchmarks) must see
     // this too: until fix-fingers fills the gap, routes go round the peer.
-    if (had) this.note('fingers-changed', { fields: { fingers: this.fingers.map((f) => f?.id ?? -1) } });
+    this.reportFingers();
+  }
+
+  /**
+   * Notes 'fingers-changed' with the whole table when it differs from the
+   * table last noted. Compared with what was noted, not with the table at
+   * some earlier moment: a fix-fingers round that refilled fingers forgotten
+   * while it ran (by a failed forward) ends with the table it started with,
+   * and the forgetting had been noted; comparing with its start, the round
+   * noted nothing, and the event stream showed the gaps for good.
+   */
+  reportFingers(): void {
+    const ids = this.table.map((f) => f?.id ?? -1);
+    const text = ids.join(',');
+    if (text === this.reportedFingers) return;
+    this.reportedFingers = text;
+    this.note('fingers-changed', { fields: { fingers: ids } });
   }
 
   /**

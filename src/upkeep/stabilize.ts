@@ -179,8 +179,8 @@ export type FindOwner = (key: number) => Promise<PeerRef>;
  *
  * A failed lookup stops the round; the next round starts again at that
  * finger (a failed full round is followed by another full one).
- * 'fingers-changed' carries the whole list whenever any finger changed,
- * failed round or not.
+ * 'fingers-changed' carries the whole list whenever it differs from the
+ * list last noted (PeerNode.reportFingers), failed round or not.
  */
 export async function fixFingers(node: PeerNode, schedule: FingerSchedule, find: FindOwner = (key) => lookupOwner(node, key)): Promise<void> {
   const m = node.config.idBits;
@@ -229,7 +229,7 @@ export async function fixFingers(node: PeerNode, schedule: FingerSchedule, find:
     // A quiet lookup that confirmed its finger: rest a little longer each time.
     schedule.quiet = !full && !changed && !failed && lookups > 0 ? Math.min(schedule.quiet + 1, FINGER_REST_ROUNDS) : 0;
     schedule.rest = schedule.quiet;
-    if (changed) node.note('fingers-changed', { fields: { fingers: node.fingers.map((f) => f?.id ?? -1) } });
+    node.reportFingers();
   }
 }
 

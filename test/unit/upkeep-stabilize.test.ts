@@ -49,12 +49,13 @@ const fingerIds = (node: PeerNode): number[] => node.fingers.map((f) => f?.id ??
 function setup() {
   const { node, events } = testNode(config(SELF, successorList(IDS, SELF, 2), { pingMs: 1000, routing: 'chord' }));
   knowPredecessors(node, predecessorOf(IDS, SELF));
-  const world = { ring: [...IDS], failNext: false };
+  const world: { ring: number[]; failNext: boolean; onFind?: (key: number) => void } = { ring: [...IDS], failNext: false };
   const schedule = newFingerSchedule();
   const round = async (): Promise<number[]> => {
     const keys: number[] = [];
     await fixFingers(node, schedule, (key) => {
       keys.push(key);
+      world.onFind?.(key);
       if (world.failNext) {
         world.failNext = false;
         return Promise.reject(new Error('no answer'));
@@ -139,6 +140,24 @@ describe('fix-fingers', () => {
     const cycle = (FINGER_REST_ROUNDS + 1) * d + 1;
     expect(await t.settle(cycle), `dead ${dead}; ${why}`).toBeLessThanOrEqual(cycle);
     expect(fingerIds(t.node), why).not.toContain(dead);
+  });
+
+  it('the last fingers-changed is the table, even when a finger forgotten during a round is found again by it', async () => {
+    const t = setup();
+    await t.settle(2);
+    await t.round();
+    const far = buildFingers(IDS, SELF, M).at(-1) as number;
+    // A forward through `far` fails while a full round is under way (here, at its first lookup).
+    t.node.predecessorsTold([t.node.refFor(IDS[3] as number)], t.node.predecessors[0]?.id ?? -1);
+    t.world.onFind = (): void => {
+      t.world.onFind = undefined;
+      t.node.forgetFinger(far);
+    };
+    expect(await t.round(), why).toEqual(starts);
+    expect(fingerIds(t.node), why).toEqual(buildFingers(IDS, SELF, M)); // found again by the same round
+    const noted = t.events.filter((e) => e.kind === 'fingers-changed').map((e) => e.fields.fingers);
+    expect(noted.at(-2), why).toContain(-1);
+    expect(noted.at(-1), why).toEqual(fingerIds(t.node));
   });
 
   it('sweeps again after a finger is forgotten or a neighbour changes, and retries a failed lookup', async () => {

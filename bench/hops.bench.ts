@@ -140,6 +140,13 @@ export const HOPS_COMMAND: BenchCommand<HopsBenchOptions> = {
   options: {
     sizes: { kind: 'ints', arg: 'N,N', min: 3, max: 256, help: `live ring sizes, a process per peer (default ${DEFAULT_LIVE.sizes.join(',')})` },
     ...HOSTED_BENCH_OPTIONS,
+    routings: {
+      kind: 'names',
+      arg: 'NAMES',
+      choices: ROUTINGS.map(routingName),
+      help: `live routings (default all: ${ROUTINGS.map(routingName).join(',')})`,
+    },
+    'hosted-only': { kind: 'flag', help: 'no rings of a process per peer: only the hosted ones' },
     'sim-sizes': {
       kind: 'ints',
       arg: 'N,N',
@@ -169,7 +176,8 @@ export const HOPS_COMMAND: BenchCommand<HopsBenchOptions> = {
       },
       live: {
         ...live,
-        sizes: listOf(values, 'sizes', live.sizes),
+        sizes: values['hosted-only'] === true ? [] : listOf(values, 'sizes', live.sizes),
+        routings: ROUTINGS.filter((spec) => listOf<string>(values, 'routings', ROUTINGS.map(routingName)).includes(routingName(spec))),
         lookups: intOf(values, 'lookups', live.lookups),
         repeats: intOf(values, 'repeats', live.repeats),
         portBase: intOf(values, 'port-base', live.portBase),
@@ -178,6 +186,11 @@ export const HOPS_COMMAND: BenchCommand<HopsBenchOptions> = {
     };
   },
 };
+
+/** A routing's name on the command line: ring, ring-list-2, ring-list-4, chord. */
+export function routingName(spec: RoutingSpec): string {
+  return routingLabel(spec).replace(' r=', '-');
+}
 
 /** The hosted rings that `--hosted-sizes` and `--large` ask for (none: undefined). */
 export function hostedOf(values: BenchValues, base: HostedLiveOptions | undefined): HostedLiveOptions | undefined {

@@ -11,7 +11,7 @@ import { DEFAULT_HOP_FLOOR, LATENCY_COMMAND, latencyOptionsFromArgs } from '../.
 import { benchUsage, parseBenchArgs, parseBytes } from '../../bench/cli.js';
 import { etaText } from '../../bench/common.js';
 import { FAILURE_COMMAND } from '../../bench/failure.bench.js';
-import { DEFAULT_HOSTED, HOPS_COMMAND } from '../../bench/hops.bench.js';
+import { DEFAULT_HOSTED, HOPS_COMMAND, routingName } from '../../bench/hops.bench.js';
 import { hostedIdBits } from '../../bench/live-lookups.js';
 import { MICRO_COMMAND } from '../../bench/micro.bench.js';
 import { QUEUE_COMMAND } from '../../bench/queue.bench.js';
@@ -146,6 +146,10 @@ describe('the benchmarks’ shared command line', () => {
     // One bit more than N needs: half the IDs are free.
     expect([256, 1024, 4096].map(hostedIdBits)).toEqual([9, 11, 13]);
     expect(hostedIdBits(100)).toBe(8);
+    const large = HOPS_COMMAND.configure(parseBenchArgs(['--hosted-only', '--large', '--routings', 'chord,ring-list-4'], HOPS_COMMAND.options));
+    expect(large.live?.sizes).toEqual([]);
+    expect(large.live?.routings.map(routingName)).toEqual(['ring-list-4', 'chord']);
+    expect(() => parseBenchArgs(['--routings', 'kademlia'], HOPS_COMMAND.options)).toThrow(/kademlia/);
   });
 
   it('each benchmark’s --quick is smaller than its default, and --port-base moves its peers', () => {

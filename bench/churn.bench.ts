@@ -97,7 +97,7 @@ export interface ChurnResults {
 /** The result file of the churn benchmark. */
 export type ChurnBenchResult = BenchResult<ChurnBenchOptions, ChurnResults>;
 
-/** The defaults: 1,024 Chord peers in one host, 10% killed, r = 2 and 3, ports 3000 + ID (11-bit IDs). */
+/** The defaults: 1,024 Chord peers in one host, 10% killed, r = 2 and 3, ports 1024 + ID (11-bit IDs: 1024..3071, below the hosted hop rings). */
 export const DEFAULT_CHURN_OPTIONS: ChurnBenchOptions = {
   peers: 1024,
   killShare: 0.1,
@@ -105,7 +105,7 @@ export const DEFAULT_CHURN_OPTIONS: ChurnBenchOptions = {
   files: 200,
   batch: 32,
   pingSeconds: 2,
-  portBase: 3000,
+  portBase: 1024,
   seed: 31,
   deadlineMs: 300_000,
 };

@@ -86,10 +86,10 @@ export type HopsBenchResult = BenchResult<HopsBenchOptions, HopsResults>;
 
 /**
  * The rings of 256 and 1,024 peers in one host each (4,096 with --large), ping
- * every 2 s, ports 3000 + ID: below every test file's ports (12000 and up) even
- * for 4,096 peers' 13-bit IDs (3000..11191).
+ * every 2 s, ports 3100 + ID: below every test file's ports (11300 and up) even
+ * for 4,096 peers' 13-bit IDs (3100..11291).
  */
-export const DEFAULT_HOSTED: HostedLiveOptions = { sizes: [256, 1024], portBase: 3000, pingSeconds: 2 };
+export const DEFAULT_HOSTED: HostedLiveOptions = { sizes: [256, 1024], portBase: 3100, pingSeconds: 2 };
 
 /** The live rings of `npm run bench:hops` and `bench:latency`: 8 to 64 peers, every routing, ping every 2 s, ports 22400..22655 (below the ephemeral range, outside every test file's), then DEFAULT_HOSTED. */
 export const DEFAULT_LIVE: LiveLookupOptions = {

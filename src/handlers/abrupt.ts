@@ -29,7 +29,9 @@ export async function onAbrupt(node: PeerNode, req: RequestOf<'abrupt'>): Promis
   const dead = Number(req.content.dead);
   if (req.content._query === 'successors') {
     const asker = node.refFrom(req.content._origin, req.source);
-    await node.sendTo(asker, 'update', { reason: 'successors', dead: String(dead), ...node.successorContent() });
+    // `dead` only when the asker named one (a newcomer completing a short list names none).
+    const named = req.content.dead === undefined ? {} : { dead: String(dead) };
+    await node.sendTo(asker, 'update', { reason: 'successors', ...named, ...node.successorContent() });
     return;
   }
   if (req.source !== node.id) return; // only our own ping sender declares deaths
@@ -97,12 +99,17 @@ export async function askSuccessors(node: PeerNode, ask: PeerRef | undefined, de
   }
 }
 
+/**
+ * `dead` (a peer ID) only when there is one: a newcomer accepted with a short
+ * list asks with none, and a `dead` of -1 was refused by every receiver as a
+ * malformed frame (ERR_FRAME_FIELD), so the list was never completed.
+ */
 function sendSuccessorsQuery(node: PeerNode, ask: PeerRef, dead: number): Promise<void> {
   return node.sendTo(ask, 'abrupt', {
     _query: 'successors',
     _nodeID: String(node.id),
     _origin: node.selfRef,
-    dead: String(dead),
+    ...(dead >= 0 ? { dead: String(dead) } : {}),
   });
 }
 

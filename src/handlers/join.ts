@@ -4,8 +4,8 @@
  * accepts it, tells its first predecessor, and hands the newcomer its new
  * successors.
  */
-import { JOIN_TRIES, REMEMBERED_ACCEPTANCES } from '../constants.js';
-import { P2PError, type ErrorCode } from '../errors.js';
+import { JOIN_TRIES, MAX_REROUTES, REMEMBERED_ACCEPTANCES } from '../constants.js';
+import { isP2PError, P2PError, type ErrorCode } from '../errors.js';
 import { formatPeerRef, parsePeerRef, type PeerRef } from '../protocol/peer-ref.js';
 import type { RequestOf } from '../protocol/types.js';
 import { predecessorContent, tellPredecessors } from '../upkeep/membership.js';
@@ -101,26 +101,42 @@ export async function onJoin(node: PeerNode, req: RequestOf<'join'>): Promise<vo
     return;
   }
   const newcomer = node.refFrom(req.content._origin, n);
-  const hop = node.route(n);
-  if (hop.kind === 'forward' && hop.final && hop.to === first.id) {
-    await accept(node, newcomer, trail);
-    return;
+  for (let reroutes = 0; ; reroutes++) {
+    const hop = node.route(n);
+    if (hop.kind === 'forward' && hop.final && hop.to === first.id) {
+      await accept(node, newcomer, trail);
+      return;
+    }
+    // Not ours to accept. A local answer means our predecessor should have
+    // taken it: let it come round the ring again. A final hop past our first
+    // successor (ring-list's jumps) goes to the owner's predecessor in our
+    // list, which accepts it: the owner itself would only send it round.
+    let toId = hop.kind === 'forward' ? hop.to : first.id;
+    if (hop.kind === 'forward' && hop.final) {
+      const at = node.successors.findIndex((r) => r.id === hop.to);
+      if (at > 0) toId = (node.successors[at - 1] as PeerRef).id;
+    }
+    const to = node.refFor(toId);
+    // The course's line once, however many times the join is routed around a gone peer.
+    if (reroutes === 0) {
+      node.say('join-forwarded', `Peer ${n} Join request forwarded to my successor`, {
+        fields: { peer: n, to: to.id },
+        ...trail,
+      });
+    }
+    try {
+      await node.forward(req, to, nextTrail(req.content, to.id, false));
+      return;
+    } catch (err) {
+      // A finger at a peer that died and that only its neighbours have
+      // noticed yet (Chord): route around it, as lookups, Stores and
+      // Requests do, instead of losing the join until the newcomer's retry.
+      // A successor that does not answer is left to our failure detection.
+      if (!isP2PError(err, 'ERR_UNREACHABLE') || reroutes >= MAX_REROUTES || node.successors.some((s) => s.id === to.id)) throw err;
+      node.forgetFinger(to.id);
+      node.note('rerouted', { fields: { unreachable: to.id, key: n, request: 'join' }, ...trail });
+    }
   }
-  // Not ours to accept. A local answer means our predecessor should have
-  // taken it: let it come round the ring again. A final hop past our first
-  // successor (ring-list's jumps) goes to the owner's predecessor in our
-  // list, which accepts it: the owner itself would only send it round.
-  let toId = hop.kind === 'forward' ? hop.to : first.id;
-  if (hop.kind === 'forward' && hop.final) {
-    const at = node.successors.findIndex((r) => r.id === hop.to);
-    if (at > 0) toId = (node.successors[at - 1] as PeerRef).id;
-  }
-  const to = node.refFor(toId);
-  node.say('join-forwarded', `Peer ${n} Join request forwarded to my successor`, {
-    fields: { peer: n, to: to.id },
-    ...trail,
-  });
-  await node.forward(req, to, nextTrail(req.content, to.id, false));
 }
 
 async function accept(node: PeerNode, newcomer: PeerRef, trail: { hops: number; path: number[] }): Promise<void> {

@@ -11,6 +11,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_CHURN_OPTIONS } from '../../bench/churn.bench.js';
 import { DEFAULT_COSTS_OPTIONS } from '../../bench/costs.bench.js';
 import { DEFAULT_FAILURE_OPTIONS } from '../../bench/failure.bench.js';
 import { DEFAULT_STARTUP_OPTIONS } from '../../bench/startup.bench.js';
@@ -87,6 +88,11 @@ describe('the port plan of the integration tests', () => {
       { file: 'bench:hops / bench:latency', from: DEFAULT_LIVE.portBase, to: DEFAULT_LIVE.portBase + 2 ** DEFAULT_LIVE.idBits - 1 },
       // The hosted rings, up to --large's 4,096 peers.
       { file: 'bench:hops (hosts)', from: DEFAULT_HOSTED.portBase, to: DEFAULT_HOSTED.portBase + 2 ** hostedIdBits(4096) - 1 },
+      {
+        file: 'bench:churn',
+        from: DEFAULT_CHURN_OPTIONS.portBase,
+        to: DEFAULT_CHURN_OPTIONS.portBase + 2 ** hostedIdBits(DEFAULT_CHURN_OPTIONS.peers) - 1,
+      },
       { file: 'bench:failure', from: DEFAULT_FAILURE_OPTIONS.portBase, to: DEFAULT_FAILURE_OPTIONS.portBase + 255 },
       { file: 'bench:transfer', from: DEFAULT_TRANSFER_OPTIONS.portBase, to: DEFAULT_TRANSFER_OPTIONS.portBase + 255 },
       { file: 'bench:startup', from: DEFAULT_STARTUP_OPTIONS.portBase, to: DEFAULT_STARTUP_OPTIONS.portBase + 255 },
@@ -99,6 +105,7 @@ describe('the port plan of the integration tests', () => {
     const clashes: string[] = [];
     benches.forEach((a, i) => {
       expect(a.to, a.file).toBeLessThan(32768);
+      expect(a.from, a.file).toBeGreaterThanOrEqual(1024); // no privileged port
       for (const b of [...benches.slice(i + 1), ...ranges]) {
         if (a.from <= b.to && b.from <= a.to) clashes.push(`${a.file} ${a.from}..${a.to} / ${b.file} ${b.from}..${b.to}`);
       }

@@ -7,6 +7,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { P2PError } from '../../src/errors.js';
+import { askSuccessors } from '../../src/handlers/abrupt.js';
+import { contentError } from '../../src/protocol/content.js';
 import { newSuccessors, noLongerAlive } from '../../src/model/lines.js';
 import type { RequestOf } from '../../src/protocol/types.js';
 import { config, deliver, knowPredecessors, printed, recorded, refText, sentSummary, succText, update } from '../fixtures/peer-node.js';
@@ -123,5 +125,23 @@ describe("a predecessor's query for our successors", () => {
     expect(sentSummary(sent)).toEqual(['9 update:successors']);
     expect(sent[0]?.req.content).toMatchObject({ dead: '14', _firstID: '2', _secondID: '4', _succ: succText([2, 4]) });
     expect(node.successors.map((s) => s.id)).toEqual([2, 4]);
+  });
+});
+
+describe('a query for successors that names no dead peer (a newcomer accepted with a short list)', () => {
+  it('is a valid frame without `dead`, and its answer names none either', async () => {
+    const { node, sent } = recorded(config(15, [19]));
+    await askSuccessors(node, node.successors[0]);
+    const query = sent[0]?.req;
+    expect(query?.type).toBe('abrupt');
+    expect(query?.content).not.toHaveProperty('dead');
+    expect(query === undefined ? 'no query' : contentError(query, 'tcp')).toBeUndefined();
+
+    const asked = recorded(config(19, [2, 4]));
+    await deliver(asked.node, query as RequestOf<'abrupt'>);
+    const answer = asked.sent[0]?.req;
+    expect(answer?.content).toMatchObject({ reason: 'successors' });
+    expect(answer?.content).not.toHaveProperty('dead');
+    expect(answer === undefined ? 'no answer' : contentError(answer, 'tcp')).toBeUndefined();
   });
 });

@@ -9,6 +9,7 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { JOIN_TRIES } from '../../src/constants.js';
+import { P2PError } from '../../src/errors.js';
 import { startJoin } from '../../src/handlers/join.js';
 import { joinAccepted, joinForwarded, joinReceived, newSuccessors } from '../../src/model/lines.js';
 import type { RequestOf } from '../../src/protocol/types.js';
@@ -113,6 +114,34 @@ describe('a join that is not ours', () => {
     await deliver(node, join(35, 5, 10));
     expect(sent.map((s) => s.to)).toEqual([30]);
     expect(events.find((e) => e.kind === 'join-forwarded')?.fields).toEqual({ peer: 35, to: 30 });
+  });
+});
+
+describe('a join routed at a finger that is gone (Chord)', () => {
+  it('is routed around it, the finger forgotten, with the course line once', async () => {
+    // Ring 2 4 5 8 9 14 19 with 14 just killed: 4's finger still names it.
+    const { node, events, sent } = recorded(config(4, [5, 8], { routing: 'chord' }), (to) =>
+      to === 14 ? Promise.reject(new P2PError('ERR_UNREACHABLE', 'Peer 14 is down')) : Promise.resolve(),
+    );
+    knowPredecessors(node, 2, 19);
+    [5, 8, 8, 14, 2, 2, 2, 2].forEach((id, i) => node.setFinger(i, refOf(id)));
+    await deliver(node, join(15, 2, 4));
+    expect(sent.map((s) => [s.to, s.req.type])).toEqual([
+      [14, 'join'],
+      [8, 'join'],
+    ]);
+    expect(printed(events)).toEqual([joinForwarded(15)]);
+    expect(node.fingers.map((f) => f?.id ?? -1)).not.toContain(14);
+    expect(events.find((e) => e.kind === 'rerouted')?.fields).toEqual({ unreachable: 14, key: 15, request: 'join' });
+  });
+
+  it('to a successor that does not answer fails as before (our failure detection repairs the ring)', async () => {
+    const { node, events } = recorded(config(4, [5, 8]), (to) =>
+      to === 5 ? Promise.reject(new P2PError('ERR_UNREACHABLE', 'Peer 5 is down')) : Promise.resolve(),
+    );
+    knowPredecessors(node, 2, 19);
+    await expect(deliver(node, join(15, 2, 4))).rejects.toThrow('Peer 5 is down');
+    expect(events.some((e) => e.kind === 'rerouted')).toBe(false);
   });
 });
 

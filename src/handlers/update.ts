@@ -37,8 +37,11 @@ function onJoinAccepted(node: PeerNode, req: RequestOf<'update'>): void | Promis
   }
   node.endJoin();
   // Our predecessors come from the peer that accepted us, never from
-  // whoever forwarded the join.
-  node.predecessorsTold(predecessorsFrom(node, req.content), req.source);
+  // whoever forwarded the join; taken even when a ping from our second
+  // predecessor came first (the acceptor told it of us before answering us:
+  // in one host, its ping often wins the race, and a Quit typed right after
+  // the join then waited for a ping from the first).
+  node.predecessorsTold(predecessorsFrom(node, req.content), req.source, [], true);
   node.adoptSuccessors(node.refsFrom(req.content._succ));
   node.say('join-accepted', 'Join request has been accepted', { fields: { by: req.source } });
   node.announceSuccessors('My');

@@ -260,10 +260,12 @@ export class PeerNode {
    * Our predecessors as told by `source` (a join accepted before us, a quit,
    * a repair), `gone` being the peers the change removes. Taken only from one
    * of our predecessors, or when one of `gone` is one of them, or when we
-   * know none; returns false when refused.
+   * know none, or from the peer that has just accepted our join (`acceptor`:
+   * it is our first predecessor, whatever a ping taught us while our
+   * acceptance was on its way); returns false when refused.
    */
-  predecessorsTold(list: readonly (PeerRef | undefined)[], source: number, gone: readonly number[] = []): boolean {
-    const next = applyTold(this.preds, list, source, gone, this.ctx());
+  predecessorsTold(list: readonly (PeerRef | undefined)[], source: number, gone: readonly number[] = [], acceptor = false): boolean {
+    const next = applyTold(this.preds, list, source, gone, this.ctx(), acceptor);
     if (next === undefined) {
       this.note('predecessors-refused', { fields: { from: source, peers: list.map((r) => r?.id ?? -1) } });
       return false;

@@ -115,8 +115,8 @@ export function applyPing<T extends { readonly id: number }>(
 /**
  * Applies a told list from peer `source`: taken when `source` is one of our
  * predecessors now, when one of `gone` (peers the teller knows died or
- * departed: several, when neighbours die together) is one of them, or when
- * we know none. Returns undefined when it is not taken. Entries equal to
+ * departed: several, when neighbours die together) is one of them, when
+ * we know none, or from the `acceptor` of our join. Returns undefined when it is not taken. Entries equal to
  * self or gone are dropped (a ring of two).
  */
 export function applyTold<T extends { readonly id: number }>(
@@ -125,9 +125,10 @@ export function applyTold<T extends { readonly id: number }>(
   source: number,
   gone: readonly number[],
   ctx: PredecessorContext,
+  acceptor = false,
 ): PredecessorTable<T> | undefined {
   const held = table.filter((e) => e !== undefined).map((e) => e.ref.id);
-  const allowed = held.length === 0 || held.includes(source) || held.some((id) => gone.includes(id));
+  const allowed = acceptor || held.length === 0 || held.includes(source) || held.some((id) => gone.includes(id));
   if (!allowed) return undefined;
   const keep = (r: T | undefined): PredecessorEntry<T> | undefined =>
     r === undefined || r.id === ctx.self || gone.includes(r.id) ? undefined : { ref: r, seenAt: ctx.now };

@@ -13,24 +13,25 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { describeStep, fileContent, generateScenario, type ModelState } from '../../src/model/index.js';
 import { fileReceived } from '../../src/model/lines.js';
-import { expectSame, fingersSettled, hostStep, killHosts, lineWhere, PING_SECONDS, start } from '../fixtures/host.js';
+import { expectSame, fingersSettled, hostStep, killHosts, lineWhere, PING_SECONDS, predecessorsKnown, start } from '../fixtures/host.js';
 import { ROUTINGS, tempDir } from '../fixtures/network.js';
 
 const PORT_BASES = { ring: 11300, chord: 11556 } as const;
 
-/** Seeds per routing: each has joins, Quits, a kill, Stores and Requests (as in model-random.test.ts). */
-const SEEDS = [225, 28] as const;
+/** The seeds model-random.test.ts runs on a process per peer (see there what each exercises). */
+const SEEDS = { ring: [225, 334, 28, 6, 34], chord: [225, 334, 28, 6, 36] } as const;
 
 afterEach(killHosts);
 
 describe.each(ROUTINGS)('random scenarios in one host against the model, %s routing', (routing) => {
-  for (const seed of SEEDS) {
+  for (const seed of SEEDS[routing]) {
     const scenario = generateScenario(seed);
     it(`seed ${seed}: ${scenario.ring.length} peers, ${scenario.steps.map(describeStep).join('; ')}`, { timeout: 240_000 }, async () => {
       const dir = await tempDir('p2p-host-model-');
       const args = ['host', '--ids', scenario.ring.join(','), '--ping', String(PING_SECONDS), '--routing', routing];
       const host = start([...args, '--port-base', String(PORT_BASES[routing])], dir);
       await lineWhere(host, (t) => t.startsWith('Hosting '), 'the host started');
+      await predecessorsKnown(host, scenario.ring); // as the live runner waits for the first pings
       const files = new Map(scenario.files.map((f) => [f.name, f]));
       let state: ModelState = { ring: [...scenario.ring], files: new Set() };
       for (const step of scenario.steps) {

@@ -94,6 +94,13 @@ describe('predecessors told', () => {
     expect(ids(applyTold(table(130, 90), [r(130), r(40)], 40, [60, 90], { self: 170, idBits: 8, now: 0 }) ?? table())).toEqual([130, 40]);
   });
 
+  it('is taken from the peer that accepted our join, over a second predecessor a ping brought first', () => {
+    // 50 joined between 254 and 72; 253's ping (its new second successor) arrived before 254's acceptance.
+    const pinged = applyTold(table(), [undefined, r(253)], 253, [], { self: 50, idBits: 8, now: 0 }) ?? table();
+    expect(applyTold(pinged, [r(254), r(253)], 254, [], { self: 50, idBits: 8, now: 0 })).toBeUndefined();
+    expect(ids(applyTold(pinged, [r(254), r(253)], 254, [], { self: 50, idBits: 8, now: 0 }, true) ?? table())).toEqual([254, 253]);
+  });
+
   it('is refused from a stranger', () => {
     expect(applyTold(table(90, 80), [r(50), r(40)], 50, [], ctx())).toBeUndefined();
     expect(applyTold(table(90, 80), [r(50), r(40)], 50, [45], ctx())).toBeUndefined();

@@ -291,7 +291,7 @@ export function formatHops(result: HopsBenchResult): string {
       ...result.results.live.map(
         (r) =>
           `${row(r)}${fmt(r.simMean, 2).padStart(8)}  ${(r.parity ? 'equal' : 'DIFFERS').padEnd(8)} ${liveSetting(r)}` +
-          `${r.transient > 0 ? ` (${r.transient} after re-settling)` : ''}`,
+          (r.transient > 0 ? ` (${r.transient} after re-settling)` : ''),
       ),
     );
   }

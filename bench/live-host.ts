@@ -190,7 +190,7 @@ export class HostedRing implements LookupRing {
     else if (e.kind === 'peer-dead') this.deaths += 1;
     else if (VIEW_KINDS.has(e.kind)) {
       let kinds = this.views.get(e.peer);
-      if (kinds === undefined) this.views.set(e.peer, (kinds = new Map()));
+      if (kinds === undefined) this.views.set(e.peer, (kinds = new Map<string, Readonly<Record<string, unknown>>>()));
       kinds.set(e.kind, e.fields ?? {});
     }
   }

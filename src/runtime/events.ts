@@ -96,6 +96,7 @@ export const EVENT_KINDS = [
   'request-sent',
   'rerouted',
   'ring-broken',
+  'ring-rescued', // Chord: every successor gone, a finger taken as the successor (handlers/abrupt.ts)
   'second-successor-corrected',
   'snapshot', // the coordinator's, every --snapshot-every seconds (off by default): the peer's state for a view
   'stale-view-seen',

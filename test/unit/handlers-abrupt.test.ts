@@ -11,7 +11,7 @@ import { askSuccessors } from '../../src/handlers/abrupt.js';
 import { contentError } from '../../src/protocol/content.js';
 import { newSuccessors, noLongerAlive } from '../../src/model/lines.js';
 import type { RequestOf } from '../../src/protocol/types.js';
-import { config, deliver, knowPredecessors, printed, recorded, refText, sentSummary, succText, update } from '../fixtures/peer-node.js';
+import { config, deliver, knowPredecessors, printed, recorded, refOf, refText, sentSummary, succText, update } from '../fixtures/peer-node.js';
 
 /** The notice `from`'s ping sender queues when successor `dead` missed its pings. */
 function notice(from: number, dead: number): RequestOf<'abrupt'> {
@@ -143,5 +143,30 @@ describe('a query for successors that names no dead peer (a newcomer accepted wi
     expect(answer?.content).toMatchObject({ reason: 'successors' });
     expect(answer?.content).not.toHaveProperty('dead');
     expect(answer === undefined ? 'no answer' : contentError(answer, 'tcp')).toBeUndefined();
+  });
+});
+
+describe('the last successor dies (as many neighbours died at once as we keep successors)', () => {
+  it('under Chord: the closest finger that answers becomes the successor and is asked for its list', async () => {
+    // 9's successors 14 and 19 died together; 19 already went, now 14. Finger 30 is dead too, 40 answers.
+    const { node, events, sent } = recorded(config(9, [14], { routing: 'chord' }), (to) =>
+      to === 30 ? Promise.reject(unreachable()) : Promise.resolve(),
+    );
+    knowPredecessors(node, 8, 5);
+    [14, 14, 14, 30, 40, 50, 80, 140].forEach((id, i) => node.setFinger(i, refOf(id)));
+    await deliver(node, notice(9, 14));
+    expect(events.some((e) => e.kind === 'ring-broken')).toBe(false);
+    expect(events.find((e) => e.kind === 'ring-rescued')?.fields).toEqual({ via: 40, dead: 14 });
+    expect(node.successors.map((s) => s.id)).toEqual([40]);
+    expect(sentSummary(sent).filter((s) => s.endsWith('abrupt:'))).toEqual(['30 abrupt:', '40 abrupt:']);
+    expect(node.fingers.map((f) => f?.id ?? -1)).not.toContain(30);
+  });
+
+  it('under the ring: the ring is broken, said on stderr', async () => {
+    const { node, events } = recorded(config(9, [14]));
+    knowPredecessors(node, 8, 5);
+    await deliver(node, notice(9, 14));
+    expect(events.find((e) => e.kind === 'ring-broken')?.line).toBe('No live successor is left');
+    expect(node.successors).toEqual([]);
   });
 });

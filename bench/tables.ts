@@ -139,7 +139,11 @@ export function latencyTables(result: LatencyBenchResult): Table[] {
       title: 'Lookup latency on live peers',
       note:
         `ms from typing \`lookup KEY\` to the peer's 'lookup' event, every repeat of every lookup. ` +
-        `Overall least-squares fit: ms ≈ ${fmt(r.fit.fixedMs, 2)} + ${fmt(r.fit.msPerHop, 2)} × hops.`,
+        `Overall least-squares fit: ms ≈ ${fmt(r.fit.fixedMs, 2)} + ${fmt(r.fit.msPerHop, 2)} × hops` +
+        (r.processFit !== undefined && r.hostedFit !== undefined
+          ? `; over the rings of a process per peer ms ≈ ${fmt(r.processFit.fixedMs, 2)} + ${fmt(r.processFit.msPerHop, 2)} × hops, ` +
+            `over the rings in hosts ms ≈ ${fmt(r.hostedFit.fixedMs, 2)} + ${fmt(r.hostedFit.msPerHop, 2)} × hops.`
+          : '.'),
       head: ['N', 'routing', 'samples', 'mean hops', 'mean ms', 'p50 ms', 'p99 ms', 'ms per hop (fit)'],
       rows: r.rows.map((x) => [
         String(x.n),
@@ -160,10 +164,13 @@ export function latencyTables(result: LatencyBenchResult): Table[] {
 function hopFloorTables(result: LatencyBenchResult): Table[] {
   const f = result.results.floor;
   if (f === undefined) return [];
+  const { processFit, hostedFit, fit } = result.results;
   const rows: string[][] = [
     [
-      'one hop (least-squares slope over every live lookup)',
-      fmt(result.results.fit.msPerHop, 3),
+      processFit === undefined
+        ? 'one hop (least-squares slope over every live lookup)'
+        : 'one hop between processes (least-squares slope over the rings of a process per peer)',
+      fmt(processFit?.msPerHop ?? fit.msPerHop, 3),
       '—',
       '—',
       '—',
@@ -171,6 +178,20 @@ function hopFloorTables(result: LatencyBenchResult): Table[] {
       `< ${ISSUE_13_TARGETS.hopMs} ms`,
       verdict(f.perHopVsFramed),
     ],
+    ...(hostedFit === undefined
+      ? []
+      : [
+          [
+            'one hop inside a host (slope over the rings in hosts; not judged: no process boundary)',
+            fmt(hostedFit.msPerHop, 3),
+            '—',
+            '—',
+            '—',
+            '—',
+            '—',
+            '—',
+          ],
+        ]),
     [
       `framed round trip, ${f.frameBytes} B + 1 B ack, TCP kept open`,
       fmt(f.framed.median, 3),

@@ -129,6 +129,13 @@ export const HOSTED_BENCH_OPTIONS = {
     help: `live ring sizes with every peer in one host process (default ${DEFAULT_HOSTED.sizes.join(',')}; --quick: none; ports ${DEFAULT_HOSTED.portBase} + ID)`,
   },
   large: { kind: 'flag', help: 'also a hosted ring of 4096 peers (13-bit IDs)' },
+  'hosted-ping': {
+    kind: 'number',
+    arg: 'SECONDS',
+    min: 0.5,
+    max: 60,
+    help: `ping interval of the hosted rings (default ${DEFAULT_HOSTED.pingSeconds}; Chord's upkeep grows with it: 4,096 peers need about 8 on 2 cores)`,
+  },
 } as const satisfies BenchOptionTable;
 
 /** The command line of `npm run bench:hops`. */
@@ -195,7 +202,10 @@ export function routingName(spec: RoutingSpec): string {
 /** The hosted rings that `--hosted-sizes` and `--large` ask for (none: undefined). */
 export function hostedOf(values: BenchValues, base: HostedLiveOptions | undefined): HostedLiveOptions | undefined {
   const sizes = [...listOf(values, 'hosted-sizes', base?.sizes ?? []), ...(values.large === true ? [4096] : [])];
-  return sizes.length === 0 ? undefined : { ...DEFAULT_HOSTED, ...base, sizes: [...new Set(sizes)] };
+  const ping = values['hosted-ping'];
+  return sizes.length === 0
+    ? undefined
+    : { ...DEFAULT_HOSTED, ...base, sizes: [...new Set(sizes)], ...(typeof ping === 'number' ? { pingSeconds: ping } : {}) };
 }
 
 /** Theoretical mean hops of a routing at size n (see the file comment). */

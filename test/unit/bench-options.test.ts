@@ -150,6 +150,7 @@ describe('the benchmarks’ shared command line', () => {
     expect(large.live?.sizes).toEqual([]);
     expect(large.live?.routings.map(routingName)).toEqual(['ring-list-4', 'chord']);
     expect(() => parseBenchArgs(['--routings', 'kademlia'], HOPS_COMMAND.options)).toThrow(/kademlia/);
+    expect(HOPS_COMMAND.configure(parseBenchArgs(['--large', '--hosted-ping', '8'], HOPS_COMMAND.options)).live?.hosted?.pingSeconds).toBe(8);
   });
 
   it('each benchmark’s --quick is smaller than its default, and --port-base moves its peers', () => {

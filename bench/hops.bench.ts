@@ -129,6 +129,13 @@ export const HOSTED_BENCH_OPTIONS = {
     help: `live ring sizes with every peer in one host process (default ${DEFAULT_HOSTED.sizes.join(',')}; --quick: none; ports ${DEFAULT_HOSTED.portBase} + ID)`,
   },
   large: { kind: 'flag', help: 'also a hosted ring of 4096 peers (13-bit IDs)' },
+  'hosted-id-bits': {
+    kind: 'int',
+    arg: 'M',
+    min: 8,
+    max: 16,
+    help: 'ID width of the hosted rings (default: one bit more than N needs); IDs past the ports below 32768 get an address each (127.1.0.0 + ID)',
+  },
   'hosted-ping': {
     kind: 'number',
     arg: 'SECONDS',
@@ -203,9 +210,16 @@ export function routingName(spec: RoutingSpec): string {
 export function hostedOf(values: BenchValues, base: HostedLiveOptions | undefined): HostedLiveOptions | undefined {
   const sizes = [...listOf(values, 'hosted-sizes', base?.sizes ?? []), ...(values.large === true ? [4096] : [])];
   const ping = values['hosted-ping'];
+  const bits = values['hosted-id-bits'];
   return sizes.length === 0
     ? undefined
-    : { ...DEFAULT_HOSTED, ...base, sizes: [...new Set(sizes)], ...(typeof ping === 'number' ? { pingSeconds: ping } : {}) };
+    : {
+        ...DEFAULT_HOSTED,
+        ...base,
+        sizes: [...new Set(sizes)],
+        ...(typeof ping === 'number' ? { pingSeconds: ping } : {}),
+        ...(typeof bits === 'number' ? { idBits: bits } : {}),
+      };
 }
 
 /** Theoretical mean hops of a routing at size n (see the file comment). */

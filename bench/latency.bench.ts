@@ -134,7 +134,7 @@ export async function runLatencyBench(options: LatencyBenchOptions): Promise<Lat
     const samples = run.lookups.flatMap((l) => l.ms.map((ms) => ({ hops: l.hops, ms })));
     all.push(...samples);
     // Runs recorded before hosted rings existed have no `hosted`: a process per peer.
-    (run.hosted === true ? hosted : perProcess).push(...samples);
+    (run.hosted ? hosted : perProcess).push(...samples);
     const ms = samples.map((s) => s.ms);
     return {
       n: run.n,

@@ -13,6 +13,7 @@
  * to the origin's 'lookup' event on the host's event stream (fd 3), which
  * carries every peer's events tagged with its ID.
  */
+import type { AddressPlan } from '../src/protocol/peer-ref.js';
 import { ChildPeer } from '../src/testnet/child-peer.js';
 import { buildFingers } from '../src/routing/chord.js';
 import { predecessorOf, successorList } from '../src/routing/ring.js';
@@ -26,6 +27,9 @@ import {
   type LiveRingSetup,
   type LookupRing,
 } from './live-network.js';
+
+/** The highest port a benchmark uses: below Linux's ephemeral range. */
+const MAX_BENCH_PORT = 32767;
 
 const sameList = (a: unknown, b: readonly number[]): boolean => Array.isArray(a) && a.length === b.length && a.every((x, i) => x === b[i]);
 
@@ -46,6 +50,7 @@ export class HostedRing implements LookupRing {
   private constructor(
     readonly hosts: readonly ChildPeer[],
     readonly opts: LiveRingOptions,
+    readonly plan: AddressPlan,
   ) {
     for (const host of hosts) host.onEvent((e) => this.see(e));
     opts.ids.forEach((id, i) => this.hostOf.set(id, i % hosts.length));
@@ -57,13 +62,16 @@ export class HostedRing implements LookupRing {
     if (ids.length < 3) throw new RangeError(`a live ring needs at least 3 peers, got ${ids.length}`);
     const common = ['--ping', String(opts.pingSeconds), '--routing', mode, '--successors', String(r)];
     common.push('--id-bits', String(idBits), '--port-base', String(opts.portBase), ...extraArgs);
+    // IDs too wide for PORT_BASE + ID below the ephemeral range: an address per peer instead.
+    const plan: AddressPlan = opts.portBase + 2 ** idBits - 1 > MAX_BENCH_PORT ? 'ip' : 'port';
+    if (plan === 'ip') common.push('--ip-per-peer');
     const count = Math.max(1, Math.min(hosts, ids.length));
     const processes = Array.from({ length: count }, (_, k): ChildPeer => {
       const mine = ids.filter((_id, i) => i % count === k);
       const ring = count > 1 ? ['--ring', ids.join(',')] : [];
       return new ChildPeer(-1 - k, ['host', '--ids', mine.join(','), ...ring, ...common], { cwd: opts.dir });
     });
-    const ring = new HostedRing(processes, opts);
+    const ring = new HostedRing(processes, opts, plan);
     for (const host of processes) ring.exits.watch(host);
     try {
       const t0 = performance.now();
@@ -236,7 +244,7 @@ export class HostedRing implements LookupRing {
         if (wrong.length > 0 && Date.now() - lastInstall > 3 * timeoutMs + 500) {
           lastInstall = Date.now();
           this.setup.listsInstalled += wrong.length;
-          for (const id of wrong) void sendSuccessorList(this.opts.portBase, id, truth(id)).catch(() => undefined);
+          for (const id of wrong) void sendSuccessorList(this.opts.portBase, id, truth(id), this.plan).catch(() => undefined);
         }
         return notYet.length === 0;
       },

@@ -59,6 +59,8 @@ export interface LiveLookupOptions {
 /** Rings of hundreds to thousands of peers, each in one `p2p host` process. */
 export interface HostedLiveOptions {
   readonly sizes: readonly number[];
+  /** ID width of every hosted ring (default hostedIdBits(N)); past the ports below 32768, each peer gets its own address (`p2p host --ip-per-peer`). */
+  readonly idBits?: number | undefined;
   /** Peers listen on portBase + ID, IDs of hostedIdBits(N) bits. */
   readonly portBase: number;
   readonly pingSeconds: number;
@@ -184,7 +186,7 @@ export async function runLiveLookups(options: LiveLookupOptions, invariants: Inv
     ...(options.hosted?.sizes ?? []).map((n) => ({
       n,
       hosted: true,
-      idBits: hostedIdBits(n),
+      idBits: options.hosted?.idBits ?? hostedIdBits(n),
       portBase: options.hosted?.portBase ?? options.portBase,
       pingSeconds: options.hosted?.pingSeconds ?? options.pingSeconds,
     })),

@@ -21,7 +21,8 @@
  */
 import { PeerNetwork } from '../src/testnet/network.js';
 import type { ChildPeer } from '../src/testnet/child-peer.js';
-import { formatPeerRefs, type PeerRef } from '../src/protocol/peer-ref.js';
+import { defaultRef, formatPeerRefs, type AddressPlan, type PeerRef } from '../src/protocol/peer-ref.js';
+import { DEFAULT_IP_PER_PEER_BASE } from '../src/constants.js';
 import { sendRequest } from '../src/net/tcp.js';
 import { buildFingers } from '../src/routing/chord.js';
 import { predecessorOf, successorList } from '../src/routing/ring.js';
@@ -310,9 +311,12 @@ export class LiveRing implements LookupRing {
   }
 }
 
-/** Hands peer `id` (on 127.0.0.1, portBase + ID) the successor list `ids`, as the protocol's successor-change update. */
-export async function sendSuccessorList(portBase: number, id: number, ids: readonly number[]): Promise<void> {
-  const ref = (peer: number): PeerRef => ({ id: peer, host: HOST, port: portBase + peer });
+/**
+ * Hands peer `id` the successor list `ids`, as the protocol's successor-change
+ * update; peers on 127.0.0.1, portBase + ID (or, `ip`, on 127.1.0.0 + ID, portBase).
+ */
+export async function sendSuccessorList(portBase: number, id: number, ids: readonly number[], plan: AddressPlan = 'port'): Promise<void> {
+  const ref = (peer: number): PeerRef => defaultRef(peer, plan === 'ip' ? DEFAULT_IP_PER_PEER_BASE : HOST, portBase, plan);
   const list = ids.map(ref);
   installStamp += 1;
   await sendRequest(ref(id), {

@@ -46,6 +46,9 @@ export const TCP_IDLE_TIMEOUT_MS = 30_000;
  * receiver, closes an idle link.
  */
 export const LINK_IDLE_MS = 10_000;
+/** The first address of `p2p host --ip-per-peer`: peer ID listens on this + ID (protocol/peer-ref.ts, AddressPlan). */
+export const DEFAULT_IP_PER_PEER_BASE = '127.1.0.0';
+
 /** Most idle kept connections a peer holds; past this the least recently used is closed. */
 export const MAX_KEPT_LINKS = 64;
 /** Connecting to a peer gives up after this long. */

@@ -17,12 +17,12 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_HOST, DEFAULT_PORT_BASE, DEFAULT_SUCCESSORS, MAX_SUCCESSORS } from '../constants.js';
+import { DEFAULT_HOST, DEFAULT_IP_PER_PEER_BASE, DEFAULT_PORT_BASE, DEFAULT_SUCCESSORS, MAX_SUCCESSORS } from '../constants.js';
 import { badArgument } from '../errors.js';
 import { isPingLine } from '../model/lines.js';
 import { dataDirOf, type PeerConfig } from '../node/config.js';
 import { hostLine, startPeer } from '../peer/coordinator.js';
-import { ipv4ToU32, isPort, type PeerRef } from '../protocol/peer-ref.js';
+import { defaultRef, ipv4ToU32, isPort, type AddressPlan, type PeerRef } from '../protocol/peer-ref.js';
 import { createPrng } from '../routing/prng.js';
 import { randomMembership } from '../routing/simulator.js';
 import { isRoutingMode } from '../routing/types.js';
@@ -57,7 +57,11 @@ Options:
                     on PORT_BASE + ID of --host
   --routing MODE    ${ROUTING_MODE_LIST} (default ring)
   --successors R    successors kept, 1 to ${MAX_SUCCESSORS} (default ${DEFAULT_SUCCESSORS})
-  --id-bits M       ID width in bits, 8 to 16 (default 8); PORT_BASE + ID must stay below 65536
+  --id-bits M       ID width in bits, 8 to 16 (default 8); PORT_BASE + ID must stay
+                    below 65536, unless --ip-per-peer
+  --ip-per-peer     each peer on its own loopback address, --host + ID (default
+                    ${DEFAULT_IP_PER_PEER_BASE} + ID: 127.1.2.3 for peer 515), all on port
+                    PORT_BASE: for IDs wider than the port range allows
   --port-base N     base of the ports (default ${DEFAULT_PORT_BASE}, or $P2P_PORT_BASE)
   --host H          IPv4 address to bind and to be reached on (default ${DEFAULT_HOST})
   --data-dir DIR    where every peer keeps its files (default: working directory);
@@ -89,6 +93,7 @@ const HOST_OPTIONS = {
   events: { type: 'string' },
   'max-peers': { type: 'string' },
   pings: { type: 'boolean' },
+  'ip-per-peer': { type: 'boolean' },
 } as const satisfies OptionTypes;
 
 /** What `p2p host` was asked. */
@@ -128,11 +133,20 @@ export function parseHostCommand(argv: readonly string[], env: NodeJS.ProcessEnv
           (a, b) => a - b,
         );
   const portBase = integer(o['port-base'] ?? env.P2P_PORT_BASE ?? String(DEFAULT_PORT_BASE), '--port-base', 1, 65535);
+  const plan: AddressPlan = o['ip-per-peer'] === true ? 'ip' : 'port';
   const last = ids[ids.length - 1] ?? 0;
-  if (!isPort(portBase + last))
-    throw badArgument(`port ${portBase + last} of peer ${last} is out of range: choose --port-base so that PORT_BASE + ID <= 65535`);
-  const host = o.host ?? DEFAULT_HOST;
-  if (ipv4ToU32(host) === undefined) throw badArgument(`--host must be an IPv4 address such as 127.0.0.1, got "${host}"`);
+  if (plan === 'port' && !isPort(portBase + last))
+    throw badArgument(
+      `port ${portBase + last} of peer ${last} is out of range: choose --port-base so that PORT_BASE + ID <= 65535, or --ip-per-peer`,
+    );
+  const host = o.host ?? (plan === 'ip' ? DEFAULT_IP_PER_PEER_BASE : DEFAULT_HOST);
+  const hostU32 = ipv4ToU32(host);
+  if (hostU32 === undefined) throw badArgument(`--host must be an IPv4 address such as 127.0.0.1, got "${host}"`);
+  // Every address of the plan on loopback (127.0.0.0/8): Linux answers on all of them without configuration.
+  if (plan === 'ip' && (hostU32 >>> 24 !== 127 || (hostU32 + maxId) >>> 24 !== 127))
+    throw badArgument(
+      `--ip-per-peer: ${host} + ID must stay in 127.0.0.0/8 for IDs up to ${maxId}; choose --host (default ${DEFAULT_IP_PER_PEER_BASE})`,
+    );
   const successors = integer(o.successors ?? String(DEFAULT_SUCCESSORS), '--successors', 1, MAX_SUCCESSORS);
   const routing: string = o.routing ?? 'ring';
   if (!isRoutingMode(routing)) throw badArgument(`--routing must be ${ROUTING_MODE_LIST}, got "${routing}"`);
@@ -140,7 +154,7 @@ export function parseHostCommand(argv: readonly string[], env: NodeJS.ProcessEnv
   if (!Number.isFinite(pingSeconds) || pingSeconds < 0.05 || pingSeconds > 3600)
     throw badArgument(`--ping must be a number of seconds from 0.05 to 3600, got "${o.ping ?? ''}"`);
   const pingIntervalMs = Math.round(pingSeconds * 1000);
-  const ref = (id: number): PeerRef => ({ id, host, port: portBase + id });
+  const ref = (id: number): PeerRef => defaultRef(id, host, portBase, plan);
   let known: PeerRef | undefined;
   if (o.join !== undefined) {
     const at = o.join.indexOf('@');
@@ -158,7 +172,7 @@ export function parseHostCommand(argv: readonly string[], env: NodeJS.ProcessEnv
   if (outside.length > 0) throw badArgument(`--ring must name every hosted peer; it leaves out ${outside.slice(0, 8).join(', ')}`);
   if (known === undefined && ring.length < 2) throw badArgument('a host of one peer needs --join or --ring (a ring needs two peers)');
   const lastInRing = ring[ring.length - 1] ?? 0;
-  if (!isPort(portBase + lastInRing))
+  if (plan === 'port' && !isPort(portBase + lastInRing))
     throw badArgument(`port ${portBase + lastInRing} of ring peer ${lastInRing} is out of range: choose a lower --port-base`);
   const dataDirPattern = path.resolve(o['data-dir'] ?? '.');
   const configs = ids.map((id): PeerConfig => {
@@ -176,6 +190,7 @@ export function parseHostCommand(argv: readonly string[], env: NodeJS.ProcessEnv
       dataDirPattern,
       portBase,
       defaultHost: host,
+      addressPlan: plan,
       idBits,
       successors,
       routing: routing,

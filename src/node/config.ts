@@ -1,5 +1,5 @@
 /** The settings of one peer, fixed at start. Plain data: it crosses threads in workerData. */
-import type { PeerRef } from '../protocol/peer-ref.js';
+import type { AddressPlan, PeerRef } from '../protocol/peer-ref.js';
 import type { RoutingMode } from '../routing/types.js';
 
 /**
@@ -28,6 +28,8 @@ export interface PeerConfig {
   readonly portBase: number;
   /** Host of a peer known only by ID. */
   readonly defaultHost: string;
+  /** How a peer known only by ID is found (protocol/peer-ref.ts); default `port`: PORT_BASE + ID on defaultHost. */
+  readonly addressPlan?: AddressPlan | undefined;
   /** ID width m: IDs and keys are in 0..2^m-1. */
   readonly idBits: number;
   /** Successor list length r. */

@@ -128,7 +128,7 @@ export class PeerNode {
 
   /** Where peer `id` is: learnt, or the course's PORT_BASE + ID. */
   refFor(id: number): PeerRef {
-    return this.book.get(id) ?? defaultRef(id, this.config.defaultHost, this.config.portBase);
+    return this.book.get(id) ?? defaultRef(id, this.config.defaultHost, this.config.portBase, this.config.addressPlan);
   }
 
   /** A reference parsed from content, or the default for `fallbackId`. */

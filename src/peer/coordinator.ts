@@ -280,9 +280,9 @@ export class Peer {
         const pattern = this.config.dataDirPattern;
         const config: PeerConfig = {
           ...this.config,
-          self: { ...this.config.self, id, port: this.config.portBase + id },
+          self: defaultRef(id, this.config.defaultHost, this.config.portBase, this.config.addressPlan),
           initialSuccessors: [],
-          knownPeer: defaultRef(known, this.config.defaultHost, this.config.portBase),
+          knownPeer: defaultRef(known, this.config.defaultHost, this.config.portBase, this.config.addressPlan),
           dataDir: pattern === undefined ? this.config.dataDir : dataDirOf(pattern, id),
         };
         if (pattern !== undefined) mkdirSync(config.dataDir, { recursive: true });

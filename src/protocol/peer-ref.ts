@@ -71,9 +71,18 @@ export function isPort(n: number): boolean {
   return Number.isInteger(n) && n >= 1 && n <= 65535;
 }
 
-/** Resolves the address of a peer known only by ID, the course's way: PORT_BASE + ID on the default host. */
-export function defaultRef(id: number, host: string, portBase: number): PeerRef {
-  return { id, host, port: portBase + id };
+/**
+ * How a peer known only by ID is found: `port`, the course's way, PORT_BASE
+ * + ID on the default host; `ip`, for IDs wider than the port range allows
+ * (a host of 16-bit IDs), each peer on its own address, the default host +
+ * ID (127.1.0.0 + 515 = 127.1.2.3), all on port PORT_BASE.
+ */
+export type AddressPlan = 'port' | 'ip';
+
+/** Resolves the address of a peer known only by ID under `plan` (see AddressPlan). */
+export function defaultRef(id: number, host: string, portBase: number, plan: AddressPlan = 'port'): PeerRef {
+  if (plan === 'port') return { id, host, port: portBase + id };
+  return { id, host: u32ToIpv4(((ipv4ToU32(host) ?? 0) + id) >>> 0), port: portBase };
 }
 
 /** Same peer (by ID). */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { defaultRef } from '../../src/protocol/peer-ref.js';
 import { parseHostCommand, parseIds } from '../../src/cli/host.js';
 import { hostLine } from '../../src/peer/coordinator.js';
 import { addressTo, decodeQueueRecord, decodeRequest, encodeCommandRecord, encodeRequest, recordPeer } from '../../src/protocol/codec.js';
@@ -92,6 +93,25 @@ describe('p2p host arguments', () => {
     expect(cmd.configs[1]?.initialSuccessors[1]).toEqual({ id: 2, host: '127.0.0.1', port: 20002 });
     // One hosted peer is enough when the ring has others.
     expect(parseHostCommand(['--ids', '9', '--ring', '2,9'], {}).configs[0]?.initialSuccessors.map((s) => s.id)).toEqual([2]);
+  });
+
+  it('puts each peer on its own loopback address with --ip-per-peer, for 16-bit IDs, all on port PORT_BASE', () => {
+    const cmd = parseHostCommand(['--ids', '0,515,65535', '--id-bits', '16', '--ip-per-peer', '--port-base', '4000'], {});
+    expect(cmd.configs.map((c) => c.self)).toEqual([
+      { id: 0, host: '127.1.0.0', port: 4000 },
+      { id: 515, host: '127.1.2.3', port: 4000 },
+      { id: 65535, host: '127.1.255.255', port: 4000 },
+    ]);
+    expect(cmd.configs[0]?.initialSuccessors[0]).toEqual({ id: 515, host: '127.1.2.3', port: 4000 });
+    expect(cmd.configs.every((c) => c.addressPlan === 'ip' && c.defaultHost === '127.1.0.0')).toBe(true);
+    // A peer known only by ID is found the same way.
+    expect(defaultRef(770, '127.1.0.0', 4000, 'ip')).toEqual({ id: 770, host: '127.1.3.2', port: 4000 });
+    expect(defaultRef(770, '127.0.0.1', 4000)).toEqual({ id: 770, host: '127.0.0.1', port: 4770 });
+    // Without it, 16-bit IDs overflow the ports; with it, the addresses must stay on loopback.
+    expect(codeOf(() => parseHostCommand(['--ids', '65000', '--id-bits', '16', '--port-base', '4000'], {}))).toBe('ERR_BAD_ARGUMENT');
+    expect(
+      codeOf(() => parseHostCommand(['--ids', '1', '--ip-per-peer', '--host', '127.255.255.0', '--id-bits', '16', '--join', '2'], {})),
+    ).toBe('ERR_BAD_ARGUMENT');
   });
 
   it('gives each peer a data directory of its own when --data-dir names {id}, one shared without', () => {

@@ -166,7 +166,7 @@ export const RUN_ALL_COMMAND: BenchCommand<RunAllOptions> = {
   command: 'npm run bench --',
   summary:
     `Every benchmark in turn (${BENCH_NAMES.join(', ')}), then bench/results/report.html and summary.md.\n` +
-    'About 35 minutes in full (the hosted rings of 256 and 1,024 peers and the churn of 1,024 included), under 3 with --quick. Each also runs alone: npm run bench:<name> -- --help.',
+    'About 30 minutes in full (the hosted rings of 256 and 1,024 peers and the churn of 1,024 included), under 3 with --quick. Each also runs alone: npm run bench:<name> -- --help.',
   options: {
     only: { kind: 'names', arg: 'NAMES', choices: BENCH_NAMES, help: `only these, e.g. --only hops,transfer (${BENCH_NAMES.join(', ')})` },
     sizes: { kind: 'ints', arg: 'N,N', min: 3, max: 256, help: 'live ring sizes of hops and latency (default 8,16,32,64; --quick: 8)' },

@@ -13,6 +13,7 @@ import type { CostsBenchResult } from './costs.bench.js';
 import { costLines } from './floor-math.js';
 import type { ChurnBenchResult } from './churn.bench.js';
 import type { FailureBenchResult } from './failure.bench.js';
+import type { HostBenchResult } from './host.bench.js';
 import type { HopsBenchResult } from './hops.bench.js';
 import type { LatencyBenchResult } from './latency.bench.js';
 import type { MicroBenchResult } from './micro.bench.js';
@@ -22,6 +23,7 @@ import { barChart, xyChart, type Series } from './svg.js';
 import {
   costsTables,
   churnTables,
+  hostTables,
   failureTables,
   hopsTables,
   latencyTables,
@@ -42,6 +44,7 @@ export interface ReportInputs {
   transfer?: TransferBenchResult | undefined;
   failure?: FailureBenchResult | undefined;
   churn?: ChurnBenchResult | undefined;
+  host?: HostBenchResult | undefined;
   queue?: QueueBenchResult | undefined;
   costs?: CostsBenchResult | undefined;
   micro?: MicroBenchResult | undefined;
@@ -63,6 +66,7 @@ export function loadResults(dir: string): ReportInputs {
     transfer: read('transfer') as ReportInputs['transfer'],
     failure: read('failure') as ReportInputs['failure'],
     churn: read('churn') as ReportInputs['churn'],
+    host: read('host') as ReportInputs['host'],
     queue: read('queue') as ReportInputs['queue'],
     costs: read('costs') as ReportInputs['costs'],
     micro: read('micro') as ReportInputs['micro'],
@@ -233,7 +237,7 @@ function machineLine(m: Partial<MachineInfo> & { node: string; cpus: number; dat
 /** The report's sections, in order: a title, the run's machine, tables, a chart. */
 function sections(inputs: ReportInputs): { id: string; title: string; machine: string; tables: Table[]; chart: string; failures: string[] }[] {
   const out = [];
-  const { hops, latency, transfer, failure, churn, queue, costs, micro, startup } = inputs;
+  const { hops, latency, transfer, failure, churn, host, queue, costs, micro, startup } = inputs;
   if (hops !== undefined)
     out.push({
       id: 'hops',
@@ -269,6 +273,24 @@ function sections(inputs: ReportInputs): { id: string; title: string; machine: s
       tables: failureTables(failure),
       chart: failureChart(failure),
       failures: failure.invariantFailures,
+    });
+  if (host !== undefined)
+    out.push({
+      id: 'host',
+      title: 'Many peers in one process',
+      machine: machineLine(host),
+      tables: hostTables(host),
+      chart: barChart({
+        title: 'Idle CPU of the whole network, % of one core (ping 1 s)',
+        xLabel: '% of one core',
+        bars: host.results.map((r) => ({
+          label: r.network === 'host' ? `a host of ${r.peers}, ${r.routing}` : `${r.peers} single peers, ${r.routing}`,
+          value: r.idlePercent,
+          color: r.network === 'host' ? '#1f77b4' : '#7f7f7f',
+        })),
+        format: (v) => `${v.toFixed(1)}%`,
+      }),
+      failures: host.invariantFailures,
     });
   if (churn !== undefined)
     out.push({

@@ -8,6 +8,7 @@ import type { CostsBenchResult } from './costs.bench.js';
 import { costLines, ISSUE_13_TARGETS, ratioText, verdict } from './floor-math.js';
 import type { ChurnBenchResult } from './churn.bench.js';
 import type { FailureBenchResult } from './failure.bench.js';
+import type { HostBenchResult } from './host.bench.js';
 import { liveSetting, type HopsBenchResult, type HopsRow } from './hops.bench.js';
 import type { LatencyBenchResult } from './latency.bench.js';
 import type { MicroBenchResult } from './micro.bench.js';
@@ -99,6 +100,30 @@ export function hopsTables(result: HopsBenchResult): Table[] {
     });
   }
   return tables;
+}
+
+/** Many peers in one process beside a process per peer. */
+export function hostTables(result: HostBenchResult): Table[] {
+  const p = result.parameters;
+  return [
+    {
+      title: 'Many peers in one process beside a process per peer',
+      note:
+        'The same rings (IDs spread over 0..255, each peer given its true successors, ping every second), started at once. ' +
+        `All pinged: from the spawn to the last peer's first ping. Idle: CPU (user + system, every thread) of every process over ${p.windowSeconds} s, ` +
+        `${p.settleSeconds} s after that, as a percentage of one core. RSS: every process's resident memory at the end of the window. Load: the 1-minute load average as the network started.`,
+      head: ['network', 'processes', 'all pinged, s', 'idle, % of a core', 'RSS in all, MiB', 'MiB per peer', 'load'],
+      rows: result.results.map((r) => [
+        r.network === 'host' ? `a host of ${r.peers}, ${r.routing}` : `${r.peers} single peers, ${r.routing}`,
+        String(r.processes),
+        fmt(r.allPingedMs / 1000, 2),
+        fmt(r.idlePercent, 1),
+        fmt(r.rssMiB, 0),
+        fmt(r.rssMiB / r.peers, 2),
+        fmt(r.load1, 1),
+      ]),
+    },
+  ];
 }
 
 /** Churn at scale: one row per replica count. */

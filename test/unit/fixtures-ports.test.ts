@@ -13,6 +13,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CHURN_OPTIONS } from '../../bench/churn.bench.js';
 import { DEFAULT_COSTS_OPTIONS } from '../../bench/costs.bench.js';
+import { DEFAULT_HOST_OPTIONS } from '../../bench/host.bench.js';
 import { DEFAULT_FAILURE_OPTIONS } from '../../bench/failure.bench.js';
 import { DEFAULT_STARTUP_OPTIONS } from '../../bench/startup.bench.js';
 import { DEFAULT_HOSTED, DEFAULT_LIVE } from '../../bench/hops.bench.js';
@@ -88,6 +89,7 @@ describe('the port plan of the integration tests', () => {
       { file: 'bench:hops / bench:latency', from: DEFAULT_LIVE.portBase, to: DEFAULT_LIVE.portBase + 2 ** DEFAULT_LIVE.idBits - 1 },
       // The hosted rings, up to --large's 4,096 peers.
       { file: 'bench:hops (hosts)', from: DEFAULT_HOSTED.portBase, to: DEFAULT_HOSTED.portBase + 2 ** hostedIdBits(4096) - 1 },
+      { file: 'bench:host', from: DEFAULT_HOST_OPTIONS.portBase, to: DEFAULT_HOST_OPTIONS.portBase + 255 },
       {
         file: 'bench:churn',
         from: DEFAULT_CHURN_OPTIONS.portBase,

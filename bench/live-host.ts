@@ -13,15 +13,17 @@
  * to the origin's 'lookup' event on the host's event stream (fd 3), which
  * carries every peer's events tagged with its ID.
  */
+import { isP2PError } from '../src/errors.js';
 import type { AddressPlan } from '../src/protocol/peer-ref.js';
 import { ChildPeer } from '../src/testnet/child-peer.js';
-import { buildFingers } from '../src/routing/chord.js';
-import { predecessorOf, successorList } from '../src/routing/ring.js';
+import { successorList } from '../src/routing/ring.js';
 import type { PeerEvent } from '../src/runtime/events.js';
 import {
   delay,
   ExitWatch,
+  sameList,
   sendSuccessorList,
+  viewFault,
   type LiveLookup,
   type LiveRingOptions,
   type LiveRingSetup,
@@ -30,8 +32,6 @@ import {
 
 /** The highest port a benchmark uses: below Linux's ephemeral range. */
 const MAX_BENCH_PORT = 32767;
-
-const sameList = (a: unknown, b: readonly number[]): boolean => Array.isArray(a) && a.length === b.length && a.every((x, i) => x === b[i]);
 
 /** The kinds whose latest fields decide whether a view is perfect. */
 const VIEW_KINDS = new Set(['successors-changed', 'predecessor-changed', 'fingers-changed']);
@@ -139,26 +139,20 @@ export class HostedRing implements LookupRing {
       host.mark(),
     );
     host.type(`${origin}> lookup ${key}`);
-    const e = await this.exits.race(ended).catch(() => undefined);
+    // Nothing within `ms` is an unanswered lookup; a host that exits is the harness's error.
+    const e = await this.exits.race(ended).catch((err: unknown) => {
+      if (isP2PError(err, 'ERR_TIMEOUT')) return undefined;
+      throw err;
+    });
     if (e?.kind !== 'lookup') return undefined;
     return { owner: Number(e.fields?.['owner']), hops: e.hops ?? -1, path: [...(e.path ?? [])], ms: performance.now() - t0 };
   }
 
-  /** Types `ORIGIN> lookup KEY` at the origin's host and waits for the origin's answer. */
+  /** Types `ORIGIN> lookup KEY` at the origin's host and waits for the origin's answer; rejects when it fails or none comes. */
   async lookup(origin: number, key: number): Promise<LiveLookup> {
-    const host = this.hostFor(origin);
-    const since = host.mark();
-    const t0 = performance.now();
-    const pending = host.waitFor(
-      (e) => e.peer === origin && e.kind === 'lookup' && e.fields?.['key'] === key,
-      this.opts.deadlineMs,
-      `lookup ${key} from ${origin}`,
-      since,
-    );
-    host.type(`${origin}> lookup ${key}`);
-    const e = await this.exits.race(pending);
-    const ms = performance.now() - t0;
-    return { owner: Number(e.fields?.['owner']), hops: e.hops ?? -1, path: [...(e.path ?? [])], ms };
+    const answer = await this.tryLookup(origin, key, this.opts.deadlineMs);
+    if (answer === undefined) throw new Error(`lookup ${key} from ${origin}: failed, or no answer within ${this.opts.deadlineMs} ms`);
+    return answer;
   }
 
   /** Successors declared dead by any peer since `marks`. */
@@ -216,30 +210,18 @@ export class HostedRing implements LookupRing {
 
   /** Waits until every view is perfect, handing over true successor lists where they are wrong (as LiveRing does). */
   private async settle(): Promise<void> {
-    const { ids, mode, r, idBits } = this.opts;
+    const { ids, r } = this.opts;
     const timeoutMs = Math.min(1000, Math.max(200, this.opts.pingSeconds * 1000));
     const truth = (id: number): number[] => successorList(ids, id, r);
     const view = (id: number, kind: string): Readonly<Record<string, unknown>> | undefined => this.views.get(id)?.get(kind);
     const listOk = (id: number): boolean => sameList(view(id, 'successors-changed')?.['successors'], truth(id));
-    const perfect = (id: number): boolean => {
-      if (!listOk(id)) return false;
-      const preds = view(id, 'predecessor-changed')?.['predecessors'];
-      if (!Array.isArray(preds) || preds[0] !== predecessorOf(ids, id)) return false;
-      return mode !== 'chord' || sameList(view(id, 'fingers-changed')?.['fingers'], buildFingers(ids, id, idBits));
-    };
-    // Why a peer's view is not perfect yet, for the error at the deadline.
-    const why = (id: number): string => {
-      if (!listOk(id)) return `${id}: successors ${JSON.stringify(view(id, 'successors-changed')?.['successors'])}, true ${truth(id).join(',')}`;
-      const preds = view(id, 'predecessor-changed')?.['predecessors'];
-      if (!Array.isArray(preds) || preds[0] !== predecessorOf(ids, id))
-        return `${id}: predecessors ${JSON.stringify(preds)}, true ${predecessorOf(ids, id)}`;
-      return `${id}: fingers ${JSON.stringify(view(id, 'fingers-changed')?.['fingers'])}, true ${buildFingers(ids, id, idBits).join(',')}`;
-    };
+    // Why a peer's view is not perfect yet (undefined: it is), for the error at the deadline.
+    const why = (id: number): string | undefined => viewFault(this.opts, id, (kind) => view(id, kind));
     let lastInstall = -Infinity;
     let notYet: number[] = [];
     await this.waitUntil(
       () => {
-        notYet = ids.filter((id) => !perfect(id));
+        notYet = ids.filter((id) => why(id) !== undefined);
         const wrong = ids.filter((id) => view(id, 'successors-changed') !== undefined && !listOk(id));
         if (wrong.length > 0 && Date.now() - lastInstall > 3 * timeoutMs + 500) {
           lastInstall = Date.now();

@@ -81,7 +81,8 @@ function latest(peer: ChildPeer, kind: string, test: (f: Record<string, unknown>
   return undefined;
 }
 
-const sameList = (a: unknown, b: readonly number[]): boolean => Array.isArray(a) && a.length === b.length && a.every((x, i) => x === b[i]);
+export const sameList = (a: unknown, b: readonly number[]): boolean =>
+  Array.isArray(a) && a.length === b.length && a.every((x, i) => x === b[i]);
 
 /**
  * Turns a peer's exit into an error at once: a wait raced against `alarm`
@@ -144,6 +145,29 @@ export interface LookupRing {
   eventKindsSince(marks: ReadonlyMap<number, number>, routine: ReadonlySet<string>): Record<string, number>;
   deathsSince(marks: ReadonlyMap<number, number>): number;
   stop(): Promise<void>;
+}
+
+/**
+ * What is not yet perfect in the view peer `id` last reported (`latest`
+ * gives the fields of its latest event of a kind): its successor list, its
+ * first predecessor or, under Chord, its fingers; undefined when perfect.
+ */
+export function viewFault(
+  ring: Pick<LiveRingOptions, 'ids' | 'mode' | 'r' | 'idBits'>,
+  id: number,
+  latest: (kind: string) => Readonly<Record<string, unknown>> | undefined,
+): string | undefined {
+  const { ids, mode, r, idBits } = ring;
+  const successors = latest('successors-changed')?.['successors'];
+  const truth = successorList(ids, id, r);
+  if (!sameList(successors, truth)) return `${id}: successors ${JSON.stringify(successors)}, true ${truth.join(',')}`;
+  const preds = latest('predecessor-changed')?.['predecessors'];
+  const pred = predecessorOf(ids, id);
+  if (!Array.isArray(preds) || preds[0] !== pred) return `${id}: predecessors ${JSON.stringify(preds)}, true ${pred}`;
+  if (mode !== 'chord') return undefined;
+  const fingers = latest('fingers-changed')?.['fingers'];
+  const want = buildFingers(ids, id, idBits);
+  return sameList(fingers, want) ? undefined : `${id}: fingers ${JSON.stringify(fingers)}, true ${want.join(',')}`;
 }
 
 /** A ring of child peers in the simulator's perfect state. */
@@ -273,16 +297,10 @@ export class LiveRing implements LookupRing {
 
   /** Waits until every view is perfect, handing over true successor lists where they are wrong. */
   private async settle(): Promise<void> {
-    const { ids, mode, idBits, deadlineMs } = this.opts;
+    const { ids, mode, deadlineMs } = this.opts;
     const timeoutMs = Math.min(1000, Math.max(200, this.opts.pingSeconds * 1000));
     const listOk = (id: number): boolean => sameList(latest(this.net.get(id), 'successors-changed')?.['successors'], this.truthSuccessors(id));
-    const perfect = (id: number): boolean => {
-      const peer = this.net.get(id);
-      if (!listOk(id)) return false;
-      const preds = latest(peer, 'predecessor-changed')?.['predecessors'];
-      if (!Array.isArray(preds) || preds[0] !== predecessorOf(ids, id)) return false;
-      return mode !== 'chord' || sameList(latest(peer, 'fingers-changed')?.['fingers'], buildFingers(ids, id, idBits));
-    };
+    const perfect = (id: number): boolean => viewFault(this.opts, id, (kind) => latest(this.net.get(id), kind)) === undefined;
     const deadline = Date.now() + deadlineMs;
     let lastInstall = -Infinity;
     for (;;) {
